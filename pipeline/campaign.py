@@ -1,0 +1,578 @@
+"""Load `campaign.toml` into frozen dataclasses; refuse a bad file with the key and the reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class CampaignError(Exception):
+    """The campaign file is missing, unreadable or inconsistent."""
+
+    def __init__(self, key: str, reason: str):
+        self.key, self.reason = key, reason
+        super().__init__(f"活动配置文件有误：{key}：{reason}")
+
+
+@dataclass(frozen=True)
+class Option:
+    label: str
+    points: float | None  # None: a vote that is not scored (不了解)
+
+
+@dataclass(frozen=True)
+class Scale:
+    key: str
+    name: str
+    options: tuple[Option, ...]
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(o.label for o in self.options)
+
+    @property
+    def scored(self) -> tuple[Option, ...]:
+        return tuple(o for o in self.options if o.points is not None)
+
+    @property
+    def top2(self) -> tuple[str, ...]:
+        return tuple(o.label for o in self.scored[:2])
+
+    @property
+    def lowest(self) -> float:
+        return min(o.points for o in self.scored)
+
+    @property
+    def highest(self) -> float:
+        return max(o.points for o in self.scored)
+
+    def points_of(self, label: str) -> float | None:
+        return next((o.points for o in self.options if o.label == label), None)
+
+    def label_for_points(self, points: float) -> str | None:
+        return next((o.label for o in self.scored if o.points == points), None)
+
+
+@dataclass(frozen=True)
+class Form:
+    name: str
+    group: str  # "org" or "member"
+    scale: Scale
+    source: str  # "street" or "unit"
+    weight: float
+    min_ballots: int
+    max_ballots: int | None
+
+
+@dataclass(frozen=True)
+class Criterion:
+    code: str
+    name: str
+    description: str
+    group: str
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class RequiredActivity:
+    type: str
+    due: dt.date
+
+
+@dataclass(frozen=True)
+class Round:
+    code: str
+    name: str
+    start: dt.date
+    end: dt.date
+    submission_due: dt.date
+    review_due: dt.date
+    commendation_date: dt.date
+    commendation_kind: str  # "regular" or "special"
+    required_activities: tuple[RequiredActivity, ...]
+
+    def contains(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
+class Band:
+    grade: str
+    min: float
+
+
+@dataclass(frozen=True)
+class Veto:
+    form: str
+    min_rate: float
+    grade: str
+
+
+@dataclass(frozen=True)
+class Cap:
+    grade: str
+    denominator: int
+    demote_to: str
+
+
+@dataclass(frozen=True)
+class Grading:
+    bands: tuple[Band, ...]
+    probationary_grade: str | None = None
+    veto: Veto | None = None
+    cap: Cap | None = None
+
+    @property
+    def grades(self) -> tuple[str, ...]:
+        return tuple(b.grade for b in self.bands)
+
+    def grade_for(self, composite: float) -> str:
+        return next(b.grade for b in self.bands if composite >= b.min)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    type: str  # text, id, int, date, enum, rating, phone
+    required: bool
+    unique: bool
+    width: int
+    enum: tuple[str, ...] | None = None
+    ref: str | None = None  # "roster" or "@subjects"
+    min: float | None = None
+    max: float | None = None
+    criterion: Criterion | None = None
+
+
+@dataclass(frozen=True)
+class InfoField:
+    key: str
+    label: str
+    type: str
+    required: bool
+    enum: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Sheet:
+    key: str
+    name: str
+    note: str
+    columns: tuple[Column, ...]
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+    @property
+    def rating_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.type == "rating")
+
+
+@dataclass(frozen=True)
+class WorkbookLayout:
+    key: str  # "unit" or "street"
+    title: str
+    purpose: str
+    info: tuple[InfoField, ...]
+    sheets: tuple[Sheet, ...]
+
+    def sheet(self, key: str) -> Sheet:
+        return next(s for s in self.sheets if s.key == key)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int
+    max_uncompressed_bytes: int
+    max_rows: int
+    max_cols: int
+    template_rows: int
+
+
+@dataclass(frozen=True)
+class Campaign:
+    id: str
+    name: str
+    street: str
+    organiser: str
+    template_version: str
+    rounds: tuple[Round, ...]
+    units: tuple[Unit, ...]
+    criteria: dict[str, tuple[Criterion, ...]]
+    scales: dict[str, Scale]
+    forms: dict[str, tuple[Form, ...]]
+    trim: int
+    decimals: int
+    grades: dict[str, Grading]
+    rectification: dict[str, Any]
+    commendation: dict[str, Any]
+    supervision: dict[str, Any]
+    limits: Limits
+    enums: dict[str, tuple[str, ...]]
+    aliases: dict[str, str]
+    workbooks: dict[str, WorkbookLayout]
+    source: Path = field(default=Path("campaign.toml"), compare=False)
+
+    def round(self, code: str) -> Round:
+        return next(r for r in self.rounds if r.code == code)
+
+    def unit(self, code: str) -> Unit:
+        return next(u for u in self.units if u.code == code)
+
+    def form(self, group: str, name: str) -> Form:
+        return next(f for f in self.forms[group] if f.name == name)
+
+    def round_for(self, day: dt.date) -> Round | None:
+        return next((r for r in self.rounds if r.contains(day)), None)
+
+
+# ------------------------------------------------------------------ parsing helpers
+
+def _get(d: dict, key: str, path: str, kind: type | tuple = object):
+    if not isinstance(d, dict) or key not in d:
+        raise CampaignError(f"{path}.{key}" if path else key, "缺少此项")
+    value = d[key]
+    if kind is not object and not isinstance(value, kind):
+        raise CampaignError(f"{path}.{key}" if path else key, f"类型不对（应为{_kind_name(kind)}）")
+    return value
+
+
+def _kind_name(kind) -> str:
+    names = {str: "文字", int: "整数", float: "数字", list: "列表", dict: "表", dt.date: "日期", bool: "是/否"}
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return "或".join(names.get(k, k.__name__) for k in kinds)
+
+
+def _date(d: dict, key: str, path: str) -> dt.date:
+    value = _get(d, key, path)
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise CampaignError(f"{path}.{key}", "应为日期，例如 2010-07-31")
+    return value
+
+
+def _unique(items, path: str, what: str) -> None:
+    seen = set()
+    for item in items:
+        if item in seen:
+            raise CampaignError(path, f"{what}“{item}”重复")
+        seen.add(item)
+
+
+# ------------------------------------------------------------------ sections
+
+def _rounds(raw) -> tuple[Round, ...]:
+    items = _get(raw, "rounds", "", list)
+    if not items:
+        raise CampaignError("rounds", "至少需要一个评议阶段")
+    rounds = []
+    for i, r in enumerate(items):
+        p = f"rounds[{i}]"
+        start, end = _date(r, "start", p), _date(r, "end", p)
+        if start > end:
+            raise CampaignError(f"{p}.end", "结束日期早于开始日期")
+        kind = _get(r, "commendation_kind", p, str)
+        if kind not in ("regular", "special"):
+            raise CampaignError(f"{p}.commendation_kind", "应为 regular 或 special")
+        acts = tuple(
+            RequiredActivity(_get(a, "type", f"{p}.required_activities[{j}]", str),
+                             _date(a, "due", f"{p}.required_activities[{j}]"))
+            for j, a in enumerate(r.get("required_activities", [])))
+        rounds.append(Round(
+            code=_get(r, "code", p, str), name=_get(r, "name", p, str), start=start, end=end,
+            submission_due=_date(r, "submission_due", p), review_due=_date(r, "review_due", p),
+            commendation_date=_date(r, "commendation_date", p), commendation_kind=kind,
+            required_activities=acts))
+    _unique([r.code for r in rounds], "rounds", "阶段编码")
+    ordered = sorted(rounds, key=lambda r: r.start)
+    for a, b in zip(ordered, ordered[1:]):
+        if b.start <= a.end:
+            raise CampaignError("rounds", f"阶段 {a.code} 与 {b.code} 的日期重叠")
+    return tuple(rounds)
+
+
+def _units(raw, kinds) -> tuple[Unit, ...]:
+    items = _get(raw, "units", "", list)
+    if not items:
+        raise CampaignError("units", "至少需要一个单位")
+    units = []
+    for i, u in enumerate(items):
+        p = f"units[{i}]"
+        kind = _get(u, "kind", p, str)
+        if kind not in kinds:
+            raise CampaignError(f"{p}.kind", f"单位类别“{kind}”不在 enums.unit_kind 中")
+        units.append(Unit(_get(u, "code", p, str).strip(), _get(u, "name", p, str).strip(), kind))
+    _unique([u.code for u in units], "units", "单位编码")
+    _unique([u.name for u in units], "units", "单位名称")
+    return tuple(units)
+
+
+def _criteria(raw) -> dict[str, tuple[Criterion, ...]]:
+    section = _get(raw, "criteria", "", dict)
+    out = {}
+    for group in ("org", "member"):
+        items = _get(section, group, "criteria", list)
+        if not items:
+            raise CampaignError(f"criteria.{group}", "至少需要一项标准")
+        crits = tuple(Criterion(_get(c, "code", f"criteria.{group}[{i}]", str),
+                                _get(c, "name", f"criteria.{group}[{i}]", str),
+                                _get(c, "description", f"criteria.{group}[{i}]", str), group)
+                      for i, c in enumerate(items))
+        _unique([c.code for c in crits], f"criteria.{group}", "标准编码")
+        _unique([c.name for c in crits], f"criteria.{group}", "标准名称")
+        out[group] = crits
+    return out
+
+
+def _scales(raw) -> dict[str, Scale]:
+    section = _get(raw, "scales", "", dict)
+    if not section:
+        raise CampaignError("scales", "至少需要一个测评量表")
+    scales = {}
+    for key, s in section.items():
+        p = f"scales.{key}"
+        options = []
+        for i, o in enumerate(_get(s, "options", p, list)):
+            points = o.get("points")
+            if points is not None and (isinstance(points, bool) or not isinstance(points, (int, float))):
+                raise CampaignError(f"{p}.options[{i}].points", "分值应为数字")
+            options.append(Option(_get(o, "label", f"{p}.options[{i}]", str), points))
+        scored = [o.points for o in options if o.points is not None]
+        if len(scored) < 2:
+            raise CampaignError(f"{p}.options", "至少需要两个计分选项")
+        _unique([o.label for o in options], f"{p}.options", "选项")
+        _unique(scored, f"{p}.options", "分值")
+        if scored != sorted(scored, reverse=True):
+            raise CampaignError(f"{p}.options", "计分选项应按分值从高到低排列（最好的在前）")
+        scales[key] = Scale(key, _get(s, "name", p, str), tuple(options))
+    return scales
+
+
+def _forms(raw, scales) -> dict[str, tuple[Form, ...]]:
+    section = _get(raw, "forms", "", dict)
+    weights = _get(raw, "weights", "", dict)
+    out = {}
+    for group in ("org", "member"):
+        items = _get(section, group, "forms", list)
+        w = _get(weights, group, "weights", dict)
+        names = [_get(f, "name", f"forms.{group}[{i}]", str) for i, f in enumerate(items)]
+        _unique(names, f"forms.{group}", "评议方式")
+        for name, value in w.items():
+            if name not in names:
+                raise CampaignError(f"weights.{group}.{name}", f"未知的评议方式（forms.{group} 中没有“{name}”）")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise CampaignError(f"weights.{group}.{name}", "权重应为不小于 0 的数字")
+        for name in names:
+            if name not in w:
+                raise CampaignError(f"weights.{group}", f"缺少评议方式“{name}”的权重")
+        total = sum(w.values())
+        if not math.isclose(total, 1.0, abs_tol=1e-9):
+            raise CampaignError(f"weights.{group}", f"权重之和应为 1，现为 {total:g}")
+        forms = []
+        for i, f in enumerate(items):
+            p = f"forms.{group}[{i}]"
+            scale = _get(f, "scale", p, str)
+            if scale not in scales:
+                raise CampaignError(f"{p}.scale", f"未知的量表“{scale}”")
+            source = _get(f, "source", p, str)
+            if source not in ("street", "unit"):
+                raise CampaignError(f"{p}.source", "应为 street 或 unit")
+            lo, hi = _get(f, "min_ballots", p, int), f.get("max_ballots")
+            if hi is not None and (not isinstance(hi, int) or hi < lo):
+                raise CampaignError(f"{p}.max_ballots", "应为不小于 min_ballots 的整数")
+            forms.append(Form(names[i], group, scales[scale], source, float(w[names[i]]), lo, hi))
+        out[group] = tuple(forms)
+    return out
+
+
+def _grading(raw, group: str) -> Grading:
+    p = f"grades.{group}"
+    section = _get(_get(raw, "grades", "", dict), group, "grades", dict)
+    bands = []
+    for i, b in enumerate(_get(section, "bands", p, list)):
+        value = _get(b, "min", f"{p}.bands[{i}]", (int, float))
+        bands.append(Band(_get(b, "grade", f"{p}.bands[{i}]", str), float(value)))
+    if not bands:
+        raise CampaignError(f"{p}.bands", "至少需要一个等次")
+    _unique([b.grade for b in bands], f"{p}.bands", "等次")
+    for a, b in zip(bands, bands[1:]):
+        if b.min >= a.min:
+            raise CampaignError(f"{p}.bands", f"等次分数线应从高到低且不重叠：“{a.grade}”≥{a.min:g} 与 “{b.grade}”≥{b.min:g}")
+    if bands[-1].min > 0:
+        raise CampaignError(f"{p}.bands", "最低一档的分数线应为 0，使每个得分都有等次")
+    grades = [b.grade for b in bands]
+    veto = cap = None
+    if "veto" in section:
+        v = section["veto"]
+        veto = Veto(_get(v, "form", f"{p}.veto", str), float(_get(v, "min_rate", f"{p}.veto", (int, float))),
+                    _get(v, "grade", f"{p}.veto", str))
+        if veto.grade not in grades:
+            raise CampaignError(f"{p}.veto.grade", f"“{veto.grade}”不是本组的等次")
+        if not 0 <= veto.min_rate <= 1:
+            raise CampaignError(f"{p}.veto.min_rate", "应在 0 到 1 之间")
+    if "cap" in section:
+        c = section["cap"]
+        cap = Cap(_get(c, "grade", f"{p}.cap", str), _get(c, "denominator", f"{p}.cap", int),
+                  _get(c, "demote_to", f"{p}.cap", str))
+        for key in ("grade", "demote_to"):
+            if getattr(cap, key) not in grades:
+                raise CampaignError(f"{p}.cap.{key}", f"“{getattr(cap, key)}”不是本组的等次")
+        if cap.denominator < 1:
+            raise CampaignError(f"{p}.cap.denominator", "应为正整数")
+    probationary = section.get("probationary_grade")
+    return Grading(tuple(bands), probationary, veto, cap)
+
+
+def _limits(raw) -> Limits:
+    s = _get(raw, "limits", "", dict)
+    values = {k: _get(s, k, "limits", int) for k in Limits.__dataclass_fields__}
+    for k, v in values.items():
+        if v <= 0:
+            raise CampaignError(f"limits.{k}", "应为正整数")
+    return Limits(**values)
+
+
+def _enums(raw, rounds, units, criteria, forms, grades) -> dict[str, tuple[str, ...]]:
+    section = _get(raw, "enums", "", dict)
+    enums = {}
+    for key, values in section.items():
+        if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+            raise CampaignError(f"enums.{key}", "应为非空的文字列表")
+        _unique(values, f"enums.{key}", "选项")
+        enums[key] = tuple(values)
+    for key in ("gender", "member_kind", "yes_no", "rect_source", "rect_status", "rect_satisfaction",
+                "activity_type", "nomination_kind", "criterion_other", "unit_kind"):
+        _get(section, key, "enums")
+    member = grades["member"]
+    enums.update({
+        "@units": tuple(u.code for u in units),
+        "@rounds": tuple(r.code for r in rounds),
+        "@org_unit_forms": tuple(f.name for f in forms["org"] if f.source == "unit"),
+        "@member_forms": tuple(f.name for f in forms["member"]),
+        "@member_grades_decided": member.grades + ((member.probationary_grade,) if member.probationary_grade else ()),
+        "@criteria_any": tuple(c.name for g in ("org", "member") for c in criteria[g]) + enums["criterion_other"],
+    })
+    return enums
+
+
+def _aliases(raw, enums) -> dict[str, str]:
+    out = {}
+    for canonical, variants in raw.get("aliases", {}).items():
+        if not isinstance(variants, list):
+            raise CampaignError(f"aliases.{canonical}", "应为文字列表")
+        for v in variants:
+            out[str(v).upper()] = canonical
+    return out
+
+
+_COLUMN_TYPES = {"text", "id", "int", "date", "enum", "rating", "phone"}
+
+
+def _workbooks(raw, criteria, forms, enums) -> dict[str, WorkbookLayout]:
+    section = _get(raw, "workbooks", "", dict)
+    out = {}
+    for key in ("unit", "street"):
+        wb = _get(section, key, "workbooks", dict)
+        p = f"workbooks.{key}"
+        source = "street" if key == "street" else "unit"
+        info = []
+        for i, f in enumerate(_get(wb, "info", p, list)):
+            ip = f"{p}.info[{i}]"
+            enum = _enum_values(f.get("enum"), enums, f"{ip}.enum")
+            info.append(InfoField(_get(f, "key", ip, str), _get(f, "label", ip, str),
+                                  "enum" if enum else f.get("type", "text"), bool(f.get("required", False)), enum))
+        sheets = []
+        for i, s in enumerate(_get(wb, "sheets", p, list)):
+            sp = f"{p}.sheets[{i}]"
+            columns = []
+            for j, c in enumerate(_get(s, "columns", sp, list)):
+                cp = f"{sp}.columns[{j}]"
+                if "criteria" in c:
+                    group = c["criteria"]
+                    if group not in criteria:
+                        raise CampaignError(f"{cp}.criteria", "应为 org 或 member")
+                    labels = []
+                    for form in forms[group]:
+                        if form.source == source:
+                            labels += [lab for lab in form.scale.labels if lab not in labels]
+                    for crit in criteria[group]:
+                        columns.append(Column(crit.code, crit.name, "rating", bool(c.get("required", True)), False,
+                                              int(c.get("width", 11)), tuple(labels), criterion=crit))
+                    continue
+                ctype = c.get("type", "text")
+                if ctype not in _COLUMN_TYPES:
+                    raise CampaignError(f"{cp}.type", f"未知的列类型“{ctype}”")
+                enum = _enum_values(c.get("enum"), enums, f"{cp}.enum")
+                if ctype == "enum" and not enum:
+                    raise CampaignError(f"{cp}.enum", "下拉列必须指定选项列表")
+                columns.append(Column(
+                    _get(c, "key", cp, str), _get(c, "label", cp, str), ctype, bool(c.get("required", False)),
+                    bool(c.get("unique", False)), int(c.get("width", 12)), enum, c.get("ref"),
+                    c.get("min"), c.get("max")))
+            _unique([c.label for c in columns], f"{sp}.columns", "列名")
+            _unique([c.key for c in columns], f"{sp}.columns", "列键")
+            sheets.append(Sheet(_get(s, "key", sp, str), _get(s, "name", sp, str), s.get("note", ""), tuple(columns)))
+        _unique([s.name for s in sheets], f"{p}.sheets", "工作表名")
+        out[key] = WorkbookLayout(key, _get(wb, "title", p, str), wb.get("purpose", ""), tuple(info), tuple(sheets))
+    return out
+
+
+def _enum_values(name, enums, path) -> tuple[str, ...] | None:
+    if name is None:
+        return None
+    if name not in enums:
+        raise CampaignError(path, f"未知的选项列表“{name}”")
+    return enums[name]
+
+
+def parse(raw: dict, source: Path = Path("campaign.toml")) -> Campaign:
+    """Turn the parsed TOML into a Campaign, checking every cross-reference."""
+    head = _get(raw, "campaign", "", dict)
+    rounds = _rounds(raw)
+    kinds = tuple(_get(_get(raw, "enums", "", dict), "unit_kind", "enums", list))
+    units = _units(raw, kinds)
+    criteria = _criteria(raw)
+    scales = _scales(raw)
+    forms = _forms(raw, scales)
+    grades = {"member": _grading(raw, "member"), "org": _grading(raw, "org")}
+    veto = grades["member"].veto
+    if veto and veto.form not in [f.name for f in forms["member"]]:
+        raise CampaignError("grades.member.veto.form", f"未知的评议方式“{veto.form}”")
+    scoring = _get(raw, "scoring", "", dict)
+    trim = _get(scoring, "trim", "scoring", int)
+    if trim < 0:
+        raise CampaignError("scoring.trim", "应为不小于 0 的整数")
+    enums = _enums(raw, rounds, units, criteria, forms, grades)
+    return Campaign(
+        id=_get(head, "id", "campaign", str), name=_get(head, "name", "campaign", str),
+        street=_get(head, "street", "campaign", str), organiser=_get(head, "organiser", "campaign", str),
+        template_version=_get(head, "template_version", "campaign", str),
+        rounds=rounds, units=units, criteria=criteria, scales=scales, forms=forms, trim=trim,
+        decimals=_get(scoring, "decimals", "scoring", int), grades=grades,
+        rectification=dict(_get(raw, "rectification", "", dict)),
+        commendation=dict(_get(raw, "commendation", "", dict)),
+        supervision=dict(_get(raw, "supervision", "", dict)),
+        limits=_limits(raw), enums=enums, aliases=_aliases(raw, enums),
+        workbooks=_workbooks(raw, criteria, forms, enums), source=source)
+
+
+def load(path: str | Path) -> Campaign:
+    """Read and check a campaign file."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CampaignError(str(path), "找不到活动配置文件") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise CampaignError(str(path), f"无法解析（{e}）") from None
+    return parse(raw, path)

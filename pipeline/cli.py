@@ -1,0 +1,156 @@
+"""Command line: parse, call the library, print a summary, pick the exit status (SPEC §9)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import traceback
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from . import batch, demo, templates
+from .campaign import CampaignError, load
+
+ROOT = Path(__file__).resolve().parent.parent
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
+
+DESCRIPTION = """丰年村街创先争优活动 评议汇总程序。
+
+不带子命令运行即为 run：读取 inbox/ 中各单位报送的工作簿，校验、汇总，结果写入 outbox/。
+退出状态：0 全部通过；3 已完成但有文件退回修改；2 用法或活动配置有误；1 意外故障（附日志路径）。"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"用法错误：{message}\n")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD 格式，例如 2010-08-02：{text}") from None
+
+
+def _run_options(p: argparse.ArgumentParser, suppress: bool) -> None:
+    d = (lambda v: argparse.SUPPRESS) if suppress else (lambda v: v)
+    p.add_argument("--inbox", type=Path, default=d(ROOT / "inbox"), help="收件箱文件夹（默认 inbox/）")
+    p.add_argument("--outbox", type=Path, default=d(ROOT / "outbox"), help="结果文件夹（默认 outbox/）")
+    p.add_argument("--archive", type=Path, default=d(ROOT / "archive"), help="台账与存档文件夹（默认 archive/）")
+    p.add_argument("--round", default=d(None), help="汇总的评议阶段，如 R1（默认：基准日期所在阶段）")
+    p.add_argument("--as-of", type=_date, default=d(None), help="基准日期 YYYY-MM-DD（默认今天），用于判断逾期")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="run.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--campaign", type=Path, default=ROOT / "campaign.toml", help="活动配置文件（默认 campaign.toml）")
+    _run_options(p, suppress=False)
+    sub = p.add_subparsers(dest="command", metavar="子命令", parser_class=_Parser)
+    r = sub.add_parser("run", help="校验并汇总收件箱（默认）")
+    _run_options(r, suppress=True)
+    t = sub.add_parser("templates", help="按活动配置生成标准模板（单位填报表、街道点评表）")
+    t.add_argument("--out", type=Path, default=ROOT / "templates_xlsx", help="输出文件夹（默认 templates_xlsx/）")
+    m = sub.add_parser("demo", help="生成演示用的报送文件（含可选的常见错误与答案）")
+    m.add_argument("--inbox", type=Path, required=True, help="写入演示文件的文件夹（须为空，或加 --force）")
+    m.add_argument("--units", type=int, default=None, help="单位数（默认：活动配置中的全部单位）")
+    m.add_argument("--members", type=int, default=20, help="每单位党员数（默认 20）")
+    m.add_argument("--round", default=None, help="评议阶段，如 R1（默认：基准日期所在阶段，否则 R1）")
+    m.add_argument("--as-of", type=_date, default=None, help="基准日期（默认：该阶段报送截止日）")
+    m.add_argument("--seed", default="1", help="随机种子（相同种子生成相同文件）")
+    m.add_argument("--defects", action="store_true", help="注入常见填报错误和可接受的写法，并写出答案文件")
+    m.add_argument("--answer-key", type=Path, default=None, help="答案文件路径（默认：演示文件夹中的 answer_key.json）")
+    m.add_argument("--force", action="store_true", help="文件夹非空时也写入")
+    sub.add_parser("status", help="查看已存档的各阶段报送情况")
+    return p
+
+
+def _cmd_templates(args, campaign, console) -> int:
+    paths = templates.write_all(campaign, args.out)
+    for path in paths:
+        console.print(f"已生成模板：{path}")
+    return EXIT_OK
+
+
+def _cmd_demo(args, campaign, console) -> int:
+    if args.inbox.exists() and any(args.inbox.iterdir()) and not args.force:
+        console.print(f"[red]文件夹 {args.inbox} 不是空的。为免混入真实报送，请换一个空文件夹，或加 --force。[/red]")
+        return EXIT_USAGE
+    try:
+        key = demo.generate(campaign, args.inbox, units=args.units, members=args.members, round_code=args.round,
+                            as_of=args.as_of, seed=args.seed, defects=args.defects, answer_key=args.answer_key)
+    except demo.DemoError as e:
+        console.print(f"[red]{e}[/red]")
+        return EXIT_USAGE
+    n = sum(1 for p in args.inbox.iterdir() if p.is_file())
+    console.print(f"已在 {args.inbox} 生成 {n} 个演示文件。")
+    if args.defects:
+        console.print(f"答案文件列出 {len(key)} 处预期问题。")
+    return EXIT_OK
+
+
+def _cmd_status(args, campaign, console) -> int:
+    table = Table(title="已完成的汇总（outbox）")
+    for col in ("评议阶段", "运行编号", "基准日期", "文件数", "退回修改"):
+        table.add_column(col)
+    found = False
+    for manifest in sorted(args.outbox.glob("*/*/manifest.json")):
+        m = json.loads(manifest.read_text(encoding="utf-8"))
+        table.add_row(m["round"], m["run_id"], m["as_of"], str(m["totals"]["files"]), str(m["totals"]["rejected"]))
+        found = True
+    if found:
+        console.print(table)
+    else:
+        console.print("尚未运行过汇总。把报送文件放入 inbox/ 后运行：python run.py")
+    return EXIT_OK
+
+
+def _cmd_run(args, campaign, console) -> int:
+    result = batch.run(campaign, args.inbox, args.outbox, round_code=args.round, as_of=args.as_of)
+    table = Table(title=f"{campaign.name}  {result.round}  基准日期 {result.as_of}")
+    for col in ("文件", "类型", "单位", "结果"):
+        table.add_column(col)
+    for f in result.files:
+        errors = [x for x in f.findings if x.is_error]
+        verdict = f"[red]退回：{errors[0].title}[/red]" if errors else "[green]已识别[/green]"
+        table.add_row(f.name, batch.KIND_LABELS[f.kind], f.unit_code, verdict)
+    console.print(table)
+    console.print(f"共 {len(result.files)} 个文件，{len(result.rejected)} 个退回。结果：{result.folder}")
+    return EXIT_REJECTED if result.rejected else EXIT_OK
+
+
+COMMANDS = {"run": _cmd_run, "templates": _cmd_templates, "demo": _cmd_demo, "status": _cmd_status}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    console = Console(highlight=False)
+    command = args.command or "run"
+    try:
+        campaign = load(args.campaign)
+        return COMMANDS[command](args, campaign, console)
+    except CampaignError as e:
+        console.print(f"[red]{e}[/red]")
+        return EXIT_USAGE
+    except batch.UsageError as e:
+        console.print(f"[red]{e}[/red]")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        console.print("已中断。")
+        return EXIT_FAILURE
+    except Exception:
+        log = _write_log(getattr(args, "archive", ROOT / "archive"))
+        console.print(f"[red]程序发生意外故障，未完成。详细信息已写入：{log}\n请把该文件发给技术支持。[/red]")
+        return EXIT_FAILURE
+
+
+def _write_log(archive: Path) -> Path:
+    folder = Path(archive) / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"error-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
+    path.write_text(traceback.format_exc(), encoding="utf-8")
+    return path

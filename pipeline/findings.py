@@ -1,0 +1,100 @@
+"""One Finding type for every problem a user sees, and the one catalogue of codes and Chinese messages."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+SEVERITY = {"E": "错误", "W": "警告", "N": "提示"}
+
+# code -> (title, message template). Templates are filled from the finding's fields
+# (column, value) and its extra `detail`; each says how to fix the problem.
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # --- the file as a whole
+    "E_UNSUPPORTED_FORMAT": ("文件格式不支持", "此文件不是 Excel 工作簿（{detail}）。请用本活动的模板填写，另存为 .xlsx 后重新报送。"),
+    "E_EMPTY_FILE": ("空文件", "文件大小为 0，可能是邮件附件未下载完整。请重新发送原文件。"),
+    "E_TOO_LARGE": ("文件过大", "文件超出处理上限（{detail}）。请删除多余的空行空列或图片，另存为 .xlsx 后重新报送。"),
+    "E_ENCRYPTED": ("文件已加密", "文件设置了打开密码，无法读取。请取消密码（文件→信息→保护工作簿），另存为 .xlsx 后重新报送。"),
+    "E_CORRUPT": ("文件已损坏", "文件无法打开（{detail}）。请用 Excel 或 WPS 打开确认无误，另存为 .xlsx 后重新报送。"),
+    "E_NOT_TEMPLATE": ("不是本活动的模板", "未找到本活动模板的工作表和表头（{detail}）。请用街道下发的模板填写后重新报送。"),
+    "E_WRONG_CAMPAIGN": ("不是本次活动的模板", "此模板属于其他活动（{detail}）。请用本次活动下发的模板填写。"),
+    "E_MISSING_SHEET": ("缺少工作表", "缺少工作表“{detail}”。请用模板填写，不要删除工作表。"),
+    "E_MISSING_COLUMN": ("缺少列", "工作表中找不到“{column}”列。请恢复模板的表头（第一行），不要删除或改名。"),
+    "E_TOO_MANY_CELLS": ("表格范围过大", "此工作表声明的范围过大（{detail}），超出处理上限。请删除多余的行列后另存。"),
+    "W_DUPLICATE_FILE": ("重复报送", "与已收到的文件“{detail}”内容完全相同，按重复报送处理，不再计入。若文件名所示单位尚未报送，请联系该单位。"),
+    # --- identification (填报说明)
+    "E_UNKNOWN_UNIT": ("单位编码有误", "单位编码“{value}”不在本活动单位名单中。请在下拉框中选择本单位编码。"),
+    "E_UNKNOWN_ROUND": ("评议阶段有误", "评议阶段“{value}”无法识别。请在下拉框中选择（如 R1）。"),
+    # --- cells
+    "E_REQUIRED": ("必填项为空", "“{column}”为必填项，不能为空。请补填。"),
+    "E_ENUM": ("选项不符", "“{value}”不是“{column}”的有效选项。请在下拉框中选择：{detail}。"),
+    "E_RANGE": ("分值或数值超出范围", "“{value}”超出“{column}”的有效范围（{detail}）。请改正。"),
+    "E_TYPE": ("类型不符", "“{column}”应填{detail}，现为“{value}”。请改为{detail}。"),
+    "E_DATE": ("日期无法识别", "“{value}”不是有效日期。请按 2010-06-01 的格式填写“{column}”。"),
+    "E_DUPLICATE_ID": ("编号重复", "“{column}”为“{value}”的行不止一行（另见 {detail}）。编号必须唯一，请改正。"),
+    "E_UNKNOWN_MEMBER": ("党员编号不在名册中", "党员编号“{value}”在“党员名册”中找不到。请核对编号，或先在名册中补录该党员。"),
+    "E_UNKNOWN_SUBJECT": ("对象编号无效", "对象编号“{value}”既不是本单位编码，也不在“党员名册”中。请填写本单位编码或党员编号。"),
+    "E_DATE_ORDER": ("日期先后不符", "“{column}”（{value}）早于{detail}。请核对日期。"),
+    "E_FORM_COUNT": ("评议票数不符", "{detail}。请核对“党员评议”表。"),
+    "E_GRADE_MISSING": ("缺少评定结果", "正式党员“{value}”在“评定结果”表中没有评定等次。请补填。"),
+    "E_SCALE_FORM": ("选项与评议方式不符", "“{value}”不能用于{detail}。请改用该评议方式的选项。"),
+    "E_NOMINATION_SUBJECT": ("推荐对象不符", "{detail}。请核对“对象编号”。"),
+    # --- warnings
+    "W_FEW_BALLOTS": ("评议票偏少", "{detail}，少于规定的最低票数，结果仅供参考。"),
+    "W_FORM_MISSING": ("缺少评议方式", "{detail}没有任何评议票，综合得分按其余评议方式的权重重新折算。"),
+    "W_GRADE_UNEXPLAINED": ("评定等次未说明", "评定等次“{value}”与建议等次“{detail}”不一致，请在“说明”中写明理由。"),
+    "W_CAP_EXCEEDED": ("优秀等次超出比例", "{detail}。请核对评定结果。"),
+    "W_ROUND_MISMATCH": ("评议阶段与模板不符", "填报说明中的评议阶段为“{value}”，模板为“{detail}”。已按填报说明处理，请核对。"),
+    # --- notes (accepted, recorded)
+    "N_NORMALISED": ("已规范化", "“{value}”已按“{detail}”读取。"),
+    "N_POINTS": ("分值已换算", "“{value}”按分值读取为“{detail}”。以后请直接在下拉框中选择。"),
+    "N_DATE_TEXT": ("文字日期已识别", "文字日期“{value}”已读取为 {detail}。"),
+    "N_FORMULA": ("公式按结果读取", "此格是公式，已按其计算结果“{detail}”读取。"),
+    "N_HEADER_MOVED": ("表头位置已识别", "表头在第 {detail} 行（模板为第 1 行），已按表头读取。"),
+    "N_COLUMN_ORDER": ("列顺序已识别", "列顺序与模板不同，已按列名读取。"),
+    "N_EXTRA_COLUMN": ("多余列已忽略", "“{column}”不是模板中的列，已忽略。"),
+    "N_SHEET_RENAMED": ("工作表已识别", "工作表“{value}”按表头识别为“{detail}”。"),
+    "N_MACRO": ("宏未执行", "此文件含宏（.xlsm），宏不会被执行，只读取单元格数据。"),
+    "N_NO_META": ("按表头识别", "文件中没有模板标识，已按工作表名和表头识别为{detail}。"),
+    "N_CONVERTED": ("已转换为 .xlsx", "原文件为 {detail} 格式，退回的修改稿已按单元格数值重建为 .xlsx。"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    file: str
+    sheet: str = ""
+    cell: str = ""
+    column: str = ""
+    value: str = ""
+    detail: str = ""
+
+    @property
+    def severity(self) -> str:
+        return SEVERITY[self.code[0]]
+
+    @property
+    def title(self) -> str:
+        return CATALOGUE[self.code][0]
+
+    @property
+    def message(self) -> str:
+        return CATALOGUE[self.code][1].format(column=self.column, value=self.value, detail=self.detail)
+
+    @property
+    def is_error(self) -> bool:
+        return self.code.startswith("E_")
+
+    def record(self) -> dict:
+        """The finding as a flat dict, for manifest.json and findings.csv."""
+        out = asdict(self)
+        out.pop("detail")
+        out.update(severity=self.severity, title=self.title, message=self.message)
+        return out
+
+
+def make(code: str, file: str, **fields) -> Finding:
+    """Build a finding, refusing codes that are not catalogued."""
+    if code not in CATALOGUE:
+        raise KeyError(f"uncatalogued finding code {code}")
+    return Finding(code, file, **{k: "" if v is None else str(v) for k, v in fields.items()})

@@ -1,0 +1,89 @@
+"""Which template a workbook is, and whose: from `_meta` and 填报说明, else from sheet names and headers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from openpyxl.utils import get_column_letter
+
+from .campaign import Campaign
+from .templates import INFO_SHEET, META_SHEET
+
+HEADER_SCAN_ROWS = 10
+
+
+@dataclass
+class Identity:
+    kind: str | None  # "unit", "street" or None (not a template)
+    via: str = ""  # "meta" or "headers"
+    meta: dict = field(default_factory=dict)
+    info: dict = field(default_factory=dict)  # info key -> (value, A1 cell)
+    sheets: dict = field(default_factory=dict)  # layout sheet key -> sheet name in the workbook
+    reason: str = ""
+
+
+def _rows(book, name: str, limit: int) -> list[list]:
+    sheet = book.get_sheet_by_name(name)
+    return sheet.to_python(nrows=limit) if sheet.height else []
+
+
+def _clean(v) -> str:
+    return "" if v is None else str(v).strip()
+
+
+def read_meta(book) -> dict:
+    if META_SHEET not in book.sheet_names:
+        return {}
+    return {_clean(r[0]): _clean(r[1]) for r in _rows(book, META_SHEET, 20) if len(r) >= 2 and _clean(r[0])}
+
+
+def read_info(book, campaign: Campaign, kind: str) -> dict:
+    """The 填报说明 values: label in some column, value in the next cell to its right."""
+    if INFO_SHEET not in book.sheet_names:
+        return {}
+    labels = {f.label: f.key for f in campaign.workbooks[kind].info}
+    out = {}
+    for r, row in enumerate(_rows(book, INFO_SHEET, 60)):
+        for j, v in enumerate(row[:-1]):
+            key = labels.get(_clean(v))
+            if key and key not in out:
+                out[key] = (row[j + 1], f"{get_column_letter(j + 2)}{r + 1}")
+    return out
+
+
+def match_sheets(book, campaign: Campaign, kind: str) -> dict[str, str]:
+    """Layout sheet key -> workbook sheet name, by name first, then by header labels."""
+    layout = campaign.workbooks[kind]
+    names = [n for n in book.sheet_names if n not in (META_SHEET,)]
+    found = {s.key: s.name for s in layout.sheets if s.name in names}
+    taken = set(found.values())
+    for s in layout.sheets:
+        if s.key in found:
+            continue
+        need = {c.label for c in s.columns if c.required}
+        for n in names:
+            if n in taken:
+                continue
+            rows = _rows(book, n, HEADER_SCAN_ROWS)
+            if any(need <= {_clean(v) for v in row} for row in rows):
+                found[s.key] = n
+                taken.add(n)
+                break
+    return found
+
+
+def identify(book, campaign: Campaign) -> Identity:
+    meta = read_meta(book)
+    kind = meta.get("template_id")
+    if kind in campaign.workbooks:
+        if meta.get("campaign_id") != campaign.id:
+            return Identity(None, "meta", meta, reason=f"模板所属活动为“{meta.get('campaign_id')}”")
+        return Identity(kind, "meta", meta, read_info(book, campaign, kind), match_sheets(book, campaign, kind))
+    best = None
+    for kind, layout in campaign.workbooks.items():
+        sheets = match_sheets(book, campaign, kind)
+        if len(sheets) == len(layout.sheets) and (best is None or len(sheets) > len(best[1])):
+            best = (kind, sheets)
+    if best:
+        return Identity(best[0], "headers", meta, read_info(book, campaign, best[0]), best[1])
+    return Identity(None, reason=f"工作表为：{'、'.join(book.sheet_names[:8]) or '无'}")

@@ -1,0 +1,141 @@
+"""Scoring (SPEC §6): pure functions, frames in and frames out, rules from the campaign.
+
+Ballots come in long form, one row per ballot and criterion:
+`unit_code, member_id ("" for a unit), form, ballot_id, criterion, option`.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import pandas as pd
+
+from .campaign import Campaign, Grading
+
+SUBJECT = ["unit_code", "member_id"]
+KEY = SUBJECT + ["form", "criterion"]
+
+
+def round_half_up(x: float, decimals: int) -> float:
+    """Round half away from zero at `decimals` places, as a person does by hand (84.125 -> 84.13)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return float("nan")
+    q = Decimal(1).scaleb(-decimals)
+    return float(Decimal(repr(round(float(x), 9))).quantize(q, rounding=ROUND_HALF_UP))
+
+
+def _option_tables(campaign: Campaign, group: str) -> pd.DataFrame:
+    """(form, option) -> points (NaN: a vote that is not scored) and whether it is a top-2 option."""
+    rows = [(f.name, o.label, np.nan if o.points is None else float(o.points), o.label in f.scale.top2)
+            for f in campaign.forms[group] for o in f.scale.options]
+    return pd.DataFrame(rows, columns=["form", "option", "points", "top2"])
+
+
+def _trimmed_mean(points: pd.Series, k: int) -> float:
+    values = np.sort(points.dropna().to_numpy())
+    if k and len(values) >= 2 * k + 3:
+        values = values[k:-k]
+    return float(values.mean()) if len(values) else float("nan")
+
+
+def criterion_stats(ballots: pd.DataFrame, campaign: Campaign, group: str) -> pd.DataFrame:
+    """Per subject, form and criterion: n_ballots, votes and vote_share per option, top2_rate, mean_points."""
+    table = _option_tables(campaign, group)
+    df = ballots.merge(table, on=["form", "option"], how="left", validate="many_to_one")
+    df["scored"] = df["points"].notna()
+    df["top2_scored"] = df["top2"] & df["scored"]
+    g = df.groupby(KEY, sort=True, observed=True)
+    out = pd.DataFrame({
+        "n_ballots": g.size(),
+        "n_scored": g["scored"].sum(),
+        "n_top2": g["top2_scored"].sum(),
+    })
+    if campaign.trim:
+        out["mean_points"] = g["points"].apply(lambda s: _trimmed_mean(s, campaign.trim))
+    else:
+        out["mean_points"] = g["points"].mean()
+    out["top2_rate"] = out["n_top2"] / out["n_scored"].where(out["n_scored"] > 0)
+    votes = df.pivot_table(index=KEY, columns="option", values="ballot_id", aggfunc="count", fill_value=0,
+                           observed=True)
+    labels = list(dict.fromkeys(table["option"]))
+    votes = votes.reindex(columns=[o for o in labels if o in votes.columns])
+    out = out.join(votes.add_prefix("votes_"))
+    for o in votes.columns:
+        out[f"share_{o}"] = out[f"votes_{o}"] / out["n_ballots"]
+    return out.reset_index()
+
+
+def form_scores(stats: pd.DataFrame) -> pd.DataFrame:
+    """Per subject and form: the mean of its criterion means (criteria without a scored vote left out)."""
+    g = stats.groupby(SUBJECT + ["form"], sort=True, observed=True)
+    return pd.DataFrame({"score": g["mean_points"].mean(), "n_ballots": g["n_ballots"].max()}).reset_index()
+
+
+def composites(scores: pd.DataFrame, campaign: Campaign, group: str) -> pd.DataFrame:
+    """Per subject: sum(w_f * score_f) / sum(w_f) over the forms that have a score, rounded half-up."""
+    weights = {f.name: f.weight for f in campaign.forms[group]}
+    df = scores.dropna(subset=["score"]).copy()
+    df["w"] = df["form"].map(weights)
+    df["ws"] = df["w"] * df["score"]
+    g = df.groupby(SUBJECT, sort=True, observed=True)
+    out = (g["ws"].sum() / g["w"].sum()).rename("raw").reset_index()
+    out["composite"] = [round_half_up(x, campaign.decimals) for x in out["raw"]]
+    return out.drop(columns="raw")
+
+
+def competition_rank(values: pd.Series) -> pd.Series:
+    """1, 2, 2, 4 ranking, highest first; missing values get no rank."""
+    return values.rank(method="min", ascending=False).astype("Int64")
+
+
+def band_grades(values: pd.Series, grading: Grading) -> pd.Series:
+    return values.map(lambda v: None if pd.isna(v) else grading.grade_for(v))
+
+
+def pooled_top2(stats: pd.DataFrame, form: str) -> pd.DataFrame:
+    """Per subject: top-2 votes over scored votes of `form`, pooled over all criteria."""
+    df = stats[stats["form"] == form]
+    g = df.groupby(SUBJECT, sort=True, observed=True)
+    out = (g["n_top2"].sum() / g["n_scored"].sum().where(g["n_scored"].sum() > 0)).rename("pooled_top2")
+    return out.reset_index()
+
+
+def member_grades(comp: pd.DataFrame, stats: pd.DataFrame, roster: pd.DataFrame, campaign: Campaign,
+                  full_kind: str) -> pd.DataFrame:
+    """Suggested grades: bands, then the veto, then the per-unit cap; probationary members not graded.
+
+    `roster` has unit_code, member_id, member_kind; `full_kind` is the label of a full member.
+    Returns unit_code, member_id, composite, suggested_grade, grade_note, rank_in_unit.
+    """
+    grading = campaign.grades["member"]
+    df = roster[SUBJECT + ["member_kind"]].merge(comp, on=SUBJECT, how="left")
+    full = df["member_kind"] == full_kind
+    df["suggested_grade"] = band_grades(df["composite"], grading)
+    df["grade_note"] = ""
+    if grading.veto:
+        v = grading.veto
+        top2 = pooled_top2(stats, v.form)
+        df = df.merge(top2, on=SUBJECT, how="left")
+        vetoed = full & df["pooled_top2"].notna() & (df["pooled_top2"] < v.min_rate)
+        df.loc[vetoed, "grade_note"] = [f"{v.form}满意率 {r:.1%} 低于 {v.min_rate:.0%}，定为{v.grade}"
+                                        for r in df.loc[vetoed, "pooled_top2"]]
+        df.loc[vetoed, "suggested_grade"] = v.grade
+        df = df.drop(columns="pooled_top2")
+    if grading.cap:
+        c = grading.cap
+        for unit, idx in df[full].groupby("unit_code").groups.items():
+            n_full = len(idx)
+            allowed = n_full // c.denominator
+            top = df.loc[idx][df.loc[idx, "suggested_grade"] == c.grade]
+            top = top.sort_values(["composite", "member_id"], ascending=[False, True])
+            over = top.index[allowed:]
+            df.loc[over, "suggested_grade"] = c.demote_to
+            df.loc[over, "grade_note"] = (f"本单位正式党员 {n_full} 名，{c.grade}至多 {allowed} 名"
+                                          f"（1/{c.denominator}），按得分顺序调整为{c.demote_to}")
+    df.loc[~full, "suggested_grade"] = grading.probationary_grade
+    df["rank_in_unit"] = pd.Series(pd.NA, index=df.index, dtype="Int64")
+    ranked = full & df["composite"].notna()
+    df.loc[ranked, "rank_in_unit"] = df[ranked].groupby("unit_code")["composite"].transform(competition_rank)
+    return df

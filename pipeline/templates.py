@@ -1,0 +1,214 @@
+"""The standard workbooks (单位填报表, 街道点评表), generated from the campaign file with openpyxl."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.protection import SheetProtection
+
+from .campaign import Campaign, Column, Round, Sheet, WorkbookLayout
+from . import xlsx
+
+META_SHEET = "_meta"
+LISTS_SHEET = "_lists"
+INFO_SHEET = "填报说明"
+INFO_FIRST_ROW = 4  # the info block: label in A, value in B
+
+_HEADER_FILL = PatternFill("solid", fgColor="C00000")
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+_THIN = Side(style="thin", color="999999")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+_DATE_FORMAT = "yyyy-mm-dd"
+
+
+def template_name(layout: WorkbookLayout, rnd: Round) -> str:
+    return f"{layout.title}_{rnd.code}.xlsx"
+
+
+def meta_values(campaign: Campaign, layout: WorkbookLayout, rnd: Round) -> dict[str, str]:
+    return {"template_id": layout.key, "template_version": campaign.template_version,
+            "campaign_id": campaign.id, "round": rnd.code}
+
+
+def build(campaign: Campaign, layout_key: str, round_code: str) -> Workbook:
+    """An empty template for one workbook kind and round."""
+    layout = campaign.workbooks[layout_key]
+    rnd = campaign.round(round_code)
+    wb = Workbook()
+    _info_sheet(wb.active, campaign, layout, rnd)
+    lists = wb.create_sheet(LISTS_SHEET)
+    for sheet in layout.sheets:
+        _data_sheet(wb.create_sheet(sheet.name), sheet, campaign, lists)
+    if lists.max_row == 1 and lists["A1"].value is None:
+        wb.remove(lists)  # no list was too long for an inline dropdown
+    else:
+        lists.sheet_state = "veryHidden"
+    meta = wb.create_sheet(META_SHEET)
+    for i, (k, v) in enumerate(meta_values(campaign, layout, rnd).items(), start=1):
+        meta.cell(i, 1, k)
+        meta.cell(i, 2, v)
+    meta.sheet_state = "veryHidden"
+    wb.active = 0
+    return wb
+
+
+def _validation(ws, lists, column: Column, letter: str, last_row: int, first_row: int) -> None:
+    rng = f"{letter}{first_row}:{letter}{last_row}"
+    if column.enum:
+        formula = '"' + ",".join(column.enum) + '"'
+        if len(formula) > 255:  # Excel's limit for an inline list: refer to the hidden list sheet
+            col = lists.max_column + 1 if lists.max_row > 1 or lists["A1"].value else 1
+            for i, v in enumerate(column.enum, start=1):
+                lists.cell(i, col, v)
+            cl = get_column_letter(col)
+            formula = f"{LISTS_SHEET}!${cl}$1:${cl}${len(column.enum)}"
+        dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True,
+                            errorTitle="选项不符", error=f"请在下拉框中选择“{column.label}”的选项。",
+                            showInputMessage=False)
+    elif column.type == "date":
+        dv = DataValidation(type="date", operator="between", formula1="DATE(1921,7,1)", formula2="DATE(2099,12,31)",
+                            allow_blank=True, showErrorMessage=True, errorTitle="日期有误",
+                            error="请按 2010-06-01 的格式填写日期。")
+    elif column.type == "int":
+        lo = int(column.min if column.min is not None else 0)
+        hi = int(column.max if column.max is not None else 10**9)
+        dv = DataValidation(type="whole", operator="between", formula1=str(lo), formula2=str(hi),
+                            allow_blank=True, showErrorMessage=True, errorTitle="数值有误",
+                            error=f"请填写 {lo} 到 {hi} 之间的整数。")
+    else:
+        return
+    ws.add_data_validation(dv)
+    dv.add(rng)
+
+
+def _protect(ws) -> None:
+    """Lock the header row only: data cells stay editable, rows can be added, sorted and filtered."""
+    ws.protection = SheetProtection(sheet=True, formatCells=False, formatColumns=False, formatRows=False,
+                                    insertRows=False, deleteRows=False, sort=False, autoFilter=False,
+                                    selectLockedCells=False, selectUnlockedCells=False)
+
+
+def _print_setup(ws, title_rows: str | None) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+
+
+def _data_sheet(ws, sheet: Sheet, campaign: Campaign, lists) -> None:
+    last = campaign.limits.template_rows + 1
+    for j, column in enumerate(sheet.columns, start=1):
+        letter = get_column_letter(j)
+        cell = ws.cell(1, j, column.label)
+        cell.font, cell.fill, cell.border = _HEADER_FONT, _HEADER_FILL, _BOX
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.protection = Protection(locked=True)
+        dim = ws.column_dimensions[letter]
+        dim.width = column.width
+        dim.protection = Protection(locked=False)
+        if column.type == "date":
+            dim.number_format = _DATE_FORMAT
+        elif column.type in ("text", "id", "phone"):
+            dim.number_format = "@"
+        _validation(ws, lists, column, letter, last, 2)
+    ws.row_dimensions[1].height = 30
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(sheet.columns))}1"
+    _protect(ws)
+    _print_setup(ws, "1:1")
+
+
+def _info_sheet(ws, campaign: Campaign, layout: WorkbookLayout, rnd: Round) -> None:
+    ws.title = INFO_SHEET
+    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["B"].width = 30
+    ws.column_dimensions["C"].width = 70
+    ws["A1"] = f"{campaign.name}  {layout.title}（{rnd.name} {rnd.code}）"
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A2"] = f"{layout.purpose}报送截止日期：{rnd.submission_due:%Y年%m月%d日}。请在黄色格内填写。"
+    ws["A2"].alignment = _WRAP
+    ws.merge_cells("A2:C2")
+    ws.row_dimensions[2].height = 32
+    row = INFO_FIRST_ROW
+    ws.cell(row - 1, 1, "填报信息").font = Font(bold=True)
+    for f in layout.info:
+        ws.cell(row, 1, f.label).font = Font(bold=True)
+        value = ws.cell(row, 2)
+        value.fill, value.border = _INPUT_FILL, _BOX
+        value.protection = Protection(locked=False)
+        if f.type == "date":
+            value.number_format = _DATE_FORMAT
+        elif f.type in ("text", "phone") or f.enum:
+            value.number_format = "@"
+        hint = "（必填）" if f.required else ""
+        if f.enum:
+            dv = DataValidation(type="list", formula1='"' + ",".join(f.enum) + '"', allow_blank=True,
+                                showErrorMessage=True, error=f"请在下拉框中选择“{f.label}”。")
+            ws.add_data_validation(dv)
+            dv.add(value.coordinate)
+            if f.key == "unit_code":
+                hint += "  " + "；".join(f"{u.code} {u.name}" for u in campaign.units)
+        ws.cell(row, 3, hint.strip()).alignment = _WRAP
+        row += 1
+    row += 1
+    row = _text_block(ws, row, "填写方法", _how_to(layout, rnd))
+    for group, title in (("org", "先进基层党组织“五个好”"), ("member", "优秀共产党员“五带头”")):
+        if any(c.criterion and c.criterion.group == group for s in layout.sheets for c in s.columns):
+            row = _text_block(ws, row, title, [f"{c.name}：{c.description}" for c in campaign.criteria[group]])
+    scales = {f.scale.key: f.scale for g in campaign.forms.values() for f in g}
+    row = _text_block(ws, row, "测评选项（可填选项或对应分值）", [
+        f"{s.name}：" + "、".join(f"{o.label}（{o.points:g}分）" if o.points is not None else f"{o.label}（不计分）"
+                                 for o in s.options) for s in scales.values()])
+    _text_block(ws, row, "各工作表", [f"{s.name}：{s.note}" for s in layout.sheets])
+    ws.protection = SheetProtection(sheet=True, formatCells=False, formatColumns=False, formatRows=False,
+                                    selectLockedCells=False, selectUnlockedCells=False)
+    _print_setup(ws, None)
+    ws.page_setup.orientation = "portrait"
+
+
+def _how_to(layout: WorkbookLayout, rnd: Round) -> list[str]:
+    return [
+        "1. 先在上方黄色格内填写填报信息，单位编码和评议阶段请在下拉框中选择。",
+        "2. 各工作表第一行是表头，请勿修改、删除或调换；从第二行起一行一条记录，不要合并单元格。",
+        "3. 带下拉框的列请在下拉框中选择；日期请按 2010-06-01 的格式填写。",
+        "4. 评议票为无记名票，只录入票面内容，不录入投票人信息。",
+        f"5. 填好后以 .xlsx 格式保存，于 {rnd.submission_due:%Y年%m月%d日} 前报街道党办。文件名可自定。",
+    ]
+
+
+def _text_block(ws, row: int, title: str, lines: list[str]) -> int:
+    ws.cell(row, 1, title).font = Font(bold=True)
+    row += 1
+    for line in lines:
+        cell = ws.cell(row, 1, line)
+        cell.alignment = _WRAP
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
+        ws.row_dimensions[row].height = 15 * max(1, -(-len(line) // 55))
+        row += 1
+    return row + 1
+
+
+def fixed_time(rnd: Round) -> dt.datetime:
+    """Templates carry the round's start as their timestamp, so a regeneration is byte-stable."""
+    return dt.datetime.combine(rnd.start, dt.time(8, 0))
+
+
+def write_all(campaign: Campaign, out_dir: str | Path) -> list[Path]:
+    """Write every template (each workbook kind for each round) into `out_dir`."""
+    out = []
+    for rnd in campaign.rounds:
+        for layout in campaign.workbooks.values():
+            wb = build(campaign, layout.key, rnd.code)
+            out.append(xlsx.save(wb, Path(out_dir) / template_name(layout, rnd), fixed_time(rnd), campaign.organiser))
+    return out

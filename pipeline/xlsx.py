@@ -1,0 +1,66 @@
+"""Writing workbooks: deterministic bytes, atomic placement, text that never turns into a formula."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+from openpyxl.workbook import Workbook
+from openpyxl.writer.excel import ExcelWriter
+
+# Characters that make a spreadsheet program read a cell as a formula or command.
+_FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """A ZipFile whose entries all carry one timestamp, so equal content gives equal bytes."""
+
+    def __init__(self, *args, when: dt.datetime, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._when = when.timetuple()[:6]
+
+    def writestr(self, zinfo_or_arcname, data, *args, **kwargs):
+        if isinstance(zinfo_or_arcname, str):
+            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, self._when)
+            zinfo_or_arcname.compress_type = zipfile.ZIP_DEFLATED
+        return super().writestr(zinfo_or_arcname, data, *args, **kwargs)
+
+    def write(self, filename, arcname=None, *args, **kwargs):
+        # openpyxl streams worksheets through temporary files; give them the fixed time too.
+        with open(filename, "rb") as f:
+            self.writestr(arcname or os.path.basename(filename), f.read())
+
+
+def set_text(cell, value) -> None:
+    """Put `value` in `cell` as literal text: a leading '=' or '+' stays text, never a formula."""
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+
+
+def is_formula_like(value) -> bool:
+    return isinstance(value, str) and value.startswith(_FORMULA_LEADS)
+
+
+def save(wb: Workbook, path: str | Path, when: dt.datetime, creator: str) -> Path:
+    """Save `wb` with fixed properties and timestamps, via a temporary file renamed into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.properties.creator = creator
+    wb.properties.lastModifiedBy = creator
+    wb.properties.created = when
+    wb.properties.modified = when
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        with _FixedTimeZip(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True, when=when) as archive:
+            ExcelWriter(wb, archive).write_data()
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,8 @@
+"""丰年村街创先争优活动 评议汇总程序：python run.py --help"""
+
+import sys
+
+from pipeline.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Shared fixtures: the shipped campaign, and demo inboxes generated into tmp_path by the project's own generator."""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline import campaign as campaign_mod
+from pipeline import demo
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = dt.date(2010, 8, 2)
+
+
+@pytest.fixture(scope="session")
+def campaign():
+    return campaign_mod.load(ROOT / "campaign.toml")
+
+
+@pytest.fixture(scope="session")
+def raw_campaign():
+    import tomllib
+    return tomllib.loads((ROOT / "campaign.toml").read_text(encoding="utf-8"))
+
+
+def make_demo(campaign, folder: Path, **kw):
+    """Generate a demo inbox; returns (folder, answer key)."""
+    kw.setdefault("members", 10)
+    kw.setdefault("as_of", AS_OF)
+    key = demo.generate(campaign, folder, **kw)
+    return folder, key
+
+
+@pytest.fixture(scope="session")
+def defects_inbox(campaign, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("defects") / "inbox"
+    return make_demo(campaign, folder, units=6, defects=True, seed=7)
+
+
+@pytest.fixture(scope="session")
+def clean_inbox(campaign, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("clean") / "inbox"
+    return make_demo(campaign, folder, units=5, seed=3)

@@ -1,0 +1,108 @@
+"""The command line: subcommands, exit statuses, Chinese messages, and the first real run's manifest."""
+
+import hashlib
+import json
+import subprocess
+import sys
+
+import pytest
+
+from pipeline import cli
+
+from conftest import ROOT, make_demo
+
+
+def run_cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_help_lists_every_subcommand():
+    out = run_cli("--help")
+    assert out.returncode == 0
+    for name in cli.COMMANDS:
+        assert name in out.stdout
+
+
+def test_readme_documents_every_subcommand_and_the_two_commands():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in cli.COMMANDS:
+        assert f"run.py {name}" in readme or (name == "run" and "python run.py" in readme)
+    assert "make run" in readme and "make test" in readme
+
+
+def test_bad_date_is_a_usage_error():
+    out = run_cli("--as-of", "2010-13-01")
+    assert out.returncode == 2 and "YYYY-MM-DD" in out.stderr
+
+
+def test_bad_campaign_exits_2_with_the_key(tmp_path):
+    bad = tmp_path / "c.toml"
+    text = (ROOT / "campaign.toml").read_text(encoding="utf-8").replace('"组织点评" = 0.4', '"组织点评" = 0.5', 1)
+    bad.write_text(text, encoding="utf-8")
+    out = run_cli("--campaign", str(bad), "templates", "--out", str(tmp_path / "t"))
+    assert out.returncode == 2
+    assert "weights.org" in out.stdout and "权重之和应为 1" in out.stdout
+
+
+def test_unknown_round_exits_2(tmp_path):
+    (tmp_path / "in").mkdir()
+    assert cli.main(["--inbox", str(tmp_path / "in"), "--outbox", str(tmp_path / "out"), "--round", "R7"]) == 2
+
+
+def test_missing_inbox_exits_2(tmp_path):
+    assert cli.main(["--inbox", str(tmp_path / "nope"), "--outbox", str(tmp_path / "out")]) == 2
+
+
+def test_demo_refuses_a_non_empty_folder(tmp_path):
+    (tmp_path / "real.xlsx").write_bytes(b"x")
+    assert cli.main(["demo", "--inbox", str(tmp_path)]) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["real.xlsx"]
+
+
+def test_run_writes_a_manifest_listing_every_inbox_file(campaign, tmp_path):
+    inbox, key = make_demo(campaign, tmp_path / "inbox", units=4, defects=True, seed=2)
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in inbox.iterdir()}
+    status = cli.main(["--inbox", str(inbox), "--outbox", str(tmp_path / "out"), "--as-of", "2010-08-02"])
+    assert status == 3  # some files are sent back
+    manifests = list((tmp_path / "out" / "R1").glob("*/manifest.json"))
+    assert len(manifests) == 1
+    m = json.loads(manifests[0].read_text(encoding="utf-8"))
+    assert m["as_of"] == "2010-08-02" and m["campaign_id"] == campaign.id and m["round"] == "R1"
+    listed = {f["name"]: f for f in m["inbox_files"]}
+    assert {n: f["sha256"] for n, f in listed.items()} == before, "every file, hashed, and the inbox unchanged"
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in inbox.iterdir()}
+    assert after == before
+    assert listed["活动照片说明.txt"]["kind"] == "非模板文件"
+    assert listed["新建 Microsoft Excel 工作表.xlsx"]["findings"][0]["code"] == "E_EMPTY_FILE"
+    street = [f for f in listed.values() if f["kind"] == "街道点评表"]
+    assert len(street) == 1
+    units = sorted(f["unit_code"] for f in listed.values() if f["kind"] == "单位填报表")
+    assert units == ["FN01", "FN01", "FN02", "FN03"]  # FN04 mailed FN01's file
+    assert all(f["size"] == (inbox / n).stat().st_size for n, f in listed.items())
+    assert not list((tmp_path / "out" / "R1").glob(".tmp-*")), "no half-written run folder left"
+
+
+def test_round_defaults_to_the_one_containing_as_of(campaign, tmp_path):
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=1, round_code="R2", as_of=__import__("datetime").date(2012, 6, 1))
+    assert cli.main(["--inbox", str(inbox), "--outbox", str(tmp_path / "out"), "--as-of", "2012-06-01"]) == 0
+    assert list((tmp_path / "out" / "R2").glob("*/manifest.json"))
+
+
+def test_status_lists_runs(tmp_path, capsys, campaign):
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=1)
+    cli.main(["--inbox", str(inbox), "--outbox", str(tmp_path / "out"), "--as-of", "2010-08-02"])
+    capsys.readouterr()
+    assert cli.main(["--outbox", str(tmp_path / "out"), "status"]) == 0
+    assert "R1" in capsys.readouterr().out
+
+
+def test_unexpected_failure_exits_1_with_a_log_path(tmp_path, monkeypatch, capsys):
+    def boom(*a, **k):
+        raise RuntimeError("disk on fire")
+    monkeypatch.setattr(cli.batch, "run", boom)
+    (tmp_path / "in").mkdir()
+    status = cli.main(["--inbox", str(tmp_path / "in"), "--outbox", str(tmp_path / "o"), "--archive", str(tmp_path / "a")])
+    out = capsys.readouterr().out
+    assert status == 1 and "意外故障" in out and "Traceback" not in out
+    logs = list((tmp_path / "a" / "logs").glob("error-*.log"))
+    assert logs and "disk on fire" in logs[0].read_text(encoding="utf-8")

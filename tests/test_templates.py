@@ -1,0 +1,115 @@
+"""Templates: generated from the campaign file, committed, and equal in content to a fresh generation."""
+
+import copy
+import zipfile
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.utils import range_boundaries
+
+from pipeline import templates
+from pipeline.campaign import parse
+
+from conftest import ROOT
+
+
+def content(path):
+    """Everything a user sees or a reader relies on, per sheet."""
+    wb = load_workbook(path)
+    out = {}
+    for ws in wb.worksheets:
+        out[ws.title] = {
+            "state": ws.sheet_state,
+            "cells": {c.coordinate: c.value for row in ws.iter_rows() for c in row if c.value is not None},
+            "merged": sorted(str(m) for m in ws.merged_cells.ranges),
+            "validations": sorted((dv.type, dv.formula1, str(dv.sqref)) for dv in ws.data_validations.dataValidation),
+            "freeze": ws.freeze_panes,
+            "protected": ws.protection.sheet,
+            "print_titles": ws.print_title_rows,
+            "widths": {k: d.width for k, d in ws.column_dimensions.items()},
+        }
+    return out
+
+
+def test_committed_templates_equal_a_fresh_generation(campaign, tmp_path):
+    fresh = templates.write_all(campaign, tmp_path)
+    committed = sorted(p.name for p in (ROOT / "templates_xlsx").glob("*.xlsx"))
+    assert committed == sorted(p.name for p in fresh), "run: python run.py templates"
+    for p in fresh:
+        assert content(ROOT / "templates_xlsx" / p.name) == content(p), f"{p.name} is stale: python run.py templates"
+
+
+def test_generation_is_byte_stable(campaign, tmp_path):
+    a = templates.write_all(campaign, tmp_path / "a")
+    b = templates.write_all(campaign, tmp_path / "b")
+    assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
+
+
+def _dv_for(ws, col_letter):
+    for dv in ws.data_validations.dataValidation:
+        for rng in dv.sqref.ranges:
+            lo_c, lo_r, hi_c, hi_r = range_boundaries(str(rng))
+            if lo_c == hi_c and ws[f"{col_letter}1"].column == lo_c and lo_r == 2:
+                return dv, hi_r
+    return None, None
+
+
+@pytest.mark.parametrize("layout_key", ["unit", "street"])
+def test_every_coded_column_has_a_dropdown_and_headers_are_locked(campaign, tmp_path, layout_key):
+    path = tmp_path / "t.xlsx"
+    wb = templates.build(campaign, layout_key, "R1")
+    wb.save(path)
+    wb = load_workbook(path)
+    layout = campaign.workbooks[layout_key]
+    for sheet in layout.sheets:
+        ws = wb[sheet.name]
+        assert [c.value for c in ws[1]] == [c.label for c in sheet.columns]
+        assert ws.max_row == 1, "templates carry no example rows"
+        assert ws.freeze_panes == "A2" and ws.protection.sheet
+        assert ws.print_title_rows == "$1:$1" and ws.page_setup.orientation == "landscape"
+        for j, col in enumerate(sheet.columns, start=1):
+            letter = ws.cell(1, j).column_letter
+            assert ws.cell(1, j).protection.locked
+            assert ws.column_dimensions[letter].protection.locked is False
+            dv, last = _dv_for(ws, letter)
+            if col.enum:
+                assert dv is not None and dv.type == "list", f"{sheet.name}.{col.label} has no dropdown"
+                assert dv.formula1.strip('"').split(",") == list(col.enum)
+                assert last >= campaign.limits.template_rows
+            elif col.type in ("date", "int"):
+                assert dv is not None and dv.type in ("date", "whole")
+
+
+def test_meta_sheet_is_very_hidden_and_names_the_template(campaign, tmp_path):
+    path = templates.write_all(campaign, tmp_path)[0]
+    wb = load_workbook(path)
+    meta = wb[templates.META_SHEET]
+    assert meta.sheet_state == "veryHidden"
+    values = {r[0].value: r[1].value for r in meta.iter_rows()}
+    assert values == {"template_id": "unit", "template_version": campaign.template_version,
+                      "campaign_id": campaign.id, "round": "R1"}
+
+
+def test_instructions_show_criteria_and_deadline(campaign, tmp_path):
+    path = templates.write_all(campaign, tmp_path)[0]
+    ws = load_workbook(path)[templates.INFO_SHEET]
+    text = "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
+    for crit in campaign.criteria["org"] + campaign.criteria["member"]:
+        assert crit.description in text
+    assert "2010年07月31日" in text
+    labels = [ws.cell(templates.INFO_FIRST_ROW + i, 1).value for i in range(5)]
+    assert labels == ["单位编码", "评议阶段", "填报人", "联系电话", "填报日期"]
+
+
+def test_a_new_criterion_needs_no_code_change(raw_campaign, tmp_path):
+    d = copy.deepcopy(raw_campaign)
+    d["criteria"]["org"].append({"code": "O6", "name": "作风建设好", "description": "作风务实。"})
+    wb = templates.build(parse(d), "unit", "R1")
+    assert "作风建设好" in [c.value for c in wb["组织评议"][1]]
+
+
+def test_templates_are_valid_xlsx_packages(campaign, tmp_path):
+    for p in templates.write_all(campaign, tmp_path):
+        with zipfile.ZipFile(p) as z:
+            assert z.testzip() is None
+            assert "xl/workbook.xml" in z.namelist()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import logging
 import sys
 import traceback
 from pathlib import Path
@@ -109,17 +110,37 @@ def _cmd_status(args, campaign, console) -> int:
     return EXIT_OK
 
 
+def _log_to(archive: Path) -> None:
+    """Unexpected per-file failures go to archive/logs/ (created only when something is logged)."""
+    folder = Path(archive) / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(folder / f"run-{dt.datetime.now():%Y%m%d-%H%M%S}.log", delay=True, encoding="utf-8")
+    handler.setLevel(logging.WARNING)
+    logging.getLogger("pipeline").addHandler(handler)
+
+
 def _cmd_run(args, campaign, console) -> int:
+    _log_to(args.archive)
     result = batch.run(campaign, args.inbox, args.outbox, round_code=args.round, as_of=args.as_of)
     table = Table(title=f"{campaign.name}  {result.round}  基准日期 {result.as_of}")
-    for col in ("文件", "类型", "单位", "结果"):
+    for col in ("文件", "类型", "单位", "结果", "错误", "警告"):
         table.add_column(col)
+    colours = {"accepted": "green", "rejected": "red", "duplicate": "yellow", "superseded": "dim"}
     for f in result.files:
-        errors = [x for x in f.findings if x.is_error]
-        verdict = f"[red]退回：{errors[0].title}[/red]" if errors else "[green]已识别[/green]"
-        table.add_row(f.name, batch.KIND_LABELS[f.kind], f.unit_code, verdict)
+        s = f.submission
+        verdict = batch.STATUS_LABELS[f.status] if s.kind or f.status != "rejected" else "未受理"
+        if f.status == "rejected" and s.errors:
+            verdict += f"：{s.errors[0].title}"
+        warnings = sum(x.code.startswith("W_") for x in s.findings)
+        table.add_row(f.name, batch.KIND_LABELS[s.kind], s.unit_code, f"[{colours[f.status]}]{verdict}[/]",
+                      str(len(s.errors) or ""), str(warnings or ""))
     console.print(table)
-    console.print(f"共 {len(result.files)} 个文件，{len(result.rejected)} 个退回。结果：{result.folder}")
+    counts = "，".join(f"{label} {len(result.with_status(k))}" for k, label in batch.STATUS_LABELS.items())
+    console.print(f"共 {len(result.files)} 个文件：{counts}。")
+    returned = [f for f in result.files if f.returned]
+    if returned:
+        console.print(f"退回修改稿 {len(returned)} 份：{result.folder / batch.RETURNED_DIR}")
+    console.print(f"结果文件夹：{result.folder}")
     return EXIT_REJECTED if result.rejected else EXIT_OK
 
 

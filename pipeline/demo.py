@@ -254,15 +254,7 @@ class _UnitBuilder:
 
 def suggested_grades(campaign: Campaign, unit_code: str, roster: list[dict], ballots: list[dict]) -> dict[str, str]:
     """The suggested grade of each member, computed by the pipeline's own scoring from these rows."""
-    crits = campaign.criteria["member"]
-    long = pd.DataFrame([(unit_code, b["member_id"], b["form"], b["ballot_id"], c.name, b[c.code])
-                         for b in ballots for c in crits],
-                        columns=["unit_code", "member_id", "form", "ballot_id", "criterion", "option"])
-    stats = scoring.criterion_stats(long, campaign, "member")
-    comp = scoring.composites(scoring.form_scores(stats), campaign, "member")
-    people = pd.DataFrame([(unit_code, m["member_id"], m["member_kind"]) for m in roster],
-                          columns=["unit_code", "member_id", "member_kind"])
-    graded = scoring.member_grades(comp, stats, people, campaign, campaign.enums["member_kind"][0])
+    graded = scoring.unit_member_grades(campaign, unit_code, pd.DataFrame(roster), pd.DataFrame(ballots))
     return dict(zip(graded["member_id"], graded["suggested_grade"]))
 
 

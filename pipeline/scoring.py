@@ -139,3 +139,30 @@ def member_grades(comp: pd.DataFrame, stats: pd.DataFrame, roster: pd.DataFrame,
     ranked = full & df["composite"].notna()
     df.loc[ranked, "rank_in_unit"] = df[ranked].groupby("unit_code")["composite"].transform(competition_rank)
     return df
+
+
+def long_ballots(wide: pd.DataFrame, campaign: Campaign, group: str, unit_code: str | None = None) -> pd.DataFrame:
+    """Wide ballots (one column per criterion code) to the long form used here; blank ratings dropped."""
+    crits = campaign.criteria[group]
+    base = wide.copy()
+    if unit_code is not None:
+        base["unit_code"] = unit_code
+    if "member_id" not in base:
+        base["member_id"] = ""
+    parts = []
+    for c in crits:
+        part = base[["unit_code", "member_id", "form", "ballot_id"]].copy()
+        part["criterion"] = c.name
+        part["option"] = base[c.code]
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    return out[out["option"].notna()].reset_index(drop=True)
+
+
+def unit_member_grades(campaign: Campaign, unit_code: str, roster: pd.DataFrame, ballots: pd.DataFrame) -> pd.DataFrame:
+    """Suggested grades of one unit's members from its own wide member ballots."""
+    long = long_ballots(ballots, campaign, "member", unit_code)
+    stats = criterion_stats(long, campaign, "member")
+    comp = composites(form_scores(stats), campaign, "member")
+    people = roster[["member_id", "member_kind"]].assign(unit_code=unit_code)
+    return member_grades(comp, stats, people, campaign, campaign.enums["member_kind"][0])

@@ -1,0 +1,147 @@
+"""Checks across rows and sheets of one submission (SPEC §4), after each sheet passed its schema."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import scoring
+from .campaign import Campaign
+from .findings import Finding, make
+from .read import SheetData
+
+
+def _at(sd: SheetData, key: str, row: int) -> str:
+    return sd.cell(key, row) if key in sd.letters else ""
+
+
+def rating_scales(tables, sheets, campaign: Campaign, file: str) -> list[Finding]:
+    """A rating label that exists, but belongs to another form's scale (满意 on a 下级评议上级 ballot)."""
+    out = []
+    for key, group in (("org_ballots", "org"), ("member_ballots", "member")):
+        if key not in tables or "form" not in tables[key]:
+            continue
+        df, sd = tables[key], sheets[key]
+        for form in campaign.forms[group]:
+            rows = df[df["form"] == form.name]
+            for col in sd.spec.rating_columns:
+                if col.key not in rows:
+                    continue
+                v = rows[col.key]
+                bad = v.notna() & v.isin(col.enum) & ~v.isin(form.scale.labels)
+                for i in rows.index[bad]:
+                    out.append(make("E_SCALE_FORM", file, sheet=sd.name, cell=_at(sd, col.key, df.at[i, "_row"]),
+                                    column=col.label, value=v[i],
+                                    detail=f"{form.name}（可选：{'、'.join(form.scale.labels)}）"))
+    return out
+
+
+def ballot_counts(tables, sheets, campaign: Campaign, file: str) -> list[Finding]:
+    """Exactly one 自评 and one 组织点评 per member; at least the configured minimum of the others."""
+    out = []
+    if {"roster", "member_ballots"} <= tables.keys():
+        roster, rs = tables["roster"], sheets["roster"]
+        mb, ms = tables["member_ballots"], sheets["member_ballots"]
+        for form in campaign.forms["member"]:
+            rows = mb[mb["form"] == form.name]
+            counts = rows.groupby("member_id").size()
+            for i, m in roster["member_id"].items():
+                if m is None:
+                    continue
+                n = int(counts.get(m, 0))
+                if form.max_ballots is not None and n > form.max_ballots:
+                    extra = rows[rows["member_id"] == m].index[form.max_ballots:]
+                    for j in extra:
+                        out.append(make("E_FORM_COUNT", file, sheet=ms.name, cell=_at(ms, "form", mb.at[j, "_row"]),
+                                        column=ms.spec.column("form").label, value=form.name,
+                                        detail=f"党员 {m} 的{form.name}票有 {n} 张，应为 {form.max_ballots} 张"))
+                elif n < form.min_ballots:
+                    exact = form.max_ballots == form.min_ballots
+                    text = f"党员 {m} 的{form.name}票{'有' if exact else '仅'} {n} 张" + \
+                        (f"，应为 {form.min_ballots} 张" if exact else f"（至少 {form.min_ballots} 张）")
+                    out.append(make("E_FORM_COUNT" if exact else "W_FEW_BALLOTS", file, sheet=rs.name,
+                                    cell=_at(rs, "member_id", roster.at[i, "_row"]),
+                                    column=rs.spec.column("member_id").label, value=m, detail=text))
+    if "org_ballots" in tables:
+        ob, os_ = tables["org_ballots"], sheets["org_ballots"]
+        counts = ob.groupby("form").size()
+        for form in campaign.forms["org"]:
+            n = int(counts.get(form.name, 0))
+            if form.source == "unit" and 0 < n < form.min_ballots:
+                out.append(make("W_FEW_BALLOTS", file, sheet=os_.name,
+                                detail=f"本单位{form.name}票仅 {n} 张（至少 {form.min_ballots} 张）"))
+    return out
+
+
+def date_order(tables, sheets, file: str) -> list[Finding]:
+    out = []
+    if "rectifications" not in tables:
+        return out
+    df, sd = tables["rectifications"], sheets["rectifications"]
+    raised = pd.to_datetime(df.get("raised_on"), errors="coerce")
+    for key in ("closed_on", "deadline"):
+        if key not in df:
+            continue
+        later = pd.to_datetime(df[key], errors="coerce")
+        for i in df.index[later < raised]:
+            out.append(make("E_DATE_ORDER", file, sheet=sd.name, cell=_at(sd, key, df.at[i, "_row"]),
+                            column=sd.spec.column(key).label, value=later[i].date().isoformat(),
+                            detail=f"{sd.spec.column('raised_on').label}（{raised[i].date().isoformat()}）"))
+    return out
+
+
+def decisions_cover_roster(tables, sheets, campaign: Campaign, file: str) -> list[Finding]:
+    if not {"roster", "decisions"} <= tables.keys():
+        return []
+    roster, rs = tables["roster"], sheets["roster"]
+    decided = set(tables["decisions"]["member_id"].dropna())
+    full = roster["member_kind"] == campaign.enums["member_kind"][0]
+    return [make("E_GRADE_MISSING", file, sheet=rs.name, cell=_at(rs, "member_id", roster.at[i, "_row"]),
+                 column=rs.spec.column("member_id").label, value=roster.at[i, "member_id"])
+            for i in roster.index[full & roster["member_id"].notna() & ~roster["member_id"].isin(decided)]]
+
+
+def nomination_subjects(tables, sheets, campaign: Campaign, unit_code: str, file: str) -> list[Finding]:
+    if not {"nominations", "roster"} <= tables.keys():
+        return []
+    df, sd = tables["nominations"], sheets["nominations"]
+    members = set(tables["roster"]["member_id"].dropna())
+    org_kind = campaign.commendation["org_kind"]
+    out = []
+    for i, row in df.iterrows():
+        kind, subject = row.get("nomination_kind"), row.get("subject_id")
+        if kind is None or subject is None or subject not in members | {unit_code}:
+            continue
+        wants_unit = kind == org_kind
+        if (subject == unit_code) != wants_unit:
+            need = "本单位编码" if wants_unit else "本单位党员编号"
+            out.append(make("E_NOMINATION_SUBJECT", file, sheet=sd.name, cell=_at(sd, "subject_id", row["_row"]),
+                            column=sd.spec.column("subject_id").label, value=subject,
+                            detail=f"“{kind}”的对象编号应为{need}"))
+    return out
+
+
+def grade_decisions(tables, sheets, campaign: Campaign, unit_code: str, file: str) -> list[Finding]:
+    """Decided grades against the votes: an unexplained difference, or more 优秀 than the cap allows."""
+    if not {"roster", "member_ballots", "decisions"} <= tables.keys():
+        return []
+    graded = scoring.unit_member_grades(campaign, unit_code, tables["roster"], tables["member_ballots"])
+    suggested = dict(zip(graded["member_id"], graded["suggested_grade"]))
+    df, sd = tables["decisions"], sheets["decisions"]
+    out = []
+    for i, row in df.iterrows():
+        s = suggested.get(row["member_id"])
+        explained = isinstance(row.get("explanation"), str) and row["explanation"].strip()
+        if s and row["decided_grade"] != s and not explained:
+            out.append(make("W_GRADE_UNEXPLAINED", file, sheet=sd.name, cell=_at(sd, "decided_grade", row["_row"]),
+                            column=sd.spec.column("decided_grade").label, value=row["decided_grade"], detail=s))
+    cap = campaign.grades["member"].cap
+    if cap:
+        roster = tables["roster"]
+        full = set(roster.loc[roster["member_kind"] == campaign.enums["member_kind"][0], "member_id"])
+        allowed = len(full) // cap.denominator
+        k = int(((df["decided_grade"] == cap.grade) & df["member_id"].isin(full)).sum())
+        if k > allowed:
+            out.append(make("W_CAP_EXCEEDED", file, sheet=sd.name,
+                            detail=f"评定为{cap.grade}的有 {k} 名，超过正式党员 {len(full)} 名的 1/{cap.denominator}"
+                                   f"（至多 {allowed} 名）"))
+    return out

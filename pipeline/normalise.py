@@ -1,0 +1,216 @@
+"""Normalisation (SPEC §4): forgiving in what it accepts, exact in what it reports.
+
+Each accepted change of a value is a note (N_...) at its cell. A value that cannot be read is
+left as it was, so that the schema reports it at the same cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+import pandas as pd
+
+from .campaign import Campaign, Column, Scale
+from .findings import Finding, make
+from .read import SheetData
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+_DATE_TEXT = [
+    re.compile(r"^(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})$"),
+    re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+]
+_POINTS = re.compile(r"^(\d+(?:\.\d+)?)\s*分?$")
+_INT = re.compile(r"^[+-]?\d+$")
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+
+def is_blank(v) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v)
+
+
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def _number_text(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else str(v)
+
+
+def parse_date_text(text: str) -> dt.date | None:
+    t = nfkc(text)
+    for pattern in _DATE_TEXT:
+        m = pattern.match(t)
+        if m:
+            try:
+                d = dt.date(*map(int, m.groups()))
+            except ValueError:
+                return None
+            return d if MIN_YEAR <= d.year <= MAX_YEAR else None
+    return None
+
+
+def _date(v):
+    """(value, note code, detail): a date from a date, an Excel serial or a text date."""
+    if isinstance(v, dt.datetime):
+        return v.date(), None, ""
+    if isinstance(v, dt.date):
+        return v, None, ""
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and 1 <= v < 73051:  # up to 2099-12-31
+        d = EXCEL_EPOCH + dt.timedelta(days=int(v))
+        return d, "N_NORMALISED", d.isoformat()
+    if isinstance(v, str):
+        d = parse_date_text(v)
+        if d:
+            return d, "N_DATE_TEXT", d.isoformat()
+    return v, None, ""
+
+
+def _int(v):
+    if isinstance(v, bool):
+        return v, None, ""
+    if isinstance(v, int):
+        return v, None, ""
+    if isinstance(v, float) and v.is_integer():
+        return int(v), None, ""
+    if isinstance(v, str):
+        t = nfkc(v).replace(",", "")
+        if _INT.match(t):
+            return int(t), "N_NORMALISED", str(int(t))
+    return v, None, ""
+
+
+def _enum(v, column: Column, aliases: dict[str, str]):
+    text = nfkc(_number_text(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v))
+    text = re.sub(r"\s+", "", text)
+    if text in column.enum:
+        return text, ("N_NORMALISED" if text != v else None), text
+    canonical = aliases.get(text.upper())
+    if canonical in column.enum:
+        return canonical, "N_NORMALISED", canonical
+    return v, None, ""
+
+
+def _id(v):
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v)), None, ""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return str(v), None, ""
+    text = nfkc(str(v))
+    return text, ("N_NORMALISED" if text != v else None), text
+
+
+def _text(v):
+    if isinstance(v, float):
+        return _number_text(v), None, ""
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()[:10], None, ""
+    return (v if isinstance(v, str) else str(v)), None, ""
+
+
+def rating(v, scale: Scale | None, labels: tuple[str, ...]):
+    """A rating given as its label, or as points (85, '85分') when the form's scale is known."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        text = _number_text(v)
+    else:
+        text = re.sub(r"\s+", "", nfkc(str(v)))
+    if text in labels and (scale is None or text in scale.labels):
+        return text, ("N_NORMALISED" if text != v else None), text
+    m = _POINTS.match(text)
+    if m and scale is not None:
+        label = scale.label_for_points(float(m.group(1)))
+        if label:
+            return label, "N_POINTS", label
+        return float(m.group(1)), None, ""  # points off the scale: the schema reports the range
+    return (text if text in labels else v), None, ""
+
+
+def _apply(series: pd.Series, fn) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Run `fn` once per distinct value; returns (new values, note codes, details)."""
+    cache = {}
+    values, codes, details = [], [], []
+    for v in series:
+        key = (type(v), v)
+        if key not in cache:
+            cache[key] = (None, None, "") if is_blank(v) else fn(v)
+        new, code, detail = cache[key]
+        values.append(new)
+        codes.append(code)
+        details.append(detail)
+    idx = series.index
+    return pd.Series(values, index=idx, dtype=object), pd.Series(codes, index=idx), pd.Series(details, index=idx)
+
+
+def _scale_for(campaign: Campaign, sd: SheetData, group: str) -> dict[str, Scale] | Scale:
+    """The scale per form of this sheet's rows, or the one scale of a sheet without a form column."""
+    forms = {f.name: f.scale for f in campaign.forms[group]}
+    if any(c.key == "form" for c in sd.spec.columns):
+        return forms
+    return next(f.scale for f in campaign.forms[group] if f.source == "street")
+
+
+def normalise(sd: SheetData, campaign: Campaign, file: str) -> tuple[pd.DataFrame, list[Finding]]:
+    """The sheet's values normalised column by column, with a note for every accepted change."""
+    df = sd.frame.copy()
+    notes: list[Finding] = []
+    forms_col = None
+    for column in sd.spec.columns:  # coded columns first: ratings depend on the form
+        if column.key == "form" and column.key in df:
+            df["form"], codes, details = _apply(df["form"], lambda v: _enum(v, column, campaign.aliases))
+            notes += _notes(sd, df, column, codes, details, sd.frame["form"], file)
+            forms_col = df["form"]
+    for column in sd.spec.columns:
+        if column.key not in df or column.key == "form":
+            continue
+        raw = df[column.key]
+        if column.type == "rating":
+            group = column.criterion.group
+            scales = _scale_for(campaign, sd, group)
+            if isinstance(scales, dict):
+                keys = list(zip(forms_col if forms_col is not None else [None] * len(raw), raw))
+                pairs = pd.Series(keys, index=raw.index, dtype=object)
+                new, codes, details = _apply(pairs, lambda fv: rating(fv[1], scales.get(fv[0]), column.enum))
+                blank = raw.map(is_blank)
+                new[blank], codes[blank], details[blank] = None, None, ""
+            else:
+                new, codes, details = _apply(raw, lambda v: rating(v, scales, column.enum))
+        elif column.type == "enum":
+            new, codes, details = _apply(raw, lambda v: _enum(v, column, campaign.aliases))
+        elif column.type == "date":
+            new, codes, details = _apply(raw, _date)
+        elif column.type == "int":
+            new, codes, details = _apply(raw, _int)
+        elif column.type == "id":
+            new, codes, details = _apply(raw, _id)
+        else:
+            new, codes, details = _apply(raw, _text)
+        df[column.key] = new
+        notes += _notes(sd, df, column, codes, details, raw, file)
+    notes += _formula_notes(sd, df, file)
+    return df, notes
+
+
+def _notes(sd, df, column, codes, details, raw, file) -> list[Finding]:
+    out = []
+    for i in codes.index[codes.notna()]:
+        out.append(make(codes[i], file, sheet=sd.name, cell=sd.cell(column.key, df.at[i, "_row"]),
+                        column=column.label, value=raw[i], detail=details[i]))
+    return out
+
+
+def _formula_notes(sd: SheetData, df: pd.DataFrame, file: str) -> list[Finding]:
+    if not sd.formulas:
+        return []
+    by_letter = {letter: key for key, letter in sd.letters.items()}
+    rows = set(df["_row"])
+    out = []
+    for cell in sorted(sd.formulas):
+        m = re.match(r"([A-Z]+)(\d+)$", cell)
+        key = by_letter.get(m.group(1))
+        if key and int(m.group(2)) in rows:
+            value = df.loc[df["_row"] == int(m.group(2)), key].iloc[0]
+            out.append(make("N_FORMULA", file, sheet=sd.name, cell=cell, column=sd.spec.column(key).label,
+                            detail=value))
+    return out

@@ -1,0 +1,215 @@
+"""Reading a workbook with python-calamine, within the campaign's limits: sheets located by their
+headers, each value kept with the Excel cell it came from."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import python_calamine
+from defusedxml import ElementTree
+from defusedxml.common import DefusedXmlException
+from openpyxl.utils import get_column_letter
+
+from .campaign import Campaign, Sheet
+from .findings import Finding, make
+from .identify import HEADER_SCAN_ROWS, Identity, identify
+
+_DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+\d+)"[^>]*>(?:<v>[^<]*</v>)?<f[ >/]')
+
+
+class Rejected(Exception):
+    """The workbook cannot be read at all; carries the finding that says why."""
+
+    def __init__(self, finding: Finding):
+        self.finding = finding
+        super().__init__(finding.message)
+
+
+@dataclass
+class SheetData:
+    """One layout sheet as found in the workbook: raw values by column key, and where each sits."""
+    spec: Sheet
+    name: str  # the sheet's name in the workbook
+    header_row: int  # 1-based Excel row of the header
+    letters: dict[str, str]  # column key -> Excel column letter
+    frame: pd.DataFrame  # one column per found key (raw values) plus `_row` (Excel row number)
+    formulas: set[str] = field(default_factory=set)  # A1 cells that held formulas
+
+    def cell(self, key: str, row: int) -> str:
+        return f"{self.letters[key]}{row}"
+
+
+@dataclass
+class Workbook:
+    path: Path
+    format: str
+    identity: Identity
+    sheets: dict[str, SheetData]
+    findings: list[Finding]
+
+
+def label_key(value) -> str:
+    """A header label as compared: NFKC, no spaces, no line breaks, no trailing marks like '*'."""
+    text = unicodedata.normalize("NFKC", "" if value is None else str(value))
+    return re.sub(r"[\s*＊:：]", "", text)
+
+
+def _col_letter(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def check_dimensions(path: Path, fmt: str, campaign: Campaign, file: str) -> None:
+    """Refuse an xlsx whose sheets declare more rows or columns than the limits, before loading them."""
+    if fmt not in ("xlsx", "xlsm"):
+        return
+    lim = campaign.limits
+    with zipfile.ZipFile(path) as z:
+        for info in z.infolist():
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            with z.open(info) as f:
+                head = f.read(4096)
+            m = _DIMENSION.search(head)
+            if not m or not m.group(3):
+                continue
+            rows = int(m.group(4)) - int(m.group(2)) + 1
+            cols = _col_letter(m.group(3).decode()) - _col_letter(m.group(1).decode()) + 1
+            if rows > lim.max_rows or cols > lim.max_cols:
+                raise Rejected(make("E_TOO_MANY_CELLS", file, detail=f"{rows} 行 × {cols} 列，上限 "
+                                                                  f"{lim.max_rows} 行 × {lim.max_cols} 列"))
+
+
+def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> part name inside an xlsx package, from the workbook and its relationships."""
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+          "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
+    try:
+        wb = ElementTree.fromstring(z.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError, DefusedXmlException):
+        return {}
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("p:Relationship", ns)}
+    out = {}
+    for s in wb.findall("m:sheets/m:sheet", ns):
+        target = targets.get(s.get(f"{{{ns['r']}}}id"), "")
+        out[s.get("name")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return out
+
+
+def formula_cells(path: Path, fmt: str, sheet_name: str) -> set[str]:
+    """Cells holding formulas in an xlsx sheet (calamine gives their cached values)."""
+    if fmt not in ("xlsx", "xlsm"):
+        return set()
+    with zipfile.ZipFile(path) as z:
+        part = _sheet_parts(z).get(sheet_name)
+        if not part or part not in z.namelist():
+            return set()
+        data = z.read(part)
+    return {m.decode() for m in _FORMULA_CELL.findall(data)} if b"<f" in data else set()
+
+
+def _find_header(rows: list[list], spec: Sheet) -> tuple[int, dict[str, int], list[tuple[int, str]]]:
+    """(0-based header row, column key -> 0-based index, extra labelled columns) by best label match."""
+    wanted = {label_key(c.label): c.key for c in spec.columns}
+    best = (-1, 0)
+    for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        hits = sum(1 for v in row if label_key(v) in wanted)
+        if hits > best[1]:
+            best = (r, hits)
+    r = best[0]
+    if r < 0:
+        return -1, {}, []
+    found, extra = {}, []
+    for j, v in enumerate(rows[r]):
+        k = label_key(v)
+        if k in wanted and wanted[k] not in found:
+            found[wanted[k]] = j
+        elif k:
+            extra.append((j, str(v).strip()))
+    return r, found, extra
+
+
+def read_sheet(book, name: str, spec: Sheet, file: str, fmt: str, path: Path, campaign: Campaign,
+               findings: list[Finding]) -> SheetData | None:
+    sheet = book.get_sheet_by_name(name)
+    lim = campaign.limits
+    if sheet.total_height > lim.max_rows + HEADER_SCAN_ROWS or sheet.total_width > lim.max_cols:
+        raise Rejected(make("E_TOO_MANY_CELLS", file, sheet=name, detail=f"{sheet.total_height} 行 × "
+                            f"{sheet.total_width} 列，上限 {lim.max_rows} 行 × {lim.max_cols} 列"))
+    rows = sheet.to_python(skip_empty_area=False)  # row 0 is Excel row 1, column 0 is A
+    r0 = c0 = 0
+    hr, found, extra = _find_header(rows, spec)
+    if hr < 0:
+        findings.append(make("E_MISSING_SHEET", file, sheet=name, detail=spec.name))
+        return None
+    header_row = r0 + hr + 1
+    letters = {k: get_column_letter(c0 + j + 1) for k, j in found.items()}
+    if header_row != 1:
+        findings.append(make("N_HEADER_MOVED", file, sheet=name, cell=f"A{header_row}", detail=header_row))
+    for c in spec.columns:
+        if c.key not in found:
+            findings.append(make("E_MISSING_COLUMN", file, sheet=name, cell=f"A{header_row}", column=c.label))
+    order = [c.key for c in spec.columns if c.key in found]
+    if sorted(order, key=found.get) != order:
+        findings.append(make("N_COLUMN_ORDER", file, sheet=name, cell=f"A{header_row}"))
+    for j, label in extra:
+        findings.append(make("N_EXTRA_COLUMN", file, sheet=name, cell=f"{get_column_letter(c0 + j + 1)}{header_row}",
+                             column=label))
+    body = rows[hr + 1:]
+    data = {k: [row[j] if j < len(row) else "" for row in body] for k, j in found.items()}
+    frame = pd.DataFrame(data, dtype=object)
+    frame["_row"] = range(header_row + 1, header_row + 1 + len(body))
+    if len(frame):
+        blank = frame.drop(columns="_row").map(lambda v: v is None or (isinstance(v, str) and not v.strip()))
+        frame = frame[~blank.all(axis=1)].reset_index(drop=True)
+    return SheetData(spec, name, header_row, letters, frame, formula_cells(path, fmt, name))
+
+
+def read_workbook(path: Path, fmt: str, campaign: Campaign, file: str) -> Workbook:
+    """Open, identify and read every layout sheet; raise Rejected when the file is unusable."""
+    check_dimensions(path, fmt, campaign, file)
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        ident = identify(book, campaign)
+    except python_calamine.PasswordError:
+        raise Rejected(make("E_ENCRYPTED", file)) from None
+    except Exception as e:  # calamine raises several types for broken files
+        raise Rejected(make("E_CORRUPT", file, detail=f"{type(e).__name__}: {str(e)[:80]}")) from None
+    if ident.kind is None:
+        code = "E_WRONG_CAMPAIGN" if ident.via == "meta" else "E_NOT_TEMPLATE"
+        raise Rejected(make(code, file, detail=ident.reason))
+    findings: list[Finding] = []
+    if fmt == "xlsm":
+        findings.append(make("N_MACRO", file))
+    if ident.via == "headers":
+        findings.append(make("N_NO_META", file, detail=campaign.workbooks[ident.kind].title))
+    layout = campaign.workbooks[ident.kind]
+    sheets = {}
+    try:
+        for spec in layout.sheets:
+            name = ident.sheets.get(spec.key)
+            if name is None:
+                findings.append(make("E_MISSING_SHEET", file, detail=spec.name))
+                continue
+            if name != spec.name:
+                findings.append(make("N_SHEET_RENAMED", file, sheet=name, value=name, detail=spec.name))
+            data = read_sheet(book, name, spec, file, fmt, path, campaign, findings)
+            if data is not None:
+                sheets[spec.key] = data
+    except Rejected:
+        raise
+    except python_calamine.PasswordError:
+        raise Rejected(make("E_ENCRYPTED", file)) from None
+    except Exception as e:
+        raise Rejected(make("E_CORRUPT", file, detail=f"{type(e).__name__}: {str(e)[:80]}")) from None
+    return Workbook(path, fmt, ident, sheets, findings)

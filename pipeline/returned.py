@@ -1,0 +1,104 @@
+"""退回修改: the unit's own workbook with every faulty cell filled and commented in Chinese, and a
+first sheet 问题清单 linking to each cell. The unit fixes it and sends it straight back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from pathlib import Path
+
+import python_calamine
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.hyperlink import Hyperlink
+
+from . import xlsx
+from .findings import Finding, make
+
+SHEET = "问题清单"
+FILLS = {"错误": PatternFill("solid", fgColor="FF9999"), "警告": PatternFill("solid", fgColor="FFE699")}
+HEADERS = ["序号", "严重程度", "工作表", "单元格", "列", "填写内容", "问题", "修改方法"]
+WIDTHS = [6, 9, 12, 9, 14, 18, 18, 70]
+
+
+def _rebuild(path: Path) -> Workbook:
+    """An .xlsx rebuilt from the values of an .xls or .ods (calamine), sheet by sheet."""
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    wb = Workbook()
+    wb.remove(wb.active)
+    for meta in book.sheets_metadata:
+        ws = wb.create_sheet(meta.name)
+        for row in book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False):
+            ws.append([None if v == "" else v for v in row])
+        if meta.visible != python_calamine.SheetVisibleEnum.Visible:
+            ws.sheet_state = "veryHidden" if meta.visible == python_calamine.SheetVisibleEnum.VeryHidden else "hidden"
+    return wb
+
+
+def _annotate(wb: Workbook, findings: list[Finding]) -> None:
+    by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for f in findings:
+        if f.sheet in wb.sheetnames and f.cell and not f.code.startswith("N_"):
+            by_cell[(f.sheet, f.cell)].append(f)
+    for (sheet, ref), group in by_cell.items():
+        cell = wb[sheet][ref]
+        worst = "错误" if any(f.is_error for f in group) else "警告"
+        cell.fill = FILLS[worst]
+        text = "\n".join(f"【{f.severity}】{f.title}：{f.message}" for f in group)
+        comment = Comment(text, "街道党办")
+        comment.width, comment.height = 320, 40 + 40 * len(group)
+        cell.comment = comment
+
+
+def _findings_sheet(wb: Workbook, findings: list[Finding], unit_label: str) -> None:
+    ws = wb.create_sheet(SHEET, 0)
+    errors = sum(f.is_error for f in findings)
+    warnings = sum(f.code.startswith("W_") for f in findings)
+    ws["A1"] = (f"{unit_label}：本表共发现 {errors} 处错误、{warnings} 处警告。"
+                "红色为错误（必须修改后重新报送），黄色为警告（请核实）。点击“单元格”可跳到该格。"
+                "可直接在本文件中修改，改好后另存为 .xlsx 重新报送。")
+    ws["A1"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADERS))
+    ws.row_dimensions[1].height = 48
+    for j, (h, w) in enumerate(zip(HEADERS, WIDTHS), start=1):
+        c = ws.cell(2, j, h)
+        c.font = Font(bold=True)
+        ws.column_dimensions[c.column_letter].width = w
+    order = {"错误": 0, "警告": 1, "提示": 2}
+    for n, f in enumerate(sorted(findings, key=lambda f: order[f.severity]), start=1):
+        r = n + 2
+        values = [n, f.severity, f.sheet, f.cell, f.column, f.value, f.title, f.message]
+        for j, v in enumerate(values, start=1):
+            xlsx.set_text(ws.cell(r, j), v)
+        ws.cell(r, 8).alignment = Alignment(wrap_text=True, vertical="top")
+        if f.severity in FILLS:
+            ws.cell(r, 2).fill = FILLS[f.severity]
+        if f.sheet in wb.sheetnames:
+            link = ws.cell(r, 4)
+            target = f.cell or "A1"
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{f.sheet}'!{target}", display=target)
+            xlsx.set_text(link, target)
+            link.font = Font(color="0563C1", underline="single")
+    ws.freeze_panes = "A3"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "2:2"
+
+
+def write(path: Path, fmt: str, file: str, findings: list[Finding], unit_label: str, out: Path,
+          when: dt.datetime, creator: str) -> Path:
+    """Write the returned copy of one submission to `out` and return its path."""
+    findings = list(findings)
+    if fmt in ("xlsx", "xlsm"):
+        wb = load_workbook(path, keep_vba=False, keep_links=False, rich_text=True)
+    else:
+        wb = _rebuild(path)
+        findings.append(make("N_CONVERTED", file, detail=f".{fmt}"))
+    _annotate(wb, findings)
+    _findings_sheet(wb, findings, unit_label)
+    wb.active = 0
+    for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = ws.title == SHEET
+    return xlsx.save(wb, out, when, creator)

@@ -1,0 +1,131 @@
+"""pandera schemas built at run time from the campaign's workbook layouts, and their failure
+cases mapped back to Excel cells as findings."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from .campaign import Campaign, Column, Sheet
+from .findings import Finding, make
+from .read import SheetData
+
+# Names of the checks built here, mapped to the finding they raise.
+IN_ROSTER, KNOWN_SUBJECT, IN_RANGE = "in_roster", "known_subject", "in_range"
+
+
+def _in_range(lo, hi) -> pa.Check:
+    def check(s: pd.Series) -> pd.Series:
+        n = pd.to_numeric(s, errors="coerce")  # text that is not a number is the coercion's finding
+        inside = pd.Series(True, index=s.index)
+        if lo is not None:
+            inside &= n >= lo
+        if hi is not None:
+            inside &= n <= hi
+        return n.isna() | inside
+    return pa.Check(check, name=IN_RANGE, error=f"{lo}..{hi}")
+
+
+def _column(col: Column, refs: dict[str, set[str]]) -> pa.Column:
+    checks = []
+    dtype = None
+    coerce = False
+    if col.enum:
+        checks.append(pa.Check.isin(list(col.enum)))
+    if col.type == "int":
+        dtype, coerce = "Int64", True
+        checks.append(_in_range(col.min, col.max))
+    elif col.type == "date":
+        dtype, coerce = "datetime64[ns]", True
+    if col.ref == "roster":
+        checks.append(pa.Check(lambda s, ids=frozenset(refs.get("roster", ())): s.isin(ids), name=IN_ROSTER))
+    elif col.ref == "@subjects":
+        checks.append(pa.Check(lambda s, ids=frozenset(refs.get("subjects", ())): s.isin(ids), name=KNOWN_SUBJECT))
+    return pa.Column(dtype, checks=checks, nullable=not col.required, unique=col.unique, coerce=coerce,
+                     required=False, name=col.key)
+
+
+def build(sheet: Sheet, refs: dict[str, set[str]]) -> pa.DataFrameSchema:
+    """The schema of one layout sheet; `refs` holds the ids that references must name."""
+    return pa.DataFrameSchema({c.key: _column(c, refs) for c in sheet.columns}, strict=False)
+
+
+def _code(col: Column, check: str, value) -> str | None:
+    if check.startswith("dtype("):
+        return None  # repeats a coercion failure
+    if check == "not_nullable":
+        return "E_REQUIRED"
+    if check == "field_uniqueness":
+        return "E_DUPLICATE_ID"
+    if check.startswith("coerce_dtype"):
+        return "E_DATE" if col.type == "date" else "E_TYPE"
+    if check == IN_ROSTER:
+        return "E_UNKNOWN_MEMBER"
+    if check == KNOWN_SUBJECT:
+        return "E_UNKNOWN_SUBJECT"
+    if check == IN_RANGE:
+        return "E_RANGE"
+    if check.startswith("isin"):
+        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return "E_RANGE" if col.type == "rating" and numeric else "E_ENUM"
+    return "E_TYPE"
+
+
+def _detail(col: Column, code: str, campaign: Campaign) -> str:
+    if code == "E_ENUM":
+        return "、".join(col.enum)
+    if code == "E_RANGE" and col.type == "rating":
+        scales = [s for s in campaign.scales.values() if set(s.labels) & set(col.enum)]
+        return "；".join("、".join(f"{o.label}或{o.points:g}" for o in s.scored) for s in scales)
+    if code == "E_RANGE":
+        return f"{col.min:g} 到 {col.max:g}"
+    if code == "E_TYPE":
+        return "整数" if col.type == "int" else "文字"
+    return ""
+
+
+def validate(df: pd.DataFrame, sd: SheetData, refs: dict[str, set[str]], campaign: Campaign,
+             file: str) -> list[Finding]:
+    """Run the sheet's schema lazily and turn every failure case into a finding at its cell."""
+    schema = build(sd.spec, refs)
+    try:
+        schema.validate(df.drop(columns="_row"), lazy=True)
+        return []
+    except pa.errors.SchemaErrors as err:
+        return failure_findings(err.failure_cases, df, sd, campaign, file)
+
+
+def failure_findings(cases: pd.DataFrame, df: pd.DataFrame, sd: SheetData, campaign: Campaign,
+                     file: str) -> list[Finding]:
+    """pandera's failure cases (column, check, failure_case, index) as findings at Excel cells."""
+    data = df.drop(columns="_row")
+    findings, seen = [], set()
+    for case in cases.itertuples(index=False):
+        key = case.column
+        if key not in sd.letters:
+            continue
+        col = sd.spec.column(key)
+        code = _code(col, str(case.check), case.failure_case)
+        if code is None:
+            continue
+        if pd.isna(case.index):
+            # pandera leaves the index empty for some dtype failures: locate the value instead.
+            rows = data.index[data[key].astype(str) == str(case.failure_case)].tolist()
+        else:
+            rows = [int(case.index)]
+        for i in rows:
+            value = data.at[i, key]
+            if code == "E_DUPLICATE_ID":  # report the later rows, pointing at the first
+                first = data.index[data[key].astype(str) == str(value)].min()
+                if first == i:
+                    continue
+                detail = sd.cell(key, df.at[first, "_row"])
+            else:
+                detail = _detail(col, code, campaign)
+            cell = sd.cell(key, df.at[i, "_row"])
+            if (cell, code) in seen:
+                continue
+            seen.add((cell, code))
+            findings.append(make(code, file, sheet=sd.name, cell=cell, column=col.label,
+                                 value="" if value is None else value, detail=detail))
+    return findings

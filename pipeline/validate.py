@@ -1,0 +1,132 @@
+"""Validation of one received file: read, normalise, schema, cross-sheet checks. Any error rejects
+the whole submission; warnings and notes do not."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import crosscheck, normalise, schemas, sniff
+from .campaign import Campaign
+from .findings import Finding, make
+from .read import Rejected, SheetData, Workbook, read_workbook
+from .templates import INFO_SHEET
+
+
+@dataclass
+class Submission:
+    file: str
+    format: str | None = None
+    kind: str | None = None  # "unit", "street" or None
+    unit_code: str = ""
+    round: str = ""
+    info: dict = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # layout sheet key -> normalised rows
+    workbook: Workbook | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.is_error]
+
+    @property
+    def accepted(self) -> bool:
+        return self.kind is not None and not self.errors
+
+
+def _info(wb: Workbook, campaign: Campaign, file: str) -> tuple[dict, list[Finding]]:
+    """The 填报说明 values, checked: unit code and round known, required fields filled."""
+    out, findings = {}, []
+    for f in campaign.workbooks[wb.identity.kind].info:
+        raw, cell = wb.identity.info.get(f.key, (None, ""))
+        where = dict(sheet=INFO_SHEET, cell=cell, column=f.label)
+        if normalise.is_blank(raw):
+            if f.key == "round" and wb.identity.meta.get("round"):
+                out[f.key] = wb.identity.meta["round"]
+            elif f.required:
+                findings.append(make("E_REQUIRED", file, **where))
+            continue
+        if f.type == "date":
+            value, code, detail = normalise._date(raw)
+            if not isinstance(value, dt.date):
+                findings.append(make("E_DATE", file, value=raw, **where))
+                continue
+        else:
+            value = normalise.nfkc(normalise._number_text(raw) if isinstance(raw, float) else str(raw))
+            code, detail = None, value
+            if f.enum:
+                value = value.upper() if value.upper() in f.enum else value
+                code = "N_NORMALISED" if value != raw else None
+                if value not in f.enum:
+                    findings.append(make("E_UNKNOWN_UNIT" if f.key == "unit_code" else "E_UNKNOWN_ROUND",
+                                         file, value=raw, **where))
+                    continue
+        if code:
+            findings.append(make(code, file, value=raw, detail=detail, **where))
+        out[f.key] = value
+    meta_round = wb.identity.meta.get("round")
+    if meta_round and out.get("round") and out["round"] != meta_round:
+        findings.append(make("W_ROUND_MISMATCH", file, sheet=INFO_SHEET, cell=wb.identity.info["round"][1],
+                             value=out["round"], detail=meta_round))
+    return out, findings
+
+
+def _refs(tables: dict[str, pd.DataFrame], unit_code: str) -> dict[str, set[str]]:
+    roster = set(tables["roster"]["member_id"].dropna()) if "roster" in tables else set()
+    return {"roster": roster, "subjects": roster | ({unit_code} if unit_code else set())}
+
+
+def _typed(df: pd.DataFrame, sd: SheetData) -> pd.DataFrame:
+    """Dates as datetime.date and counts as integers, once the schema has accepted them."""
+    out = df.copy()
+    for col in sd.spec.columns:
+        if col.key not in out:
+            continue
+        if col.type == "date":
+            parsed = pd.to_datetime(out[col.key], errors="coerce")
+            out[col.key] = [None if pd.isna(v) else v.date() for v in parsed]
+        elif col.type == "int":
+            out[col.key] = pd.to_numeric(out[col.key], errors="coerce").astype("Int64")
+    return out
+
+
+def validate_workbook(wb: Workbook, campaign: Campaign, file: str) -> Submission:
+    sub = Submission(file, wb.format, wb.identity.kind, workbook=wb, findings=list(wb.findings))
+    sub.info, info_findings = _info(wb, campaign, file)
+    sub.findings += info_findings
+    sub.unit_code = sub.info.get("unit_code", "") if sub.kind == "unit" else ""
+    sub.round = sub.info.get("round", wb.identity.meta.get("round", ""))
+    layout = campaign.workbooks[sub.kind]
+    for spec in layout.sheets:  # layout order: the roster comes before the sheets that refer to it
+        sd = wb.sheets.get(spec.key)
+        if sd is None:
+            continue
+        df, notes = normalise.normalise(sd, campaign, file)
+        sub.findings += notes
+        sub.findings += schemas.validate(df, sd, _refs(sub.tables, sub.unit_code), campaign, file)
+        sub.tables[spec.key] = _typed(df, sd)
+    t, s = sub.tables, wb.sheets
+    sub.findings += crosscheck.rating_scales(t, s, campaign, file)
+    sub.findings += crosscheck.ballot_counts(t, s, campaign, file)
+    sub.findings += crosscheck.date_order(t, s, file)
+    if sub.kind == "unit":
+        sub.findings += crosscheck.decisions_cover_roster(t, s, campaign, file)
+        sub.findings += crosscheck.nomination_subjects(t, s, campaign, sub.unit_code, file)
+        if not sub.errors:  # suggested grades are only meaningful on ballots without errors
+            sub.findings += crosscheck.grade_decisions(t, s, campaign, sub.unit_code, file)
+    return sub
+
+
+def validate_file(path: Path, name: str, campaign: Campaign) -> Submission:
+    """Everything about one received file, as a Submission; never raises for a bad file."""
+    s = sniff.sniff(path, campaign.limits)
+    if s.code:
+        return Submission(name, findings=[make(s.code, name, detail=s.detail)])
+    try:
+        wb = read_workbook(path, s.format, campaign, name)
+    except Rejected as r:
+        return Submission(name, s.format, findings=[r.finding])
+    return validate_workbook(wb, campaign, name)

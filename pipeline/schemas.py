@@ -23,7 +23,7 @@ def _in_range(lo, hi) -> pa.Check:
         if hi is not None:
             inside &= n <= hi
         return n.isna() | inside
-    return pa.Check(check, name=IN_RANGE, error=f"{lo}..{hi}")
+    return pa.Check(check, name=IN_RANGE)
 
 
 def _column(col: Column, refs: dict[str, set[str]]) -> pa.Column:

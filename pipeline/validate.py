@@ -74,9 +74,11 @@ def _info(wb: Workbook, campaign: Campaign, file: str) -> tuple[dict, list[Findi
     return out, findings
 
 
-def _refs(tables: dict[str, pd.DataFrame], unit_code: str) -> dict[str, set[str]]:
+def _refs(tables: dict[str, pd.DataFrame], unit_code: str, campaign: Campaign) -> dict[str, set[str]]:
     roster = set(tables["roster"]["member_id"].dropna()) if "roster" in tables else set()
-    return {"roster": roster, "subjects": roster | ({unit_code} if unit_code else set())}
+    # With the unit code itself wrong, any unit code passes here: one root error, not a cascade.
+    units = {unit_code} if unit_code else {u.code for u in campaign.units}
+    return {"roster": roster, "subjects": roster | units}
 
 
 def _typed(df: pd.DataFrame, sd: SheetData) -> pd.DataFrame:
@@ -106,7 +108,7 @@ def validate_workbook(wb: Workbook, campaign: Campaign, file: str) -> Submission
             continue
         df, notes = normalise.normalise(sd, campaign, file)
         sub.findings += notes
-        sub.findings += schemas.validate(df, sd, _refs(sub.tables, sub.unit_code), campaign, file)
+        sub.findings += schemas.validate(df, sd, _refs(sub.tables, sub.unit_code, campaign), campaign, file)
         sub.tables[spec.key] = _typed(df, sd)
     t, s = sub.tables, wb.sheets
     sub.findings += crosscheck.rating_scales(t, s, campaign, file)

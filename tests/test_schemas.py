@@ -1,0 +1,66 @@
+"""pandera schemas are built from the campaign file, and their failure cases land on Excel cells."""
+
+import copy
+
+import pandas as pd
+import pandera.pandas as pa
+
+from pipeline import schemas
+from pipeline.campaign import parse
+from pipeline.read import SheetData
+
+
+def _sheet(campaign, key, frame, header_row=1):
+    spec = campaign.workbooks["unit"].sheet(key)
+    letters = {c.key: chr(65 + j) for j, c in enumerate(spec.columns)}
+    frame = frame.copy()
+    frame["_row"] = range(header_row + 1, header_row + 1 + len(frame))
+    return SheetData(spec, spec.name, header_row, letters, frame)
+
+
+def test_schema_columns_follow_the_campaign(campaign, raw_campaign):
+    s = schemas.build(campaign.workbooks["unit"].sheet("org_ballots"), {})
+    assert list(s.columns) == ["ballot_id", "form", "O1", "O2", "O3", "O4", "O5", "opinion"]
+    assert s.columns["ballot_id"].unique and not s.columns["ballot_id"].nullable
+    d = copy.deepcopy(raw_campaign)
+    d["criteria"]["org"].append({"code": "O6", "name": "作风建设好", "description": "作风务实。"})
+    s6 = schemas.build(parse(d).workbooks["unit"].sheet("org_ballots"), {})
+    assert "O6" in s6.columns
+
+
+def test_failures_map_to_cells_with_the_header_offset(campaign):
+    frame = pd.DataFrame({"held_on": [pd.Timestamp("2010-06-01").date(), "2010-13-45", None],
+                          "activity_type": ["讲党课", "跳舞", "座谈会"], "attendance": [30, "三十", 100001],
+                          "summary": [None, None, None], "reported": ["是", "否", "是"]}, dtype=object)
+    sd = _sheet(campaign, "activities", frame, header_row=3)
+    got = sorted((f.code, f.cell) for f in schemas.validate(sd.frame, sd, {}, campaign, "f.xlsx"))
+    assert got == [("E_DATE", "A5"), ("E_ENUM", "B5"), ("E_RANGE", "C6"), ("E_REQUIRED", "A6"), ("E_TYPE", "C5")]
+
+
+def test_duplicates_point_at_the_first_occurrence(campaign):
+    frame = pd.DataFrame({"member_id": ["A", "B", "A", "A"], "decided_grade": ["合格"] * 4,
+                          "explanation": [None] * 4}, dtype=object)
+    sd = _sheet(campaign, "decisions", frame)
+    dups = [f for f in schemas.validate(sd.frame, sd, {"roster": {"A", "B"}}, campaign, "f") if f.code == "E_DUPLICATE_ID"]
+    assert [(f.cell, f.detail) for f in dups] == [("A4", "A2"), ("A5", "A2")]
+
+
+def test_failure_case_without_index_is_located_by_value(campaign):
+    """pandera leaves `index` empty for some dtype failures: the value is found in the column instead."""
+    frame = pd.DataFrame({"held_on": [None, None], "activity_type": ["讲党课"] * 2, "attendance": [12, "十二"],
+                          "summary": [None] * 2, "reported": ["是"] * 2}, dtype=object)
+    sd = _sheet(campaign, "activities", frame)
+    cases = pd.DataFrame({"schema_context": ["Column"], "column": ["attendance"],
+                          "check": ["coerce_dtype('Int64')"], "check_number": [None],
+                          "failure_case": ["十二"], "index": [None]})
+    got = schemas.failure_findings(cases, sd.frame, sd, campaign, "f.xlsx")
+    assert [(f.code, f.cell, f.value) for f in got] == [("E_TYPE", "C3", "十二")]
+
+
+def test_references_are_checked_against_the_roster(campaign):
+    frame = pd.DataFrame({"ballot_id": ["1", "2"], "member_id": ["FN01-001", "FN01-999"], "form": ["自评"] * 2,
+                          **{c.code: ["好"] * 2 for c in campaign.criteria["member"]}, "opinion": [None] * 2},
+                         dtype=object)
+    sd = _sheet(campaign, "member_ballots", frame)
+    got = schemas.validate(sd.frame, sd, {"roster": {"FN01-001"}}, campaign, "f")
+    assert [(f.code, f.cell) for f in got] == [("E_UNKNOWN_MEMBER", "B3")]

@@ -1,4 +1,4 @@
-"""One run of the pipeline: inbox -> outbox/<round>/<run id>/, placed atomically."""
+"""One run of the pipeline: inbox -> archive (ledger) -> outbox/<round>/<run id>/, placed atomically."""
 
 from __future__ import annotations
 
@@ -8,22 +8,23 @@ import json
 import logging
 import os
 import shutil
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 
-from . import inbox as inbox_mod, returned, validate
+from . import flags, inbox as inbox_mod, returned, validate
 from .campaign import Campaign
 from .findings import Finding, make
+from .ledger import Ledger, Stored, locked
 from .validate import Submission
 
 RETURNED_DIR = "退回修改"
-log = logging.getLogger(__name__)
-
 KIND_LABELS = {"unit": "单位填报表", "street": "街道点评表", None: "非模板文件"}
 STATUS_LABELS = {"accepted": "通过", "rejected": "退回修改", "duplicate": "重复报送", "superseded": "已被新版本替代"}
 FINDING_COLUMNS = ["file", "sheet", "cell", "column", "value", "code", "severity", "title", "message"]
+DEFAULT_WAIT_SECONDS = 60
+log = logging.getLogger(__name__)
 
 
 class UsageError(Exception):
@@ -33,8 +34,8 @@ class UsageError(Exception):
 @dataclass
 class FileResult:
     received: inbox_mod.Received
-    submission: Submission
-    status: str = ""  # accepted, rejected, duplicate, superseded
+    stored: Stored
+    findings: list[Finding]
     returned: Path | None = None
 
     @property
@@ -42,16 +43,23 @@ class FileResult:
         return self.received.name
 
     @property
-    def findings(self) -> list[Finding]:
-        return self.submission.findings
+    def status(self) -> str:
+        return self.stored.status
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.is_error]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.code.startswith("W_")]
 
     def record(self) -> dict:
-        s = self.submission
-        return {"name": self.name, "sha256": self.received.sha256, "size": self.received.size,
-                "format": s.format, "kind": KIND_LABELS[s.kind], "unit_code": s.unit_code, "round": s.round,
-                "status": self.status, "errors": len(s.errors),
-                "warnings": sum(f.code.startswith("W_") for f in s.findings),
-                "findings": [f.record() for f in s.findings]}
+        s = self.stored
+        return {"name": self.name, "sha256": self.received.sha256, "size": self.received.size, "format": s.format,
+                "kind": KIND_LABELS[s.kind], "unit_code": s.unit_code, "round": s.round, "status": s.status,
+                "errors": len(self.errors), "warnings": len(self.warnings),
+                "findings": [f.record() for f in self.findings]}
 
 
 @dataclass
@@ -79,30 +87,23 @@ def examine(received: inbox_mod.Received, campaign: Campaign) -> Submission:
         return Submission(received.name, findings=[make("E_INTERNAL", received.name, detail=type(e).__name__)])
 
 
-def assign_statuses(files: list[FileResult]) -> None:
-    """Same bytes again = duplicate of the first (in name order); the latest accepted submission of a
-    unit and round (by 填报日期, then name) supersedes the earlier ones; any error = rejected."""
-    first_by_hash: dict[str, FileResult] = {}
-    for f in files:
-        original = first_by_hash.setdefault(f.received.sha256, f)
-        if original is not f:
-            f.status = "duplicate"
-            f.submission = Submission(f.name, original.submission.format, original.submission.kind,
-                                      original.submission.unit_code, original.submission.round,
-                                      findings=[make("W_DUPLICATE_FILE", f.name, detail=original.name)])
-            continue
-        f.status = "accepted" if f.submission.accepted else "rejected"
-    groups: dict[tuple, list[FileResult]] = defaultdict(list)
-    for f in files:
-        if f.status == "accepted":
-            groups[(f.submission.kind, f.submission.unit_code, f.submission.round)].append(f)
-    for group in groups.values():
-        group.sort(key=lambda f: (f.submission.info.get("filled_on") or dt.date.min, f.name))
-        for older in group[:-1]:
-            older.status = "superseded"
+def take_in(ledger: Ledger, run_id: str, received: inbox_mod.Received, campaign: Campaign) -> Stored:
+    """The ledger's record of one inbox file: already known, a duplicate, or newly validated and stored."""
+    known = ledger.find(received.sha256, received.name)
+    if known:
+        return known
+    original = ledger.first_with_hash(received.sha256)
+    if original:
+        sub = Submission(received.name, original.format, original.kind, original.unit_code, original.round,
+                         findings=[make("W_DUPLICATE_FILE", received.name, detail=original.original_name)])
+        return ledger.ingest(run_id, received.path, received.name, received.sha256, received.size, sub,
+                             duplicate_of=original.id)
+    sub = examine(received, campaign)
+    version = sub.workbook.identity.meta.get("template_version", "") if sub.workbook else ""
+    return ledger.ingest(run_id, received.path, received.name, received.sha256, received.size, sub, version)
 
 
-def choose_round(campaign: Campaign, requested: str | None, as_of: dt.date, files: list[Submission]) -> str:
+def choose_round(campaign: Campaign, requested: str | None, as_of: dt.date, seen_rounds: list[str]) -> str:
     codes = [r.code for r in campaign.rounds]
     if requested:
         if requested not in codes:
@@ -111,33 +112,33 @@ def choose_round(campaign: Campaign, requested: str | None, as_of: dt.date, file
     rnd = campaign.round_for(as_of)
     if rnd:
         return rnd.code
-    seen = [f.round for f in files if f.round in codes]
+    seen = [r for r in seen_rounds if r in codes]
     return max(seen, key=codes.index) if seen else codes[-1]
 
 
-def _new_run_id(parent: Path, now: dt.datetime) -> str:
+def _new_run_id(taken: set[str], outbox: Path, now: dt.datetime) -> str:
     base = now.strftime("%Y%m%d-%H%M%S")
     run_id, n = base, 1
-    while (parent / run_id).exists():
+    while run_id in taken or any(outbox.glob(f"*/{run_id}")):
         n += 1
         run_id = f"{base}-{n}"
     return run_id
 
 
-def _unit_label(campaign: Campaign, sub: Submission) -> str:
-    if sub.kind == "street":
+def _unit_label(campaign: Campaign, s: Stored) -> str:
+    if s.kind == "street":
         return campaign.workbooks["street"].title
     known = {u.code: u.name for u in campaign.units}
-    return f"{sub.unit_code} {known[sub.unit_code]}" if sub.unit_code in known else "未识别单位"
+    return f"{s.unit_code} {known[s.unit_code]}" if s.unit_code in known else "未识别单位"
 
 
 def _returned_name(campaign: Campaign, f: FileResult, taken: set[str]) -> str:
-    sub = f.submission
+    s = f.stored
     known = {u.code: u.name for u in campaign.units}
-    if sub.kind == "street":
+    if s.kind == "street":
         base = campaign.workbooks["street"].title
-    elif sub.unit_code in known:
-        base = f"{sub.unit_code}_{known[sub.unit_code]}"
+    elif s.unit_code in known:
+        base = f"{s.unit_code}_{known[s.unit_code]}"
     else:
         base = f"未识别单位_{Path(f.name).stem}"
     name, n = f"{base}.xlsx", 1
@@ -148,66 +149,115 @@ def _returned_name(campaign: Campaign, f: FileResult, taken: set[str]) -> str:
     return name
 
 
-def _write_returned(campaign: Campaign, files: list[FileResult], folder: Path, when: dt.datetime) -> None:
-    """An annotated copy for each identified submission with errors or warnings."""
+def _write_returned(campaign: Campaign, ledger: Ledger, files: list[FileResult], folder: Path,
+                    when: dt.datetime) -> None:
+    """An annotated copy for each identified submission of this inbox with errors or warnings."""
     taken: set[str] = set()
     for f in files:
-        sub = f.submission
-        if f.status not in ("accepted", "rejected") or sub.kind is None:
+        s = f.stored
+        if s.status not in ("accepted", "rejected") or s.kind is None:
             continue
-        if not any(x.code[0] in "EW" for x in sub.findings):
+        if not any(x.code[0] in "EW" for x in f.findings):
             continue
         out = folder / RETURNED_DIR / _returned_name(campaign, f, taken)
-        f.returned = returned.write(f.received.path, sub.format, f.name, sub.findings, _unit_label(campaign, sub),
-                                    out, when, campaign.organiser)
+        f.returned = returned.write(ledger.archived_path(s), s.format, f.name, f.findings,
+                                    _unit_label(campaign, s), out, when, campaign.organiser)
 
 
-def _write_findings_csv(files: list[FileResult], path: Path) -> None:
+def write_csv(frame_or_rows, columns: list[str], path: Path) -> None:
+    """UTF-8 with BOM (Excel opens it correctly), fixed columns, no index."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    rows = frame_or_rows.to_dict("records") if isinstance(frame_or_rows, pd.DataFrame) else frame_or_rows
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=FINDING_COLUMNS, extrasaction="ignore")
+        w = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
         w.writeheader()
-        for f in files:
-            for finding in f.findings:
-                w.writerow(finding.record())
+        w.writerows(rows)
 
 
-def run(campaign: Campaign, inbox: Path, outbox: Path, *, round_code: str | None = None,
-        as_of: dt.date | None = None, now: dt.datetime | None = None) -> RunResult:
-    """Examine every inbox file and write the run folder. Returns what was found."""
+def _coverage(campaign: Campaign, ledger: Ledger, round_code: str) -> pd.DataFrame:
+    codes = [r.code for r in campaign.rounds]
+    i = codes.index(round_code)
+    empty = pd.DataFrame(columns=flags.COVERAGE_COLUMNS)
+    if i == 0:
+        return empty
+    prev = [s.id for s in ledger.accepted(codes[i - 1], "unit")]
+    cur_subs = ledger.accepted(round_code, "unit")
+    if not prev or not cur_subs:
+        return empty
+    return flags.dropped_items(ledger.rows("rectifications", prev), ledger.rows("rectifications",
+                               [s.id for s in cur_subs]), {s.unit_code for s in cur_subs}, campaign,
+                               codes[i - 1], round_code)
+
+
+def _clean_stale(outbox: Path) -> None:
+    """Temporary run folders left by a run that was killed: never visible as output, removed here."""
+    for tmp in outbox.glob("*/.tmp-*"):
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(campaign: Campaign, inbox: Path, outbox: Path, archive: Path, *, round_code: str | None = None,
+        as_of: dt.date | None = None, now: dt.datetime | None = None,
+        wait_seconds: float = DEFAULT_WAIT_SECONDS) -> RunResult:
+    """Take in every inbox file, record it in the ledger, and write the run folder."""
     if not inbox.is_dir():
         raise UsageError(f"找不到收件箱文件夹：{inbox}")
     now = now or dt.datetime.now()
     as_of = as_of or now.date()
-    files = [FileResult(r, examine(r, campaign)) for r in inbox_mod.scan(inbox)]
-    assign_statuses(files)
-    code = choose_round(campaign, round_code, as_of, [f.submission for f in files])
+    if round_code:
+        choose_round(campaign, round_code, as_of, [])  # refuse an unknown round before touching anything
+    with locked(archive, wait_seconds):
+        ledger = Ledger(archive, campaign)
+        try:
+            return _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now)
+        finally:
+            ledger.close()
+
+
+def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now) -> RunResult:
+    outbox.mkdir(parents=True, exist_ok=True)
+    _clean_stale(outbox)
+    received = inbox_mod.scan(inbox)
+    run_id = _new_run_id(ledger.run_ids(), outbox, now)
+    ledger.begin_run(run_id, as_of, len(received))
+    stored = [take_in(ledger, run_id, r, campaign) for r in received]
+    stored = [ledger.get(s.id) for s in stored]  # statuses after every supersession of this run
+    files = [FileResult(r, s, ledger.findings(s.id)) for r, s in zip(received, stored)]
+    code = choose_round(campaign, round_code, as_of, [s.round for s in stored])
     parent = outbox / code
     parent.mkdir(parents=True, exist_ok=True)
-    run_id = _new_run_id(parent, now)
     tmp = parent / f".tmp-{run_id}"
-    shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     when = dt.datetime.combine(as_of, dt.time(18, 0))
     try:
-        _write_returned(campaign, files, tmp, when)
-        _write_findings_csv(files, tmp / "data" / "findings.csv")
+        _write_returned(campaign, ledger, files, tmp, when)
+        write_csv([x.record() for f in files for x in f.findings], FINDING_COLUMNS, tmp / "data" / "findings.csv")
+        write_csv(_coverage(campaign, ledger, code), flags.COVERAGE_COLUMNS, tmp / "data" / "coverage_flags.csv")
         outputs = sorted(p for p in tmp.rglob("*") if p.is_file())
         manifest = {
             "run_id": run_id, "as_of": as_of.isoformat(), "campaign_id": campaign.id, "round": code,
             "inbox_files": [f.record() for f in files],
             "outputs": [{"path": p.relative_to(tmp).as_posix(), "sha256": inbox_mod.sha256_of(p)} for p in outputs],
             "totals": {"files": len(files), **{s: sum(f.status == s for f in files) for s in STATUS_LABELS},
-                       "errors": sum(len(f.submission.errors) for f in files),
-                       "warnings": sum(sum(x.code.startswith("W_") for x in f.findings) for f in files)},
+                       "errors": sum(len(f.errors) for f in files),
+                       "warnings": sum(len(f.warnings) for f in files)},
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        _fsync_tree(tmp)
         os.rename(tmp, parent / run_id)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    ledger.finish_run(run_id, code)
     folder = parent / run_id
     for f in files:
         if f.returned:
             f.returned = folder / f.returned.relative_to(tmp)
     return RunResult(run_id, code, as_of, folder, files)
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Flush every output to disk before the folder is renamed into view."""
+    for p in folder.rglob("*"):
+        if p.is_file():
+            with open(p, "rb") as fh:
+                os.fsync(fh.fileno())

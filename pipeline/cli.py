@@ -13,7 +13,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from . import batch, demo, templates
+from . import batch, demo, ledger, status, templates
 from .campaign import CampaignError, load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +45,8 @@ def _run_options(p: argparse.ArgumentParser, suppress: bool) -> None:
     p.add_argument("--archive", type=Path, default=d(ROOT / "archive"), help="台账与存档文件夹（默认 archive/）")
     p.add_argument("--round", default=d(None), help="汇总的评议阶段，如 R1（默认：基准日期所在阶段）")
     p.add_argument("--as-of", type=_date, default=d(None), help="基准日期 YYYY-MM-DD（默认今天），用于判断逾期")
+    p.add_argument("--wait", type=float, default=d(batch.DEFAULT_WAIT_SECONDS),
+                   help=f"另一个汇总正在运行时最多等待的秒数（默认 {batch.DEFAULT_WAIT_SECONDS}）")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,18 +97,27 @@ def _cmd_demo(args, campaign, console) -> int:
 
 
 def _cmd_status(args, campaign, console) -> int:
-    table = Table(title="已完成的汇总（outbox）")
-    for col in ("评议阶段", "运行编号", "基准日期", "文件数", "退回修改"):
+    if not (args.archive / ledger.DB_NAME).exists():
+        console.print("尚未运行过汇总，台账为空。把报送文件放入 inbox/ 后运行：python run.py")
+        return EXIT_OK
+    with ledger.locked(args.archive, args.wait):
+        lg = ledger.Ledger(args.archive, campaign)
+        try:
+            rows = status.by_round(campaign, lg)
+        finally:
+            lg.close()
+    table = Table(title=f"{campaign.name}  台账（{args.archive}）")
+    for col in ("评议阶段", "应报单位", "已受理", "退回修改", "未报", "街道点评表", "最近一次汇总"):
         table.add_column(col)
-    found = False
-    for manifest in sorted(args.outbox.glob("*/*/manifest.json")):
-        m = json.loads(manifest.read_text(encoding="utf-8"))
-        table.add_row(m["round"], m["run_id"], m["as_of"], str(m["totals"]["files"]), str(m["totals"]["rejected"]))
-        found = True
-    if found:
-        console.print(table)
-    else:
-        console.print("尚未运行过汇总。把报送文件放入 inbox/ 后运行：python run.py")
+    for r in rows:
+        table.add_row(r.round, str(r.expected), str(len(r.accepted)), str(len(r.rejected)), str(len(r.missing)),
+                      "已受理" if r.street else "未报", r.last_run or "—")
+    console.print(table)
+    for r in rows:
+        if r.missing and (r.accepted or r.rejected):
+            console.print(f"{r.round} 未报单位：" + "、".join(f"{u.code} {u.name}" for u in r.missing))
+        if r.rejected:
+            console.print(f"{r.round} 退回修改：" + "、".join(f"{u.code} {u.name}" for u in r.rejected))
     return EXIT_OK
 
 
@@ -121,19 +132,19 @@ def _log_to(archive: Path) -> None:
 
 def _cmd_run(args, campaign, console) -> int:
     _log_to(args.archive)
-    result = batch.run(campaign, args.inbox, args.outbox, round_code=args.round, as_of=args.as_of)
+    result = batch.run(campaign, args.inbox, args.outbox, args.archive, round_code=args.round, as_of=args.as_of,
+                       wait_seconds=args.wait)
     table = Table(title=f"{campaign.name}  {result.round}  基准日期 {result.as_of}")
     for col in ("文件", "类型", "单位", "结果", "错误", "警告"):
         table.add_column(col)
     colours = {"accepted": "green", "rejected": "red", "duplicate": "yellow", "superseded": "dim"}
     for f in result.files:
-        s = f.submission
+        s = f.stored
         verdict = batch.STATUS_LABELS[f.status] if s.kind or f.status != "rejected" else "未受理"
-        if f.status == "rejected" and s.errors:
-            verdict += f"：{s.errors[0].title}"
-        warnings = sum(x.code.startswith("W_") for x in s.findings)
+        if f.status == "rejected" and f.errors:
+            verdict += f"：{f.errors[0].title}"
         table.add_row(f.name, batch.KIND_LABELS[s.kind], s.unit_code, f"[{colours[f.status]}]{verdict}[/]",
-                      str(len(s.errors) or ""), str(warnings or ""))
+                      str(len(f.errors) or ""), str(len(f.warnings) or ""))
     console.print(table)
     counts = "，".join(f"{label} {len(result.with_status(k))}" for k, label in batch.STATUS_LABELS.items())
     console.print(f"共 {len(result.files)} 个文件：{counts}。")
@@ -157,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     except CampaignError as e:
         console.print(f"[red]{e}[/red]")
         return EXIT_USAGE
-    except batch.UsageError as e:
+    except (batch.UsageError, ledger.LedgerBusy) as e:
         console.print(f"[red]{e}[/red]")
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass
 
 SEVERITY = {"E": "错误", "W": "警告", "N": "提示"}
@@ -94,8 +95,19 @@ class Finding:
         return out
 
 
+def _text(v) -> str:
+    """A value as a person reads it: 120 not 120.0, dates as 2010-06-01."""
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()[:10] if not isinstance(v, dt.datetime) or v.time() == dt.time() else v.isoformat(" ")
+    return str(v)
+
+
 def make(code: str, file: str, **fields) -> Finding:
     """Build a finding, refusing codes that are not catalogued."""
     if code not in CATALOGUE:
         raise KeyError(f"uncatalogued finding code {code}")
-    return Finding(code, file, **{k: "" if v is None else str(v) for k, v in fields.items()})
+    return Finding(code, file, **{k: _text(v) for k, v in fields.items()})

@@ -46,11 +46,11 @@ def test_bad_campaign_exits_2_with_the_key(tmp_path):
 
 def test_unknown_round_exits_2(tmp_path):
     (tmp_path / "in").mkdir()
-    assert cli.main(["--inbox", str(tmp_path / "in"), "--outbox", str(tmp_path / "out"), "--round", "R7"]) == 2
+    assert cli.main(["--inbox", str(tmp_path / "in"), "--outbox", str(tmp_path / "out"), "--archive", str(tmp_path / "arch"), "--round", "R7"]) == 2
 
 
 def test_missing_inbox_exits_2(tmp_path):
-    assert cli.main(["--inbox", str(tmp_path / "nope"), "--outbox", str(tmp_path / "out")]) == 2
+    assert cli.main(["--inbox", str(tmp_path / "nope"), "--outbox", str(tmp_path / "out"), "--archive", str(tmp_path / "arch")]) == 2
 
 
 def test_demo_refuses_a_non_empty_folder(tmp_path):
@@ -62,7 +62,7 @@ def test_demo_refuses_a_non_empty_folder(tmp_path):
 def test_run_writes_a_manifest_listing_every_inbox_file(campaign, tmp_path):
     inbox, key = make_demo(campaign, tmp_path / "inbox", units=4, defects=True, seed=2)
     before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in inbox.iterdir()}
-    status = cli.main(["--inbox", str(inbox), "--outbox", str(tmp_path / "out"), "--as-of", "2010-08-02"])
+    status = cli.main(["--inbox", str(inbox), "--outbox", str(tmp_path / "out"), "--archive", str(tmp_path / "arch"), "--as-of", "2010-08-02"])
     assert status == 3  # some files are sent back
     manifests = list((tmp_path / "out" / "R1").glob("*/manifest.json"))
     assert len(manifests) == 1
@@ -84,16 +84,17 @@ def test_run_writes_a_manifest_listing_every_inbox_file(campaign, tmp_path):
 
 def test_round_defaults_to_the_one_containing_as_of(campaign, tmp_path):
     inbox, _ = make_demo(campaign, tmp_path / "inbox", units=1, round_code="R2", as_of=__import__("datetime").date(2012, 6, 1))
-    assert cli.main(["--inbox", str(inbox), "--outbox", str(tmp_path / "out"), "--as-of", "2012-06-01"]) == 0
+    assert cli.main(["--inbox", str(inbox), "--outbox", str(tmp_path / "out"), "--archive", str(tmp_path / "arch"), "--as-of", "2012-06-01"]) == 0
     assert list((tmp_path / "out" / "R2").glob("*/manifest.json"))
 
 
 def test_status_lists_runs(tmp_path, capsys, campaign):
     inbox, _ = make_demo(campaign, tmp_path / "inbox", units=1)
-    cli.main(["--inbox", str(inbox), "--outbox", str(tmp_path / "out"), "--as-of", "2010-08-02"])
+    cli.main(["--inbox", str(inbox), "--outbox", str(tmp_path / "out"), "--archive", str(tmp_path / "arch"), "--as-of", "2010-08-02"])
     capsys.readouterr()
-    assert cli.main(["--outbox", str(tmp_path / "out"), "status"]) == 0
-    assert "R1" in capsys.readouterr().out
+    assert cli.main(["--archive", str(tmp_path / "arch"), "status"]) == 0
+    out = capsys.readouterr().out
+    assert "R1" in out and "未报单位" in out and "FN02" in out
 
 
 def test_unexpected_failure_exits_1_with_a_log_path(tmp_path, monkeypatch, capsys):

@@ -18,7 +18,7 @@ def run(tmp_path_factory):
     campaign = c.load(ROOT / "campaign.toml")
     inbox = tmp_path_factory.mktemp("ret") / "inbox"
     demo.generate(campaign, inbox, units=4, members=8, seed=4, defects=True, as_of=AS_OF)
-    return batch.run(campaign, inbox, tmp_path_factory.mktemp("out"), as_of=AS_OF)
+    return batch.run(campaign, inbox, tmp_path_factory.mktemp("out"), tmp_path_factory.mktemp("arch"), as_of=AS_OF)
 
 
 def _copies(run):
@@ -26,7 +26,7 @@ def _copies(run):
 
 
 def test_a_copy_for_each_rejected_or_warned_submission(run):
-    with_copy = {f.submission.unit_code for f in _copies(run)}
+    with_copy = {f.stored.unit_code for f in _copies(run)}
     assert with_copy == {"FN02", "FN03"}  # errors in FN02; warnings in FN03
     names = sorted(f.returned.name for f in _copies(run))
     assert names == ["FN02_东岭社区党委.xlsx", "FN03_西湖社区党总支.xlsx"]
@@ -103,7 +103,7 @@ def test_ods_and_xls_come_back_as_xlsx_rebuilt_from_values(campaign, tmp_path):
 def test_a_returned_copy_sent_back_is_read_as_the_units_workbook(campaign, run, tmp_path):
     """The 问题清单 sheet and the marks do not stop the copy from being read as the unit's submission."""
     from pipeline import validate
-    f = next(x for x in _copies(run) if x.submission.unit_code == "FN03")
+    f = next(x for x in _copies(run) if x.stored.unit_code == "FN03")
     back = tmp_path / "FN03_修改后.xlsx"
     back.write_bytes(f.returned.read_bytes())
     sub = validate.validate_file(back, back.name, campaign)

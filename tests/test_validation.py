@@ -26,7 +26,7 @@ atexit.register(shutil.rmtree, _INBOX.parent, True)
 
 @pytest.fixture(scope="module")
 def defects_run(tmp_path_factory):
-    result = batch.run(_CAMPAIGN, _INBOX, tmp_path_factory.mktemp("out"), as_of=AS_OF)
+    result = batch.run(_CAMPAIGN, _INBOX, tmp_path_factory.mktemp("out"), tmp_path_factory.mktemp("arch"), as_of=AS_OF)
     return result, _KEY
 
 
@@ -67,7 +67,7 @@ def test_variations_are_accepted_and_errors_rejected(defects_run, campaign):
 
 def test_clean_demo_has_no_errors_and_no_warnings(campaign, clean_inbox, tmp_path):
     folder, _ = clean_inbox
-    result = batch.run(campaign, folder, tmp_path, as_of=AS_OF)
+    result = batch.run(campaign, folder, tmp_path / "out", tmp_path / "arch", as_of=AS_OF)
     problems = [(f.name, x.code, x.cell) for f in result.files for x in f.findings if x.code[0] in "EW"]
     assert problems == []
     assert all(f.status == "accepted" for f in result.files)
@@ -106,7 +106,7 @@ def test_a_later_accepted_submission_supersedes_the_earlier(campaign, tmp_path):
     for folder, tag in ((a, "初稿"), (b, "修改稿")):
         for p in folder.glob("FN01*.xlsx"):
             (inbox / f"{tag}{p.name}").write_bytes(p.read_bytes())
-    result = batch.run(campaign, inbox, tmp_path / "out", as_of=AS_OF)
+    result = batch.run(campaign, inbox, tmp_path / "out", tmp_path / "arch", as_of=AS_OF)
     status = {f.name.split("FN")[0]: f.status for f in result.files}
     assert status == {"初稿": "superseded", "修改稿": "accepted"}
 
@@ -120,7 +120,7 @@ def test_one_failing_file_never_stops_the_batch(campaign, clean_inbox, tmp_path,
             raise RuntimeError("boom")
         return real(path, name, c)
     monkeypatch.setattr(batch.validate, "validate_file", flaky)
-    result = batch.run(campaign, folder, tmp_path, as_of=AS_OF)
+    result = batch.run(campaign, folder, tmp_path / "out", tmp_path / "arch", as_of=AS_OF)
     codes = {f.name[:4]: [x.code for x in f.findings] for f in result.files}
     assert codes["FN01"] == ["E_INTERNAL"]
     assert sum(f.status == "accepted" for f in result.files) == len(result.files) - 1

@@ -1,0 +1,345 @@
+"""The ledger (SPEC §5): `archive/ledger.sqlite` and `archive/files/<sha256>.<ext>`.
+
+An immutable record of every file ever received: each submission stored in one transaction,
+its findings, and the normalised rows of every sheet of the accepted ones. Statuses:
+accepted, rejected, duplicate (same bytes as an earlier file), superseded (a later accepted
+submission of the same unit and round exists: later by 填报日期, then file name, then hash, so
+that the outcome does not depend on the order in which runs happened to ingest them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import fcntl
+import os
+import re
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .campaign import Campaign, Sheet
+from .findings import Finding
+
+DB_NAME = "ledger.sqlite"
+LOCK_NAME = "ledger.lock"
+FILES_DIR = "files"
+RATING_SEP = "\t"
+
+# Forward migrations: index i brings the schema from version i to i + 1.
+MIGRATIONS = [
+    """
+    CREATE TABLE runs (
+        run_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT,
+        as_of TEXT NOT NULL, round TEXT NOT NULL, campaign_id TEXT NOT NULL);
+    CREATE TABLE files (
+        sha256 TEXT PRIMARY KEY, ext TEXT NOT NULL, size INTEGER NOT NULL, stored_at TEXT NOT NULL);
+    CREATE TABLE submissions (
+        id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL REFERENCES files(sha256),
+        original_name TEXT NOT NULL, received_at TEXT NOT NULL, run_id TEXT NOT NULL REFERENCES runs(run_id),
+        format TEXT, kind TEXT, unit_code TEXT NOT NULL DEFAULT '', round TEXT NOT NULL DEFAULT '',
+        filled_on TEXT, status TEXT NOT NULL
+            CHECK (status IN ('accepted', 'rejected', 'duplicate', 'superseded')),
+        duplicate_of INTEGER REFERENCES submissions(id),
+        UNIQUE (sha256, original_name));
+    CREATE INDEX submissions_key ON submissions(kind, unit_code, round, status);
+    CREATE TABLE findings (
+        id INTEGER PRIMARY KEY, submission_id INTEGER NOT NULL REFERENCES submissions(id),
+        code TEXT NOT NULL, severity TEXT NOT NULL, file TEXT NOT NULL, sheet TEXT NOT NULL, cell TEXT NOT NULL,
+        column_label TEXT NOT NULL, value TEXT NOT NULL, detail TEXT NOT NULL, message TEXT NOT NULL);
+    CREATE INDEX findings_submission ON findings(submission_id);
+    CREATE TABLE submission_sheets (
+        submission_id INTEGER NOT NULL REFERENCES submissions(id), sheet_key TEXT NOT NULL,
+        sheet_name TEXT NOT NULL, header_row INTEGER NOT NULL, criteria TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (submission_id, sheet_key));
+    """,
+    """
+    ALTER TABLE submissions ADD COLUMN template_version TEXT NOT NULL DEFAULT '';
+    ALTER TABLE runs ADD COLUMN inbox_files INTEGER;
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class LedgerBusy(Exception):
+    """Another run holds the ledger."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A submission as the ledger holds it."""
+    id: int
+    sha256: str
+    original_name: str
+    format: str | None
+    kind: str | None
+    unit_code: str
+    round: str
+    filled_on: str | None
+    status: str
+    run_id: str
+    duplicate_of: int | None
+
+
+def _table(sheet_key: str) -> str:
+    return f"rows_{sheet_key}"
+
+
+def _ext(name: str, fmt: str | None) -> str:
+    if fmt:
+        return fmt
+    suffix = Path(name).suffix.lower().lstrip(".")
+    return suffix if re.fullmatch(r"[a-z0-9]{1,8}", suffix) else "bin"
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply every migration past the stored version, each in its own transaction."""
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    row = conn.execute("SELECT version FROM schema_version").fetchone()
+    version = row[0] if row else 0
+    if version > SCHEMA_VERSION:
+        raise RuntimeError(f"ledger schema version {version} is newer than this program ({SCHEMA_VERSION})")
+    for target in range(version, SCHEMA_VERSION):
+        with conn:
+            for statement in MIGRATIONS[target].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute("DELETE FROM schema_version")
+            conn.execute("INSERT INTO schema_version VALUES (?)", (target + 1,))
+    return SCHEMA_VERSION
+
+
+class Ledger:
+    def __init__(self, archive: Path, campaign: Campaign):
+        self.archive = Path(archive)
+        self.campaign = campaign
+        (self.archive / FILES_DIR).mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(self.archive / DB_NAME, isolation_level=None, timeout=30)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.conn.isolation_level = ""  # implicit transactions, committed by `with conn`
+        migrate(self.conn)
+        self._ensure_row_tables()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # ------------------------------------------------------------ row tables from the layouts
+    def _row_columns(self, sheet: Sheet) -> list[str]:
+        cols = [c.key for c in sheet.columns if c.type != "rating"]
+        return cols + (["ratings"] if sheet.rating_columns else [])
+
+    def _ensure_row_tables(self) -> None:
+        """One table per layout sheet, columns from the campaign file (added, never dropped)."""
+        with self.conn:
+            for layout in self.campaign.workbooks.values():
+                for sheet in layout.sheets:
+                    t = _table(sheet.key)
+                    self.conn.execute(f'CREATE TABLE IF NOT EXISTS "{t}" (submission_id INTEGER NOT NULL '
+                                      f'REFERENCES submissions(id), row_no INTEGER NOT NULL)')
+                    have = {r[1] for r in self.conn.execute(f'PRAGMA table_info("{t}")')}
+                    for col in self._row_columns(sheet):
+                        if col not in have:
+                            self.conn.execute(f'ALTER TABLE "{t}" ADD COLUMN "{col}"')
+                    self.conn.execute(f'CREATE INDEX IF NOT EXISTS "{t}_sub" ON "{t}"(submission_id)')
+
+    # ------------------------------------------------------------ runs
+    def begin_run(self, run_id: str, as_of: dt.date, n_files: int) -> None:
+        with self.conn:
+            self.conn.execute("INSERT INTO runs (run_id, started_at, as_of, round, campaign_id, inbox_files) "
+                              "VALUES (?, ?, ?, '', ?, ?)", (run_id, dt.datetime.now().isoformat(timespec="seconds"),
+                                                             as_of.isoformat(), self.campaign.id, n_files))
+
+    def finish_run(self, run_id: str, round_code: str) -> None:
+        with self.conn:
+            self.conn.execute("UPDATE runs SET finished_at = ?, round = ? WHERE run_id = ?",
+                              (dt.datetime.now().isoformat(timespec="seconds"), round_code, run_id))
+
+    def run_ids(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT run_id FROM runs")}
+
+    def last_run(self, round_code: str) -> tuple | None:
+        return self.conn.execute("SELECT run_id, as_of, finished_at FROM runs WHERE round = ? AND finished_at IS NOT "
+                                 "NULL ORDER BY finished_at DESC, run_id DESC LIMIT 1", (round_code,)).fetchone()
+
+    # ------------------------------------------------------------ lookups
+    def _stored(self, where: str, args: tuple) -> list[Stored]:
+        rows = self.conn.execute(
+            "SELECT id, sha256, original_name, format, kind, unit_code, round, filled_on, status, run_id, "
+            f"duplicate_of FROM submissions WHERE {where} ORDER BY id", args).fetchall()
+        return [Stored(*r) for r in rows]
+
+    def find(self, sha256: str, name: str) -> Stored | None:
+        found = self._stored("sha256 = ? AND original_name = ?", (sha256, name))
+        return found[0] if found else None
+
+    def first_with_hash(self, sha256: str) -> Stored | None:
+        found = self._stored("sha256 = ? AND status != 'duplicate'", (sha256,))
+        return found[0] if found else None
+
+    def get(self, submission_id: int) -> Stored:
+        return self._stored("id = ?", (submission_id,))[0]
+
+    def findings(self, submission_id: int) -> list[Finding]:
+        rows = self.conn.execute("SELECT code, file, sheet, cell, column_label, value, detail FROM findings "
+                                 "WHERE submission_id = ? ORDER BY id", (submission_id,)).fetchall()
+        return [Finding(*r) for r in rows]
+
+    def archived_path(self, stored: Stored) -> Path:
+        ext = self.conn.execute("SELECT ext FROM files WHERE sha256 = ?", (stored.sha256,)).fetchone()[0]
+        return self.archive / FILES_DIR / f"{stored.sha256}.{ext}"
+
+    def accepted(self, round_code: str, kind: str | None = None) -> list[Stored]:
+        """The current accepted submission of each unit (and the street) for a round."""
+        if kind:
+            return self._stored("status = 'accepted' AND round = ? AND kind = ?", (round_code, kind))
+        return self._stored("status = 'accepted' AND round = ?", (round_code,))
+
+    def all_submissions(self) -> list[Stored]:
+        return self._stored("1", ())
+
+    def counts(self) -> dict[str, int]:
+        out = {}
+        for t in ["runs", "files", "submissions", "findings", "submission_sheets"] + \
+                 [_table(s.key) for lay in self.campaign.workbooks.values() for s in lay.sheets]:
+            out[t] = self.conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0]
+        return out
+
+    # ------------------------------------------------------------ ingest
+    def _archive_file(self, path: Path, sha256: str, ext: str) -> None:
+        """Copy the received bytes into archive/files/, atomically; an existing copy is kept."""
+        target = self.archive / FILES_DIR / f"{sha256}.{ext}"
+        if target.exists():
+            return
+        tmp = target.with_name(f".tmp-{sha256}-{os.getpid()}")
+        with open(path, "rb") as src, open(tmp, "wb") as dst:
+            while chunk := src.read(1 << 20):
+                dst.write(chunk)
+            dst.flush()
+            os.fsync(dst.fileno())
+        os.chmod(tmp, 0o444)
+        os.replace(tmp, target)
+
+    def ingest(self, run_id: str, path: Path, name: str, sha256: str, size: int, sub, template_version: str = "",
+               duplicate_of: int | None = None) -> Stored:
+        """Store one received file and what validation found, in one transaction."""
+        ext = _ext(name, sub.format)
+        self._archive_file(path, sha256, ext)
+        status = "duplicate" if duplicate_of else ("accepted" if sub.accepted else "rejected")
+        filled = sub.info.get("filled_on")
+        with self.conn:
+            self.conn.execute("INSERT OR IGNORE INTO files VALUES (?, ?, ?, ?)",
+                              (sha256, ext, size, dt.datetime.now().isoformat(timespec="seconds")))
+            cur = self.conn.execute(
+                "INSERT INTO submissions (sha256, original_name, received_at, run_id, format, kind, unit_code, round, "
+                "filled_on, status, duplicate_of, template_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (sha256, name, dt.datetime.now().isoformat(timespec="seconds"), run_id, sub.format, sub.kind,
+                 sub.unit_code or "", sub.round or "", filled.isoformat() if filled else None, status, duplicate_of,
+                 template_version))
+            sid = cur.lastrowid
+            self.conn.executemany(
+                "INSERT INTO findings (submission_id, code, severity, file, sheet, cell, column_label, value, detail, "
+                "message) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [(sid, f.code, f.severity, f.file, f.sheet, f.cell, f.column, f.value, f.detail, f.message)
+                 for f in sub.findings])
+            if status == "accepted":
+                self._store_rows(sid, sub)
+                self._resolve_supersession(sub.kind, sub.unit_code or "", sub.round or "")
+        return self.get(sid)
+
+    def _store_rows(self, sid: int, sub) -> None:
+        layout = self.campaign.workbooks[sub.kind]
+        for sheet in layout.sheets:
+            df = sub.tables.get(sheet.key)
+            sd = sub.workbook.sheets.get(sheet.key) if sub.workbook else None
+            if df is None or sd is None:
+                continue
+            crits = [c.key for c in sheet.rating_columns]
+            self.conn.execute("INSERT INTO submission_sheets VALUES (?, ?, ?, ?, ?)",
+                              (sid, sheet.key, sd.name, sd.header_row, ",".join(crits)))
+            cols = self._row_columns(sheet)
+            out = pd.DataFrame({"submission_id": sid, "row_no": df["_row"].astype(int)})
+            for c in cols:
+                if c == "ratings":
+                    out[c] = df[crits].fillna("").astype(str).agg(RATING_SEP.join, axis=1) if len(df) else []
+                else:
+                    out[c] = [_sql_value(v) for v in df[c]] if c in df else None
+            names = ", ".join(f'"{c}"' for c in ["submission_id", "row_no"] + cols)
+            marks = ", ".join("?" * (len(cols) + 2))
+            self.conn.executemany(f'INSERT INTO "{_table(sheet.key)}" ({names}) VALUES ({marks})',
+                                  out.itertuples(index=False, name=None))
+
+    def _resolve_supersession(self, kind: str, unit_code: str, round_code: str) -> None:
+        """Of the accepted submissions of one unit and round, the latest stays; the others are superseded."""
+        rows = self.conn.execute(
+            "SELECT id, filled_on, original_name, sha256 FROM submissions WHERE kind = ? AND unit_code = ? "
+            "AND round = ? AND status IN ('accepted', 'superseded')", (kind, unit_code, round_code)).fetchall()
+        if not rows:
+            return
+        latest = max(rows, key=lambda r: (r[1] or "", r[2], r[3]))[0]
+        for r in rows:
+            self.conn.execute("UPDATE submissions SET status = ? WHERE id = ?",
+                              ("accepted" if r[0] == latest else "superseded", r[0]))
+
+    # ------------------------------------------------------------ reading rows back
+    def rows(self, sheet_key: str, submission_ids: list[int]) -> pd.DataFrame:
+        """The stored rows of a sheet for these submissions; ratings unpacked to one column per criterion."""
+        sheet = next(s for lay in self.campaign.workbooks.values() for s in lay.sheets if s.key == sheet_key)
+        cols = self._row_columns(sheet)
+        marks = ",".join("?" * len(submission_ids))
+        names = ", ".join(f'r."{c}"' for c in cols)
+        df = pd.read_sql_query(
+            f'SELECT r.submission_id, r.row_no, s.unit_code, {names} FROM "{_table(sheet_key)}" r '
+            f"JOIN submissions s ON s.id = r.submission_id WHERE r.submission_id IN ({marks}) "
+            "ORDER BY r.submission_id, r.row_no", self.conn, params=submission_ids)
+        if "ratings" in df:
+            crits = [c.key for c in sheet.rating_columns]
+            split = df["ratings"].str.split(RATING_SEP, expand=True, regex=False) if len(df) else \
+                pd.DataFrame(columns=range(len(crits)))
+            for j, code in enumerate(crits):
+                df[code] = split[j].replace("", None) if j in split else None
+            df = df.drop(columns="ratings")
+        return df
+
+    # ------------------------------------------------------------ integrity
+    def integrity(self) -> str:
+        return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def _sql_value(v):
+    if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
+        return None
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    if hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+@contextmanager
+def locked(archive: Path, wait_seconds: float):
+    """Hold the archive's lock; wait up to `wait_seconds` for another run, then give up."""
+    archive = Path(archive)
+    archive.mkdir(parents=True, exist_ok=True)
+    fh = open(archive / LOCK_NAME, "a+")
+    deadline = time.monotonic() + wait_seconds
+    try:
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as e:
+                if e.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise LedgerBusy(f"另一个汇总正在运行（存档文件夹 {archive}），已等待 {wait_seconds:g} 秒仍未结束。"
+                                     "请等它结束后再运行。") from None
+                time.sleep(0.2)
+        yield
+    finally:
+        fh.close()

@@ -54,7 +54,8 @@ def ballot_counts(tables, sheets, campaign: Campaign, file: str) -> list[Finding
                         out.append(make("E_FORM_COUNT", file, sheet=ms.name, cell=_at(ms, "form", mb.at[j, "_row"]),
                                         column=ms.spec.column("form").label, value=form.name,
                                         detail=f"党员 {m} 的{form.name}票有 {n} 张，应为 {form.max_ballots} 张"))
-                elif n < form.min_ballots:
+                elif n < form.min_ballots and (n > 0 or form.max_ballots == form.min_ballots):
+                    # no ballot at all of a form is W_FORM_MISSING, raised by scoring
                     exact = form.max_ballots == form.min_ballots
                     text = f"党员 {m} 的{form.name}票{'有' if exact else '仅'} {n} 张" + \
                         (f"，应为 {form.min_ballots} 张" if exact else f"（至少 {form.min_ballots} 张）")

@@ -293,8 +293,10 @@ class Ledger:
         cols = self._row_columns(sheet)
         marks = ",".join("?" * len(submission_ids))
         names = ", ".join(f'r."{c}"' for c in cols)
+        # Rows carry their unit: the submitting unit's code, unless the sheet names units itself (街道点评表).
+        unit = "" if "unit_code" in cols else "s.unit_code, "
         df = pd.read_sql_query(
-            f'SELECT r.submission_id, r.row_no, s.unit_code, {names} FROM "{_table(sheet_key)}" r '
+            f'SELECT r.submission_id, r.row_no, {unit}{names} FROM "{_table(sheet_key)}" r '
             f"JOIN submissions s ON s.id = r.submission_id WHERE r.submission_id IN ({marks}) "
             "ORDER BY r.submission_id, r.row_no", self.conn, params=submission_ids)
         if "ratings" in df:

@@ -48,8 +48,11 @@ def test_second_run_stores_nothing_new_and_gives_the_same_results(campaign, inbo
     assert before["submissions"] == len(first.files) and before["rows_member_ballots"] > 0
     m1, m2 = (json.loads((r.folder / "manifest.json").read_text(encoding="utf-8")) for r in (first, second))
     assert m1["inbox_files"] == m2["inbox_files"]
-    for name in ("findings.csv", "coverage_flags.csv"):
-        assert (first.folder / "data" / name).read_bytes() == (second.folder / "data" / name).read_bytes()
+    names = sorted(p.name for p in (first.folder / "data").iterdir())
+    assert names == ["coverage_flags.csv", "findings.csv", "member_results.csv", "member_scores.csv",
+                     "org_results.csv", "org_scores.csv"]
+    for name in names:
+        assert (first.folder / "data" / name).read_bytes() == (second.folder / "data" / name).read_bytes(), name
     copies1 = sorted((first.folder / batch.RETURNED_DIR).iterdir())
     copies2 = sorted((second.folder / batch.RETURNED_DIR).iterdir())
     assert [p.name for p in copies1] == [p.name for p in copies2] and copies1

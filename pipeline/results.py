@@ -1,0 +1,100 @@
+"""The round's scores, grades and ranks (SPEC §6) from the accepted rows: frames in, frames out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import scoring
+from .campaign import Campaign
+from .findings import Finding, make
+
+SCORE_COLUMNS = ["unit_code", "member_id", "form", "criterion", "n_ballots", "n_scored", "mean_points", "top2_rate"]
+ORG_RESULT_COLUMNS = ["unit_code", "composite", "grade", "rank", "participation_rate"]
+MEMBER_RESULT_COLUMNS = ["unit_code", "member_id", "composite", "suggested_grade", "decided_grade", "rank_in_unit",
+                         "grade_note"]
+
+
+@dataclass
+class RoundScores:
+    org_stats: pd.DataFrame  # per unit, form, criterion (with votes and shares per option)
+    member_stats: pd.DataFrame
+    org_forms: pd.DataFrame  # per unit and form: score
+    member_forms: pd.DataFrame
+    org_results: pd.DataFrame
+    member_results: pd.DataFrame
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _ordered(stats: pd.DataFrame, campaign: Campaign, group: str) -> pd.DataFrame:
+    forms = [f.name for f in campaign.forms[group]]
+    crits = [c.name for c in campaign.criteria[group]]
+    out = stats.copy()
+    out["_f"] = out["form"].map(forms.index)
+    if "criterion" in out:
+        out["_c"] = out["criterion"].map(crits.index)
+    keys = ["unit_code", "member_id", "_f"] + (["_c"] if "criterion" in out else [])
+    return out.sort_values(keys, kind="stable").drop(columns=[k for k in ("_f", "_c") if k in out]).reset_index(drop=True)
+
+
+def _missing_forms(campaign: Campaign, group: str, subjects: pd.DataFrame, stats: pd.DataFrame,
+                   files: dict[str, str], sheet: str) -> list[Finding]:
+    """W_FORM_MISSING for every subject with no ballot of a configured form."""
+    have = set(zip(stats["unit_code"], stats["member_id"], stats["form"]))
+    out = []
+    for s in subjects.itertuples(index=False):
+        for form in campaign.forms[group]:
+            if (s.unit_code, s.member_id, form.name) not in have:
+                who = f"党员 {s.member_id} 的" if s.member_id else f"单位 {s.unit_code} 的"
+                out.append(make("W_FORM_MISSING", files.get(s.unit_code, ""), sheet=sheet if s.member_id else "",
+                                value=s.member_id or s.unit_code, detail=f"{who}{form.name}"))
+    return out
+
+
+def participation(roster: pd.DataFrame, member_long: pd.DataFrame, full_kind: str) -> pd.Series:
+    """参评率 per unit: full members with at least one ballot / full members."""
+    full = roster[roster["member_kind"] == full_kind]
+    voted = set(zip(member_long["unit_code"], member_long["member_id"]))
+    has = pd.Series([(u, m) in voted for u, m in zip(full["unit_code"], full["member_id"])], index=full.index)
+    return has.groupby(full["unit_code"]).mean()
+
+
+def score_round(campaign: Campaign, files: dict[str, str], org_long: pd.DataFrame, member_long: pd.DataFrame,
+                roster: pd.DataFrame, decisions: pd.DataFrame) -> RoundScores:
+    """Scores of the reporting units (`files`: unit code -> its accepted file) and of their members."""
+    full_kind = campaign.enums["member_kind"][0]
+    reporting = sorted(files)
+    org_long = org_long[org_long["unit_code"].isin(reporting)]
+    org_stats = _ordered(scoring.criterion_stats(org_long, campaign, "org"), campaign, "org")
+    member_stats = _ordered(scoring.criterion_stats(member_long, campaign, "member"), campaign, "member")
+    org_forms = _ordered(scoring.form_scores(org_stats), campaign, "org")
+    member_forms = _ordered(scoring.form_scores(member_stats), campaign, "member")
+
+    units = pd.DataFrame({"unit_code": reporting, "member_id": ""})
+    org = units.merge(scoring.composites(org_forms, campaign, "org"), on=["unit_code", "member_id"], how="left")
+    org["grade"] = scoring.band_grades(org["composite"], campaign.grades["org"])
+    org["rank"] = scoring.competition_rank(org["composite"])
+    org["participation_rate"] = org["unit_code"].map(participation(roster, member_long, full_kind))
+
+    comp = scoring.composites(member_forms, campaign, "member")
+    members = scoring.member_grades(comp, member_stats, roster, campaign, full_kind)
+    decided = decisions.drop_duplicates(["unit_code", "member_id"]).set_index(["unit_code", "member_id"])
+    members["decided_grade"] = [decided["decided_grade"].get((u, m)) for u, m in
+                                zip(members["unit_code"], members["member_id"])]
+    members = members.sort_values(["unit_code", "member_id"], ignore_index=True)
+
+    roster_sheet = campaign.workbooks["unit"].sheet("roster").name
+    findings = _missing_forms(campaign, "org", units, org_stats, files, "")
+    findings += _missing_forms(campaign, "member", roster[["unit_code", "member_id"]], member_stats, files,
+                               roster_sheet)
+    return RoundScores(org_stats, member_stats, org_forms, member_forms, org[ORG_RESULT_COLUMNS],
+                       members[MEMBER_RESULT_COLUMNS], findings)
+
+
+def score_csv(stats: pd.DataFrame) -> pd.DataFrame:
+    """The per-criterion table as exported: figures to four decimals, enough to redo every sum by hand."""
+    out = stats[SCORE_COLUMNS].copy()
+    out["mean_points"] = out["mean_points"].round(4)
+    out["top2_rate"] = out["top2_rate"].round(4)
+    return out

@@ -1,0 +1,201 @@
+"""Scoring (SPEC §6): a tiny ballot set computed by hand, and invariants checked by hypothesis."""
+
+import copy
+import math
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from pipeline import results, scoring
+from pipeline.campaign import parse
+
+ORG = ["领导班子好", "党员队伍好", "工作机制好", "工作业绩好", "群众反映好"]
+MEM = ["带头学习提高", "带头争创佳绩", "带头服务群众", "带头遵纪守法", "带头弘扬正气"]
+
+
+def ballots(unit, member, form, options_per_ballot, crits, start=0):
+    """One row per ballot and criterion; each ballot gives the same option on every criterion."""
+    rows = []
+    for i, option in enumerate(options_per_ballot):
+        for c in crits:
+            rows.append((unit, member, form, f"{member or unit}-{form}-{start + i}", c, option))
+    return rows
+
+
+COLS = ["unit_code", "member_id", "form", "ballot_id", "criterion", "option"]
+
+
+@pytest.fixture(scope="module")
+def tiny(campaign):
+    """The hand-computed example: unit FN01, full members A B C D F, probationary E."""
+    org = ballots("FN01", "", "组织点评", ["好", "较好"], ORG)                 # 92.5 per criterion
+    org += ballots("FN01", "", "群众评议", ["满意", "基本满意", "不了解"], ORG)  # (100 + 70) / 2 = 85
+    mem = []
+    mem += ballots("FN01", "A", "自评", ["好"], MEM) + ballots("FN01", "A", "党员互评", ["好"] * 3, MEM)
+    mem += ballots("FN01", "A", "群众评议", ["满意"] * 3, MEM) + ballots("FN01", "A", "组织点评", ["好"], MEM)
+    mem += ballots("FN01", "B", "自评", ["好"], MEM) + ballots("FN01", "B", "党员互评", ["好", "好", "较好"], MEM)
+    mem += ballots("FN01", "B", "群众评议", ["满意"] * 3, MEM) + ballots("FN01", "B", "组织点评", ["好"], MEM)
+    mem += ballots("FN01", "C", "自评", ["好"], MEM) + ballots("FN01", "C", "党员互评", ["好"] * 3, MEM)
+    mem += ballots("FN01", "C", "群众评议", ["不满意", "不满意", "满意"], MEM) + ballots("FN01", "C", "组织点评", ["好"], MEM)
+    mem += ballots("FN01", "D", "自评", ["较好"], MEM) + ballots("FN01", "D", "党员互评", ["一般"] * 3, MEM)
+    mem += ballots("FN01", "D", "组织点评", ["一般"], MEM)
+    mem += ballots("FN01", "E", "自评", ["好"], MEM)
+    roster = pd.DataFrame({"unit_code": "FN01", "member_id": list("ABCDEF"),
+                           "member_kind": ["正式党员"] * 4 + ["预备党员", "正式党员"]})
+    decisions = pd.DataFrame({"unit_code": "FN01", "member_id": list("ABCDE"),
+                              "decided_grade": ["优秀", "合格", "不合格", "合格", "不定等次"]})
+    return results.score_round(campaign, {"FN01": "FN01.xlsx"}, pd.DataFrame(org, columns=COLS),
+                               pd.DataFrame(mem, columns=COLS), roster, decisions)
+
+
+def test_unit_by_hand(tiny):
+    s = tiny.org_stats
+    public = s[(s["form"] == "群众评议") & (s["criterion"] == "领导班子好")].iloc[0]
+    assert public["n_ballots"] == 3 and public["n_scored"] == 2
+    assert public["mean_points"] == 85.0 and public["top2_rate"] == 0.5
+    assert public["share_不了解"] == pytest.approx(1 / 3)
+    review = s[(s["form"] == "组织点评") & (s["criterion"] == "群众反映好")].iloc[0]
+    assert review["mean_points"] == 92.5 and review["top2_rate"] == 1.0
+    r = tiny.org_results.iloc[0]
+    # 下级评议上级 has no ballot: weights 0.4 and 0.4 renormalised. (0.4*92.5 + 0.4*85) / 0.8 = 88.75
+    assert r["composite"] == 88.75 and r["grade"] == "较好" and r["rank"] == 1
+    assert r["participation_rate"] == 0.8  # 4 of 5 full members have ballots (F has none)
+    missing = [(f.code, f.detail) for f in tiny.findings if f.value == "FN01"]
+    assert missing == [("W_FORM_MISSING", "单位 FN01 的下级评议上级")]
+
+
+def test_members_by_hand(tiny):
+    m = tiny.member_results.set_index("member_id")
+    # A: every form 100.
+    assert m.loc["A", "composite"] == 100.0 and m.loc["A", "suggested_grade"] == "优秀"
+    # B: 党员互评 (100+100+85)/3 = 95; 0.1*100 + 0.4*95 + 0.3*100 + 0.2*100 = 98 -> 优秀, but the cap is
+    # floor(5 full members / 3) = 1 and A is higher: B drops to 合格 with a note.
+    assert m.loc["B", "composite"] == 98.0 and m.loc["B", "suggested_grade"] == "合格"
+    assert "至多 1 名" in m.loc["B", "grade_note"]
+    # C: 群众评议 (50+50+100)/3 = 66.67; 10 + 40 + 0.3*66.667 + 20 = 90.00 -> 优秀 by band, but the pooled
+    # 群众评议 满意率 is 5/15 < 50%: vetoed to 不合格 (before the cap, so it takes no 优秀 place).
+    assert m.loc["C", "composite"] == 90.0 and m.loc["C", "suggested_grade"] == "不合格"
+    assert "满意率 33.3%" in m.loc["C", "grade_note"]
+    # D: no 群众评议: (0.1*85 + 0.4*70 + 0.2*70) / 0.7 = 72.142857 -> 72.14 -> 合格.
+    assert m.loc["D", "composite"] == 72.14 and m.loc["D", "suggested_grade"] == "合格"
+    # E: probationary, reviewed but not graded nor ranked.
+    assert m.loc["E", "composite"] == 100.0 and m.loc["E", "suggested_grade"] == "不定等次"
+    assert pd.isna(m.loc["E", "rank_in_unit"])
+    # F: no ballot at all.
+    assert pd.isna(m.loc["F", "composite"]) and pd.isna(m.loc["F", "suggested_grade"])
+    assert list(m.loc[list("ABCD"), "rank_in_unit"]) == [1, 2, 3, 4]
+    assert list(m.loc[list("ABCDE"), "decided_grade"]) == ["优秀", "合格", "不合格", "合格", "不定等次"]
+    f_missing = sorted(f.detail for f in tiny.findings if f.value == "F")
+    assert f_missing == sorted(f"党员 F 的{x}" for x in ["自评", "党员互评", "群众评议", "组织点评"])
+
+
+def test_round_half_up():
+    assert scoring.round_half_up(84.125, 2) == 84.13
+    assert scoring.round_half_up(84.135, 2) == 84.14
+    assert scoring.round_half_up(72.142857, 2) == 72.14
+    assert scoring.round_half_up(89.995, 2) == 90.0
+
+
+def test_competition_ranking_shares_ties():
+    assert list(scoring.competition_rank(pd.Series([90.0, 85.0, 85.0, 70.0]))) == [1, 2, 2, 4]
+
+
+def test_trim_drops_highest_and_lowest(campaign, raw_campaign):
+    d = copy.deepcopy(raw_campaign)
+    d["scoring"]["trim"] = 1
+    trimmed = parse(d)
+    rows = pd.DataFrame(ballots("FN01", "", "群众评议", ["满意", "满意", "比较满意", "基本满意", "不满意"], ORG),
+                        columns=COLS)
+    plain = scoring.criterion_stats(rows, campaign, "org")["mean_points"].iloc[0]
+    cut = scoring.criterion_stats(rows, trimmed, "org")["mean_points"].iloc[0]
+    assert plain == (100 + 100 + 85 + 70 + 50) / 5
+    assert cut == (100 + 85 + 70) / 3
+    few = rows[rows["ballot_id"].str.endswith(("-0", "-1", "-2", "-3"))]
+    assert scoring.criterion_stats(few, trimmed, "org")["mean_points"].iloc[0] == (100 + 100 + 85 + 70) / 4
+
+
+def test_weights_and_bands_come_from_the_campaign_file(campaign, raw_campaign, tiny):
+    d = copy.deepcopy(raw_campaign)
+    d["weights"]["org"] = {"组织点评": 0.6, "群众评议": 0.2, "下级评议上级": 0.2}
+    d["grades"]["org"]["bands"][1]["min"] = 88
+    other = parse(d)
+    org = pd.DataFrame(ballots("FN01", "", "组织点评", ["好", "较好"], ORG) +
+                       ballots("FN01", "", "群众评议", ["满意", "基本满意", "不了解"], ORG), columns=COLS)
+    empty = pd.DataFrame(columns=COLS)
+    roster = pd.DataFrame(columns=["unit_code", "member_id", "member_kind"])
+    r = results.score_round(other, {"FN01": "f"}, org, empty, roster, pd.DataFrame(columns=["unit_code", "member_id",
+                                                                                          "decided_grade"]))
+    row = r.org_results.iloc[0]
+    assert row["composite"] == 90.63  # (0.6*92.5 + 0.2*85) / 0.8 = 90.625, half-up
+    assert row["grade"] == "好"
+    assert tiny.org_results.iloc[0]["grade"] == "较好"
+
+
+# ---------------------------------------------------------------- properties
+
+OPTIONS = {"rating": ["好", "较好", "一般", "差"], "satisfaction": ["满意", "比较满意", "基本满意", "不满意", "不了解"]}
+MEMBER_FORMS = {"自评": "rating", "党员互评": "rating", "群众评议": "satisfaction", "组织点评": "rating"}
+
+
+@st.composite
+def ballot_sets(draw):
+    rows = []
+    n = 0
+    for member in draw(st.lists(st.sampled_from(["M1", "M2", "M3"]), min_size=1, max_size=3, unique=True)):
+        forms = draw(st.lists(st.sampled_from(list(MEMBER_FORMS)), min_size=1, max_size=4, unique=True))
+        for form in forms:
+            for _ in range(draw(st.integers(1, 4))):
+                n += 1
+                for c in MEM:
+                    rows.append(("FN01", member, form, f"b{n}", c, draw(st.sampled_from(OPTIONS[MEMBER_FORMS[form]]))))
+    return pd.DataFrame(rows, columns=COLS)
+
+
+def _composites(campaign, df):
+    stats = scoring.criterion_stats(df, campaign, "member")
+    return scoring.composites(scoring.form_scores(stats), campaign, "member").set_index("member_id")["composite"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(ballot_sets(), st.randoms(use_true_random=False))
+def test_results_do_not_depend_on_ballot_or_file_order(campaign, df, rnd):
+    order = list(range(len(df)))
+    rnd.shuffle(order)
+    a = _composites(campaign, df).sort_index()
+    b = _composites(campaign, df.iloc[order].reset_index(drop=True)).sort_index()
+    pd.testing.assert_series_equal(a, b)
+
+
+@settings(max_examples=60, deadline=None)
+@given(ballot_sets())
+def test_composite_stays_within_the_scale(campaign, df):
+    c = _composites(campaign, df).dropna()
+    assert ((c >= 50) & (c <= 100)).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(ballot_sets(), st.sampled_from(list(MEMBER_FORMS)))
+def test_a_best_option_ballot_never_lowers_the_score(campaign, df, form):
+    member = df["member_id"].iloc[0]
+    before = _composites(campaign, df).get(member)
+    best = OPTIONS[MEMBER_FORMS[form]][0]
+    extra = pd.DataFrame([("FN01", member, form, "extra", c, best) for c in MEM], columns=COLS)
+    after = _composites(campaign, pd.concat([df, extra], ignore_index=True))[member]
+    if before is not None and not math.isnan(before):
+        assert after >= before - 0.01  # composites are rounded to 0.01
+
+
+@settings(max_examples=60, deadline=None)
+@given(ballot_sets())
+def test_missing_forms_renormalise_the_weights(campaign, df):
+    weights = {f.name: f.weight for f in campaign.forms["member"]}
+    stats = scoring.criterion_stats(df, campaign, "member")
+    forms = scoring.form_scores(stats)
+    got = scoring.composites(forms, campaign, "member").set_index("member_id")["composite"]
+    for member, part in forms.groupby("member_id"):
+        part = part.dropna(subset=["score"])
+        if part.empty:
+            continue
+        explicit = sum(weights[f] * s for f, s in zip(part["form"], part["score"])) / sum(weights[f] for f in part["form"])
+        assert got[member] == scoring.round_half_up(explicit, 2)

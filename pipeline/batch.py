@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import flags, inbox as inbox_mod, results, returned, scoring, validate
+from . import inbox as inbox_mod, returned, round_report, validate
 from .campaign import Campaign
 from .findings import Finding, make
 from .ledger import Ledger, Stored, locked
@@ -69,7 +69,7 @@ class RunResult:
     as_of: dt.date
     folder: Path
     files: list[FileResult]
-    scores: results.RoundScores | None = None
+    report: round_report.RoundReport | None = None
 
     def with_status(self, status: str) -> list[FileResult]:
         return [f for f in self.files if f.status == status]
@@ -168,44 +168,15 @@ def _write_returned(campaign: Campaign, ledger: Ledger, files: list[FileResult],
 def write_csv(frame_or_rows, columns: list[str], path: Path) -> None:
     """UTF-8 with BOM (Excel opens it correctly), fixed columns, no index."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = frame_or_rows.to_dict("records") if isinstance(frame_or_rows, pd.DataFrame) else frame_or_rows
+    if isinstance(frame_or_rows, pd.DataFrame):
+        frame = frame_or_rows.astype(object)
+        rows = frame.where(frame.notna(), "").to_dict("records")  # no 'nan' in a file for people
+    else:
+        rows = frame_or_rows
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
         w.writeheader()
         w.writerows(rows)
-
-
-def _coverage(campaign: Campaign, ledger: Ledger, round_code: str) -> pd.DataFrame:
-    codes = [r.code for r in campaign.rounds]
-    i = codes.index(round_code)
-    empty = pd.DataFrame(columns=flags.COVERAGE_COLUMNS)
-    if i == 0:
-        return empty
-    prev = [s.id for s in ledger.accepted(codes[i - 1], "unit")]
-    cur_subs = ledger.accepted(round_code, "unit")
-    if not prev or not cur_subs:
-        return empty
-    return flags.dropped_items(ledger.rows("rectifications", prev), ledger.rows("rectifications",
-                               [s.id for s in cur_subs]), {s.unit_code for s in cur_subs}, campaign,
-                               codes[i - 1], round_code)
-
-
-def load_round(campaign: Campaign, ledger: Ledger, round_code: str):
-    """The accepted rows of a round, as the scoring stage takes them."""
-    units = ledger.accepted(round_code, "unit")
-    street = ledger.accepted(round_code, "street")
-    files = {s.unit_code: s.original_name for s in units}
-    ids = [s.id for s in units]
-    org_wide = ledger.rows("org_ballots", ids)
-    org_long = scoring.long_ballots(org_wide, campaign, "org")
-    if street:
-        reviews = ledger.rows("street_reviews", [s.id for s in street])
-        reviews["form"] = next(f.name for f in campaign.forms["org"] if f.source == "street")
-        org_long = pd.concat([org_long, scoring.long_ballots(reviews, campaign, "org")], ignore_index=True)
-    member_long = scoring.long_ballots(ledger.rows("member_ballots", ids), campaign, "member")
-    roster = ledger.rows("roster", ids)
-    decisions = ledger.rows("decisions", ids)
-    return files, org_long, member_long, roster, decisions
 
 
 def _clean_stale(outbox: Path) -> None:
@@ -249,25 +220,22 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now) -> RunR
     when = dt.datetime.combine(as_of, dt.time(18, 0))
     try:
         _write_returned(campaign, ledger, files, tmp, when)
-        scores = results.score_round(campaign, *load_round(campaign, ledger, code))
-        data = tmp / "data"
-        write_csv(results.score_csv(scores.org_stats), results.SCORE_COLUMNS, data / "org_scores.csv")
-        write_csv(results.score_csv(scores.member_stats), results.SCORE_COLUMNS, data / "member_scores.csv")
-        write_csv(scores.org_results, results.ORG_RESULT_COLUMNS, data / "org_results.csv")
-        write_csv(scores.member_results, results.MEMBER_RESULT_COLUMNS, data / "member_results.csv")
-        write_csv(_coverage(campaign, ledger, code), flags.COVERAGE_COLUMNS, data / "coverage_flags.csv")
-        every = [x.record() for f in files for x in f.findings] + [x.record() for x in scores.findings]
-        write_csv(every, FINDING_COLUMNS, data / "findings.csv")
+        report = round_report.build(campaign, ledger, code, as_of)
+        tables = round_report.csv_tables(report)
+        for name, columns in round_report.csv_columns(campaign).items():
+            write_csv(tables[name], columns, tmp / "data" / name)
+        every = [x.record() for f in files for x in f.findings] + [x.record() for x in report.findings]
+        write_csv(every, FINDING_COLUMNS, tmp / "data" / "findings.csv")
         outputs = sorted(p for p in tmp.rglob("*") if p.is_file())
         manifest = {
             "run_id": run_id, "as_of": as_of.isoformat(), "campaign_id": campaign.id, "round": code,
             "inbox_files": [f.record() for f in files],
-            "round_findings": [x.record() for x in scores.findings],
+            "round_findings": [x.record() for x in report.findings],
             "outputs": [{"path": p.relative_to(tmp).as_posix(), "sha256": inbox_mod.sha256_of(p)} for p in outputs],
             "totals": {"files": len(files), **{s: sum(f.status == s for f in files) for s in STATUS_LABELS},
                        "errors": sum(len(f.errors) for f in files),
                        "warnings": sum(len(f.warnings) for f in files),
-                       "round_warnings": len(scores.findings)},
+                       "round_warnings": len(report.findings)},
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         _fsync_tree(tmp)
@@ -280,7 +248,7 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now) -> RunR
     for f in files:
         if f.returned:
             f.returned = folder / f.returned.relative_to(tmp)
-    return RunResult(run_id, code, as_of, folder, files, scores)
+    return RunResult(run_id, code, as_of, folder, files, report)
 
 
 def _fsync_tree(folder: Path) -> None:

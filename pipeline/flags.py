@@ -1,13 +1,123 @@
-"""Flags (SPEC §7): pure functions over the ledger's rows, rules from the campaign."""
+"""Flags (SPEC §7): pure functions over the round's rows, rules and thresholds from the campaign."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pandas as pd
 
 from .campaign import Campaign
 
 COVERAGE_COLUMNS = ["unit_code", "member_id", "criterion", "code", "detail"]
-LABELS = {"C_DROPPED": "整改事项遗漏"}
+LABELS = {
+    "R_NO_MEASURE": "缺整改措施", "R_NO_OWNER": "缺责任人", "R_NO_DEADLINE": "缺整改时限",
+    "R_OVERDUE": "逾期未销号", "R_DUE_SOON": "即将到期", "R_FALSE_CLOSE": "销号不实",
+    "C_LOW_SCORE": "低分项无整改", "C_LOW_GRADE": "等次偏低无整改", "C_REVIEW_UNADDRESSED": "点评问题未整改",
+    "C_OPINION_UNANSWERED": "群众意见未回应", "C_DROPPED": "整改事项遗漏",
+}
+ITEM_CODES = ["R_NO_MEASURE", "R_NO_OWNER", "R_NO_DEADLINE", "R_OVERDUE", "R_DUE_SOON", "R_FALSE_CLOSE"]
+
+
+def _blank(v) -> bool:
+    return v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
+
+
+def _day(v) -> dt.date | None:
+    if _blank(v):
+        return None
+    return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10])
+
+
+def item_flags(item: dict, as_of: dt.date, campaign: Campaign) -> list[str]:
+    """The R_ codes of one 整改台账 item on the as-of date."""
+    rule = campaign.rectification
+    closed = item.get("status") == rule["closed_status"]
+    deadline = _day(item.get("deadline"))
+    out = []
+    if _blank(item.get("measure")):
+        out.append("R_NO_MEASURE")
+    if _blank(item.get("owner")):
+        out.append("R_NO_OWNER")
+    if deadline is None:
+        out.append("R_NO_DEADLINE")
+    if deadline and not closed and deadline < as_of:
+        out.append("R_OVERDUE")
+    if deadline and not closed and as_of <= deadline <= as_of + dt.timedelta(days=rule["due_soon_days"]):
+        out.append("R_DUE_SOON")
+    if closed and (_day(item.get("closed_on")) is None or _blank(item.get("outcome"))
+                   or item.get("satisfaction") == rule["unsatisfied"]):
+        out.append("R_FALSE_CLOSE")
+    return out
+
+
+def rectifications(items: pd.DataFrame, as_of: dt.date, campaign: Campaign) -> pd.DataFrame:
+    """Every item with its flags as ';'-joined codes, in unit and ledger order."""
+    out = items.copy()
+    out["flags"] = [";".join(item_flags(r, as_of, campaign)) for r in out.to_dict("records")]
+    return out.sort_values(["unit_code", "row_no"], kind="stable", ignore_index=True)
+
+
+def criterion_scores(stats: pd.DataFrame, campaign: Campaign, group: str) -> pd.DataFrame:
+    """Per subject and criterion: the weighted mean of the forms' criterion means, weights renormalised
+    over the forms that scored it (the same rule as the composite, one criterion at a time)."""
+    weights = {f.name: f.weight for f in campaign.forms[group]}
+    df = stats.dropna(subset=["mean_points"]).copy()
+    df["w"] = df["form"].map(weights)
+    df["ws"] = df["w"] * df["mean_points"]
+    g = df.groupby(["unit_code", "member_id", "criterion"], sort=True)
+    return (g["ws"].sum() / g["w"].sum()).rename("score").reset_index()
+
+
+def _items_on(items: pd.DataFrame) -> tuple[set, set, set]:
+    on_criterion = set(zip(items["unit_code"], items["subject_id"], items["criterion"]))
+    on_subject = set(zip(items["unit_code"], items["subject_id"]))
+    by_source = set(zip(items["unit_code"], items["source"]))
+    return on_criterion, on_subject, by_source
+
+
+def coverage(campaign: Campaign, items: pd.DataFrame, org_stats: pd.DataFrame, member_stats: pd.DataFrame,
+             members: pd.DataFrame, reviews: pd.DataFrame, opinions: pd.DataFrame) -> pd.DataFrame:
+    """C_ flags: low scores and grades without an item, review problems and public opinions unanswered.
+
+    `members`: unit_code, member_id, name, suggested_grade; `reviews`: the street's 组织点评 rows
+    (unit_code, reviewer, problems); `opinions`: 群众评议 ballots with an opinion (unit_code, opinion).
+    """
+    rule = campaign.rectification
+    threshold = rule["low_score_threshold"]
+    on_criterion, on_subject, by_source = _items_on(items)
+    rows = []
+    names = dict(zip(members["member_id"], members["name"])) if len(members) else {}
+    for group, stats in (("org", org_stats), ("member", member_stats)):
+        if stats.empty:
+            continue
+        scores = criterion_scores(stats, campaign, group)
+        for r in scores[scores["score"] < threshold].itertuples(index=False):
+            subject = r.member_id or r.unit_code
+            if (r.unit_code, subject, r.criterion) in on_criterion:
+                continue
+            who = f"党员 {r.member_id} {names.get(r.member_id, '')}".strip() if r.member_id else f"单位 {r.unit_code}"
+            rows.append((r.unit_code, r.member_id, r.criterion, "C_LOW_SCORE",
+                         f"{who}“{r.criterion}”得分 {r.score:.2f}，低于 {threshold:g}，整改台账中没有针对此项的整改事项"))
+    low = members[members["suggested_grade"].isin(rule["low_grades"])]
+    for r in low.itertuples(index=False):
+        if (r.unit_code, r.member_id) not in on_subject:
+            rows.append((r.unit_code, r.member_id, "", "C_LOW_GRADE",
+                         f"党员 {r.member_id} {r.name} 建议等次为{r.suggested_grade}，整改台账中没有针对该党员的整改事项"))
+    street_form = next(f.name for f in campaign.forms["org"] if f.source == "street")
+    with_problems = reviews[~reviews["problems"].map(_blank)] if len(reviews) else reviews
+    for unit, part in (with_problems.groupby("unit_code") if len(with_problems) else []):
+        if (unit, street_form) not in by_source:
+            leaders = "、".join(sorted(set(part["reviewer"])))
+            rows.append((unit, "", "", "C_REVIEW_UNADDRESSED",
+                         f"街道{street_form}（{leaders}）指出：{'；'.join(dict.fromkeys(part['problems']))}。"
+                         f"单位 {unit} 整改台账中没有来源为{street_form}的事项"))
+    public = "群众评议"
+    for unit, part in (opinions.groupby("unit_code") if len(opinions) else []):
+        if (unit, public) not in by_source:
+            rows.append((unit, "", "", "C_OPINION_UNANSWERED",
+                         f"单位 {unit} 的{public}票中有 {len(part)} 条意见建议，整改台账中没有来源为{public}的事项"))
+    out = pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
+    return out.sort_values(["unit_code", "code", "member_id", "criterion"], kind="stable", ignore_index=True)
 
 
 def dropped_items(previous: pd.DataFrame, current: pd.DataFrame, reporting_units: set[str],

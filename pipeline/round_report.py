@@ -1,0 +1,144 @@
+"""Everything reported for one round, computed from the ledger's accepted rows: scores, flags,
+commendation checks, supervision. Loading is here; the rules live in the pure modules it calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import commendation, flags, results, scoring, supervision
+from .campaign import Campaign
+from .findings import Finding
+from .ledger import Ledger
+
+
+@dataclass
+class RoundReport:
+    round: str
+    as_of: dt.date
+    scores: results.RoundScores
+    rectifications: pd.DataFrame
+    coverage: pd.DataFrame
+    nominations: pd.DataFrame
+    eligible: pd.DataFrame
+    submissions: pd.DataFrame
+    missing_activities: pd.DataFrame
+    activity_reports: pd.DataFrame
+    spot_checks: pd.DataFrame
+    roster: pd.DataFrame
+    files: dict[str, str] = field(default_factory=dict)  # unit -> accepted file name
+    street_file: str | None = None
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.scores.findings
+
+
+def _rectification_columns(campaign: Campaign) -> list[str]:
+    keys = [c.key for c in campaign.workbooks["unit"].sheet("rectifications").columns]
+    return ["unit_code"] + keys + ["flags"]
+
+
+def csv_columns(campaign: Campaign) -> dict[str, list[str]]:
+    """data/<name>.csv -> its columns, for every table of the round."""
+    return {
+        "org_scores.csv": results.SCORE_COLUMNS, "member_scores.csv": results.SCORE_COLUMNS,
+        "org_results.csv": results.ORG_RESULT_COLUMNS, "member_results.csv": results.MEMBER_RESULT_COLUMNS,
+        "rectifications.csv": _rectification_columns(campaign), "coverage_flags.csv": flags.COVERAGE_COLUMNS,
+        "nominations.csv": commendation.NOMINATION_COLUMNS, "eligible_not_nominated.csv": commendation.ELIGIBLE_COLUMNS,
+        "submissions.csv": supervision.SUBMISSION_COLUMNS, "missing_activities.csv": supervision.MISSING_ACTIVITY_COLUMNS,
+        "activity_reports.csv": supervision.REPORT_COLUMNS, "spot_checks.csv": supervision.SPOT_CHECK_COLUMNS,
+    }
+
+
+def csv_tables(report: RoundReport) -> dict[str, pd.DataFrame]:
+    s = report.scores
+    return {
+        "org_scores.csv": results.score_csv(s.org_stats), "member_scores.csv": results.score_csv(s.member_stats),
+        "org_results.csv": s.org_results, "member_results.csv": s.member_results,
+        "rectifications.csv": report.rectifications, "coverage_flags.csv": report.coverage,
+        "nominations.csv": report.nominations, "eligible_not_nominated.csv": report.eligible,
+        "submissions.csv": report.submissions, "missing_activities.csv": report.missing_activities,
+        "activity_reports.csv": report.activity_reports, "spot_checks.csv": report.spot_checks,
+    }
+
+
+def _opinions(campaign: Campaign, org_wide: pd.DataFrame, member_wide: pd.DataFrame) -> pd.DataFrame:
+    public = "群众评议"
+    parts = [df[(df["form"] == public) & df["opinion"].notna() & (df["opinion"].astype(str).str.strip() != "")]
+             [["unit_code", "opinion"]] for df in (org_wide, member_wide) if len(df)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["unit_code", "opinion"])
+
+
+def _history(campaign: Campaign, ledger: Ledger) -> pd.DataFrame:
+    parts = []
+    for rnd in campaign.rounds:
+        ids = [s.id for s in ledger.accepted(rnd.code, "unit")]
+        if ids:
+            d = ledger.rows("decisions", ids)[["unit_code", "member_id", "decided_grade"]]
+            parts.append(d.assign(round=rnd.code))
+    return pd.concat(parts, ignore_index=True) if parts else \
+        pd.DataFrame(columns=["unit_code", "member_id", "decided_grade", "round"])
+
+
+def _dropped(campaign: Campaign, ledger: Ledger, round_code: str) -> pd.DataFrame:
+    codes = [r.code for r in campaign.rounds]
+    i = codes.index(round_code)
+    prev = [s.id for s in ledger.accepted(codes[i - 1], "unit")] if i else []
+    cur = ledger.accepted(round_code, "unit")
+    if not prev or not cur:
+        return pd.DataFrame(columns=flags.COVERAGE_COLUMNS)
+    return flags.dropped_items(ledger.rows("rectifications", prev), ledger.rows("rectifications", [s.id for s in cur]),
+                               {s.unit_code for s in cur}, campaign, codes[i - 1], round_code)
+
+
+def build(campaign: Campaign, ledger: Ledger, round_code: str, as_of: dt.date) -> RoundReport:
+    rnd = campaign.round(round_code)
+    units = ledger.accepted(round_code, "unit")
+    street = ledger.accepted(round_code, "street")
+    files = {s.unit_code: s.original_name for s in units}
+    ids = [s.id for s in units]
+    street_form = next(f.name for f in campaign.forms["org"] if f.source == "street")
+
+    org_wide = ledger.rows("org_ballots", ids)
+    member_wide = ledger.rows("member_ballots", ids)
+    reviews = ledger.rows("street_reviews", [s.id for s in street]).assign(form=street_form)
+    org_long = pd.concat([scoring.long_ballots(org_wide, campaign, "org"),
+                          scoring.long_ballots(reviews, campaign, "org")], ignore_index=True)
+    member_long = scoring.long_ballots(member_wide, campaign, "member")
+    roster = ledger.rows("roster", ids)
+    decisions = ledger.rows("decisions", ids)
+    scores = results.score_round(campaign, files, org_long, member_long, roster, decisions)
+
+    items = ledger.rows("rectifications", ids)
+    rect = flags.rectifications(items, as_of, campaign)
+    members = scores.member_results.merge(roster[["unit_code", "member_id", "name", "is_worker"]],
+                                          on=["unit_code", "member_id"], how="left")
+    coverage = pd.concat([flags.coverage(campaign, items, scores.org_stats, scores.member_stats, members,
+                                         reviews[reviews["unit_code"].isin(files)],
+                                         _opinions(campaign, org_wide, member_wide)),
+                          _dropped(campaign, ledger, round_code)], ignore_index=True)
+
+    overdue = {u: int(sum("R_OVERDUE" in f.split(";") for f in part["flags"]))
+               for u, part in rect.groupby("unit_code")} if len(rect) else {}
+    nominations, eligible = commendation.check(campaign, rnd, ledger.rows("nominations", ids), scores.org_results,
+                                               members, _history(campaign, ledger), overdue)
+
+    states: dict[str, tuple] = {}
+    for s in ledger.all_submissions():
+        if s.round != round_code or s.kind != "unit" or s.status not in ("accepted", "rejected"):
+            continue
+        filled = dt.date.fromisoformat(s.filled_on) if s.filled_on else None
+        if s.status == "accepted" or s.unit_code not in states:
+            states[s.unit_code] = (s.status, filled)
+    activities = ledger.rows("activities", ids)
+    closed = items[items["status"] == campaign.rectification["closed_status"]]
+    return RoundReport(
+        round_code, as_of, scores, rect, coverage, nominations, eligible,
+        supervision.submissions(campaign, rnd, as_of, states),
+        supervision.missing_activities(rnd, as_of, activities, sorted(files)),
+        supervision.activity_reports(activities, campaign.enums["yes_no"][0]),
+        supervision.spot_checks(campaign, rnd, as_of, sorted(files), closed),
+        roster, files, street[0].original_name if street else None)

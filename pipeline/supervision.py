@@ -1,0 +1,89 @@
+"""Supervision (督查, SPEC §7): 报送情况 against the deadline, required activities, 信息上报 counts
+and a reproducible 随机抽查 list. Pure functions; dates and sizes from the campaign."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+
+import pandas as pd
+
+from .campaign import Campaign, Round
+
+SUBMISSION_COLUMNS = ["unit_code", "unit_name", "unit_kind", "state", "filled_on", "overdue"]
+MISSING_ACTIVITY_COLUMNS = ["unit_code", "activity_type", "due"]
+REPORT_COLUMNS = ["unit_code", "month", "activities", "reported"]
+SPOT_CHECK_COLUMNS = ["target", "unit_code", "unit_name", "item_id", "detail"]
+STATES = {"accepted": "已报", "rejected": "退回修改", None: "未报"}
+
+
+def submissions(campaign: Campaign, rnd: Round, as_of: dt.date, states: dict[str, tuple[str, dt.date | None]]
+                ) -> pd.DataFrame:
+    """One row per unit: 已报 / 退回修改 / 未报, with 逾期报送 (填报日期 after the deadline) or
+    逾期未报 (nothing accepted and the deadline passed). `states`: unit -> (status, filled_on)."""
+    rows = []
+    for u in campaign.units:
+        status, filled = states.get(u.code, (None, None))
+        state = STATES[status]
+        overdue = ""
+        if status == "accepted" and filled and filled > rnd.submission_due:
+            overdue = "逾期报送"
+        elif status != "accepted" and as_of > rnd.submission_due:
+            overdue = "逾期未报"
+        rows.append((u.code, u.name, u.kind, state, filled.isoformat() if filled else "", overdue))
+    return pd.DataFrame(rows, columns=SUBMISSION_COLUMNS)
+
+
+def _day(v) -> dt.date:
+    return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10])
+
+
+def missing_activities(rnd: Round, as_of: dt.date, activities: pd.DataFrame, units: list[str]) -> pd.DataFrame:
+    """A required activity (制定实施方案, 动员大会...) not held by its due date, once that date has passed."""
+    rows = []
+    for req in rnd.required_activities:
+        if req.due > as_of:
+            continue
+        for unit in units:
+            held = activities[(activities["unit_code"] == unit) & (activities["activity_type"] == req.type)]
+            if not any(_day(d) <= req.due for d in held["held_on"]):
+                rows.append((unit, req.type, req.due.isoformat()))
+    return pd.DataFrame(rows, columns=MISSING_ACTIVITY_COLUMNS)
+
+
+def activity_reports(activities: pd.DataFrame, yes: str) -> pd.DataFrame:
+    """信息上报 per unit and month: activities held, and how many were reported."""
+    if activities.empty:
+        return pd.DataFrame(columns=REPORT_COLUMNS)
+    df = activities.assign(month=[_day(d).strftime("%Y-%m") for d in activities["held_on"]],
+                           is_reported=activities["reported"] == yes)
+    g = df.groupby(["unit_code", "month"], sort=True)
+    out = pd.DataFrame({"activities": g.size(), "reported": g["is_reported"].sum().astype(int)}).reset_index()
+    return out[REPORT_COLUMNS]
+
+
+def spot_check_seed(campaign: Campaign, rnd: Round, as_of: dt.date) -> int:
+    """The documented seed: sha256 of '<spot_check_seed>|<round>|<as-of>' read as an integer."""
+    text = f"{campaign.supervision['spot_check_seed']}|{rnd.code}|{as_of.isoformat()}"
+    return int(hashlib.sha256(text.encode("utf-8")).hexdigest(), 16)
+
+
+def spot_checks(campaign: Campaign, rnd: Round, as_of: dt.date, units: list[str], closed_items: pd.DataFrame
+                ) -> pd.DataFrame:
+    """随机抽查: units of each kind and 已销号 items to verify on site; same round and as-of, same list."""
+    rng = random.Random(spot_check_seed(campaign, rnd, as_of))
+    per_kind = campaign.supervision["spot_check_units_per_kind"]
+    names = {u.code: u.name for u in campaign.units}
+    rows = []
+    for kind in campaign.enums["unit_kind"]:
+        pool = sorted(u.code for u in campaign.units if u.kind == kind and u.code in units)
+        for code in sorted(rng.sample(pool, min(per_kind, len(pool)))):
+            rows.append(("单位", code, names[code], "", f"{kind}党组织，实地检查创先争优活动开展情况"))
+    items = closed_items.sort_values(["unit_code", "item_id"], ignore_index=True)
+    n = min(campaign.supervision["spot_check_closed_items"], len(items))
+    for i in sorted(rng.sample(range(len(items)), n)):
+        r = items.iloc[i]
+        rows.append(("整改事项", r["unit_code"], names.get(r["unit_code"], ""), r["item_id"],
+                     f"已销号事项核实：{r['problem']}"))
+    return pd.DataFrame(rows, columns=SPOT_CHECK_COLUMNS)

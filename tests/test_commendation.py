@@ -1,0 +1,114 @@
+"""Commendation checks (SPEC §7): one test per rule, and R2's every-round rule over the ledger."""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from pipeline import batch, commendation, templates
+
+from conftest import make_demo
+
+MEMBER_COLS = ["unit_code", "member_id", "name", "is_worker", "decided_grade"]
+
+
+def _check(campaign, round_code, noms, members, orgs=(), history=(), overdue=None):
+    n = pd.DataFrame([(u, i + 2, k, s) for i, (u, k, s) in enumerate(noms)],
+                     columns=["unit_code", "row_no", "nomination_kind", "subject_id"])
+    return commendation.check(campaign, campaign.round(round_code), n,
+                              pd.DataFrame(list(orgs), columns=["unit_code", "grade"]),
+                              pd.DataFrame(list(members), columns=MEMBER_COLS),
+                              pd.DataFrame(list(history), columns=["unit_code", "member_id", "round", "decided_grade"]),
+                              overdue or {})
+
+
+def _verdicts(checked):
+    return list(zip(checked["subject_id"], checked["verdict"], checked["reasons"]))
+
+
+def test_excellent_member_must_be_graded_excellent(campaign):
+    members = [("FN01", "A", "甲", "否", "优秀"), ("FN01", "B", "乙", "否", "合格")]
+    checked, _ = _check(campaign, "R1", [("FN01", "优秀共产党员", "A"), ("FN01", "优秀共产党员", "B")], members)
+    assert _verdicts(checked) == [("A", "符合", ""), ("B", "不符合", "评定等次为合格，须为优秀")]
+
+
+def test_advanced_organisation_needs_good_grade_and_no_overdue_item(campaign):
+    orgs = [("FN01", "好"), ("FN02", "好"), ("FN03", "较好")]
+    noms = [("FN01", "先进基层党组织", "FN01"), ("FN02", "先进基层党组织", "FN02"), ("FN03", "先进基层党组织", "FN03")]
+    checked, _ = _check(campaign, "R1", noms, [], orgs=orgs, overdue={"FN02": 2})
+    assert _verdicts(checked) == [("FN01", "符合", ""), ("FN02", "不符合", "有 2 项整改逾期未销号"),
+                                  ("FN03", "不符合", "组织等次为较好，须为好")]
+
+
+def test_party_worker_must_be_a_worker_graded_excellent(campaign):
+    members = [("FN01", "A", "甲", "是", "优秀"), ("FN01", "B", "乙", "否", "优秀")]
+    noms = [("FN01", "优秀党务工作者", "A"), ("FN02", "优秀党务工作者", "B")]
+    members.append(("FN02", "B", "乙", "否", "优秀"))
+    checked, _ = _check(campaign, "R1", noms, members)
+    assert _verdicts(checked) == [("A", "符合", ""), ("B", "不符合", "不是党务工作者")]
+
+
+def test_quota_per_unit(campaign):
+    assert campaign.commendation["quota_per_unit"]["优秀共产党员"] == 2
+    members = [("FN01", m, m, "否", "优秀") for m in "ABC"]
+    checked, _ = _check(campaign, "R1", [("FN01", "优秀共产党员", m) for m in "ABC"], members)
+    assert [v for _, v, _ in _verdicts(checked)] == ["符合", "符合", "不符合"]
+    assert "超出名额" in checked.iloc[2]["reasons"]
+
+
+def test_eligible_candidates_not_nominated(campaign):
+    members = [("FN01", "A", "甲", "是", "优秀"), ("FN01", "B", "乙", "否", "优秀"), ("FN01", "C", "丙", "否", "合格")]
+    _, eligible = _check(campaign, "R1", [("FN01", "优秀共产党员", "B")], members, orgs=[("FN01", "好")])
+    assert list(zip(eligible["nomination_kind"], eligible["subject_id"])) == [
+        ("先进基层党组织", "FN01"), ("优秀共产党员", "A"), ("优秀党务工作者", "A")]
+
+
+def test_special_commendation_looks_at_every_round(campaign):
+    history = [("FN01", "A", "R1", "优秀"), ("FN01", "A", "R2", "合格"),
+               ("FN01", "B", "R1", "合格"), ("FN01", "B", "R2", "合格"),
+               ("FN01", "C", "R1", "优秀"), ("FN01", "C", "R2", "基本合格")]
+    members = [("FN01", m, m, "否", g) for m, g in (("A", "合格"), ("B", "合格"), ("C", "基本合格"))]
+    checked, _ = _check(campaign, "R2", [("FN01", "优秀共产党员", m) for m in "ABC"], members, history=history)
+    assert campaign.round("R2").commendation_kind == "special"
+    assert _verdicts(checked)[0] == ("A", "符合", "")
+    assert _verdicts(checked)[1][1] == "不符合" and "均未达到优秀" in _verdicts(checked)[1][2]
+    assert _verdicts(checked)[2][1] == "不符合" and "R2 基本合格" in _verdicts(checked)[2][2]
+
+
+def _set_decisions(path, grades: dict, round_code=None, nominations=()):
+    wb = load_workbook(path)
+    if round_code:
+        wb[templates.META_SHEET]["B4"] = round_code
+        wb[templates.INFO_SHEET]["B5"] = round_code
+        wb[templates.INFO_SHEET]["B8"] = dt.date(2012, 6, 1)
+    ws = wb["评定结果"]
+    for r in range(2, ws.max_row + 1):
+        if ws.cell(r, 1).value in grades:
+            ws.cell(r, 2).value = grades[ws.cell(r, 1).value]
+            ws.cell(r, 3).value = "支部研究决定"
+    if nominations:
+        ws = wb["先进推荐"]
+        ws.delete_rows(2, ws.max_row)
+        for i, (kind, subject) in enumerate(nominations, start=2):
+            ws.cell(i, 1).value, ws.cell(i, 2).value, ws.cell(i, 3).value = kind, subject, "事迹突出"
+    wb.save(path)
+
+
+def test_special_rule_across_two_rounds_stored_in_the_ledger(campaign, tmp_path):
+    inbox, _ = make_demo(campaign, tmp_path / "r1", units=1, members=9, seed=17)
+    r1 = next(inbox.glob("FN01*.xlsx"))
+    full = [r[0].value for r in load_workbook(r1)["党员名册"].iter_rows(min_row=2) if r[4].value == "正式党员"]
+    a, b = full[:2]
+    _set_decisions(r1, {a: "优秀", b: "合格"})
+    batch.run(campaign, inbox, tmp_path / "out", tmp_path / "arch", as_of=dt.date(2010, 8, 2))
+    inbox2 = tmp_path / "r2"
+    inbox2.mkdir()
+    r2 = inbox2 / "FN01第二阶段.xlsx"
+    r2.write_bytes(r1.read_bytes())
+    _set_decisions(r2, {a: "合格", b: "合格"}, "R2", [("优秀共产党员", a), ("优秀共产党员", b)])
+    result = batch.run(campaign, inbox2, tmp_path / "out", tmp_path / "arch", as_of=dt.date(2012, 6, 20))
+    assert result.round == "R2" and result.files[0].status == "accepted"
+    checked = pd.read_csv(result.folder / "data" / "nominations.csv", encoding="utf-8-sig", keep_default_na=False)
+    verdicts = dict(zip(checked["subject_id"], checked["verdict"]))
+    assert verdicts == {a: "符合", b: "不符合"}

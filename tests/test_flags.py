@@ -1,0 +1,128 @@
+"""Rectification and coverage flags (SPEC §7): each code raised by a minimal case, and its twin not."""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from pipeline import flags
+
+AS_OF = dt.date(2010, 8, 2)
+BASE = {"unit_code": "FN01", "row_no": 2, "item_id": "ZG01", "raised_on": "2010-06-01", "source": "组织点评",
+        "subject_id": "FN01", "criterion": "领导班子好", "problem": "问题", "measure": "措施", "owner": "张三",
+        "deadline": "2010-09-30", "status": "整改中", "closed_on": None, "outcome": None, "satisfaction": None}
+
+
+def codes(campaign, **change):
+    return flags.item_flags({**BASE, **change}, AS_OF, campaign)
+
+
+def test_a_complete_open_item_far_from_its_deadline_has_no_flag(campaign):
+    assert codes(campaign) == []
+
+
+@pytest.mark.parametrize("field, code", [("measure", "R_NO_MEASURE"), ("owner", "R_NO_OWNER"),
+                                         ("deadline", "R_NO_DEADLINE")])
+def test_missing_measure_owner_deadline(campaign, field, code):
+    assert codes(campaign, **{field: None}) == [code]
+    assert codes(campaign, **{field: "  "}) == [code]
+
+
+def test_overdue_and_its_twin_deadline_equal_to_as_of(campaign):
+    assert codes(campaign, deadline="2010-08-01") == ["R_OVERDUE"]
+    assert codes(campaign, deadline="2010-08-02") == ["R_DUE_SOON"], "deadline = as-of is not overdue"
+    assert codes(campaign, deadline="2010-08-01", status="已销号", closed_on="2010-07-30", outcome="好",
+                 satisfaction="满意") == [], "closed items are never overdue"
+    assert codes(campaign, deadline="2010-08-01", status="复号") == ["R_OVERDUE"], "a reopened item is open"
+
+
+def test_due_soon_within_the_configured_days(campaign):
+    assert campaign.rectification["due_soon_days"] == 14
+    assert codes(campaign, deadline="2010-08-16") == ["R_DUE_SOON"]
+    assert codes(campaign, deadline="2010-08-17") == []
+
+
+def test_false_close_and_its_twin(campaign):
+    closed = dict(status="已销号", closed_on="2010-07-20", outcome="已完成整改", satisfaction="满意")
+    assert codes(campaign, **closed) == []
+    assert codes(campaign, **{**closed, "closed_on": None}) == ["R_FALSE_CLOSE"]
+    assert codes(campaign, **{**closed, "outcome": ""}) == ["R_FALSE_CLOSE"]
+    assert codes(campaign, **{**closed, "satisfaction": "不满意"}) == ["R_FALSE_CLOSE"]
+
+
+def test_rectifications_table_joins_codes(campaign):
+    items = pd.DataFrame([BASE, {**BASE, "item_id": "ZG02", "row_no": 3, "owner": None, "deadline": "2010-07-01"}])
+    out = flags.rectifications(items, AS_OF, campaign)
+    assert list(out["flags"]) == ["", "R_NO_OWNER;R_OVERDUE"]
+
+
+# ---------------------------------------------------------------- coverage
+
+def _stats(rows):
+    return pd.DataFrame(rows, columns=["unit_code", "member_id", "form", "criterion", "mean_points"])
+
+
+def _coverage(campaign, items=(), org=(), member=(), members=(), reviews=(), opinions=()):
+    return flags.coverage(
+        campaign, pd.DataFrame(list(items), columns=list(BASE)), _stats(org), _stats(member),
+        pd.DataFrame(list(members), columns=["unit_code", "member_id", "name", "suggested_grade"]),
+        pd.DataFrame(list(reviews), columns=["unit_code", "reviewer", "problems"]),
+        pd.DataFrame(list(opinions), columns=["unit_code", "opinion"]))
+
+
+def test_low_score_without_an_item_and_its_twin(campaign):
+    # 带头服务群众: 党员互评 70 (w 0.4) and 群众评议 75 (w 0.3): (28 + 22.5) / 0.7 = 72.14 < 75
+    member = [("FN01", "FN01-003", "党员互评", "带头服务群众", 70.0), ("FN01", "FN01-003", "群众评议", "带头服务群众", 75.0),
+              ("FN01", "FN01-003", "党员互评", "带头学习提高", 90.0)]
+    people = [("FN01", "FN01-003", "李四", "合格")]
+    out = _coverage(campaign, member=member, members=people)
+    assert list(out["code"]) == ["C_LOW_SCORE"]
+    assert out.iloc[0]["criterion"] == "带头服务群众" and "72.14" in out.iloc[0]["detail"] and "李四" in out.iloc[0]["detail"]
+    item = {**BASE, "subject_id": "FN01-003", "criterion": "带头服务群众"}
+    assert _coverage(campaign, items=[item], member=member, members=people).empty
+
+
+def test_low_unit_score(campaign):
+    org = [("FN01", "", "组织点评", "工作机制好", 70.0)]
+    out = _coverage(campaign, org=org)
+    assert list(out[["member_id", "criterion", "code"]].itertuples(index=False, name=None)) == \
+        [("", "工作机制好", "C_LOW_SCORE")]
+    assert _coverage(campaign, items=[{**BASE, "criterion": "工作机制好"}], org=org).empty
+    assert _coverage(campaign, org=[("FN01", "", "组织点评", "工作机制好", 75.0)]).empty, "75 is not below 75"
+
+
+def test_low_grade_without_an_item_and_its_twin(campaign):
+    people = [("FN01", "FN01-004", "王五", "基本合格"), ("FN01", "FN01-005", "赵六", "合格")]
+    out = _coverage(campaign, members=people)
+    assert list(out[["member_id", "code"]].itertuples(index=False, name=None)) == [("FN01-004", "C_LOW_GRADE")]
+    assert _coverage(campaign, items=[{**BASE, "subject_id": "FN01-004", "criterion": "其他"}], members=people).empty
+
+
+def test_review_problems_and_public_opinions(campaign):
+    reviews = [("FN01", "王书记", "整改进度偏慢。"), ("FN01", "李主任", None)]
+    opinions = [("FN01", "停车难"), ("FN01", "路灯坏了")]
+    out = _coverage(campaign, reviews=reviews, opinions=opinions)
+    assert list(out["code"]) == ["C_OPINION_UNANSWERED", "C_REVIEW_UNADDRESSED"]
+    assert "2 条意见建议" in out.iloc[0]["detail"] and "整改进度偏慢" in out.iloc[1]["detail"]
+    answered = [{**BASE, "source": "组织点评"}, {**BASE, "item_id": "ZG02", "source": "群众评议"}]
+    assert _coverage(campaign, items=answered, reviews=reviews, opinions=opinions).empty
+
+
+def test_dropped_only_when_open(campaign):
+    prev = pd.DataFrame([{**BASE}, {**BASE, "item_id": "ZG02", "status": "已销号"}, {**BASE, "item_id": "ZG03"}])
+    cur = pd.DataFrame([{**BASE, "item_id": "ZG03"}])
+    out = flags.dropped_items(prev, cur, {"FN01"}, campaign, "R1", "R2")
+    assert list(out["code"]) == ["C_DROPPED"] and "ZG01" in out.iloc[0]["detail"]
+    assert flags.dropped_items(prev, cur, set(), campaign, "R1", "R2").empty, "a unit that has not reported yet"
+
+
+def test_thresholds_come_from_the_campaign_file(raw_campaign):
+    import copy
+    from pipeline.campaign import parse
+    d = copy.deepcopy(raw_campaign)
+    d["rectification"]["due_soon_days"] = 30
+    d["rectification"]["low_score_threshold"] = 60
+    other = parse(d)
+    assert flags.item_flags({**BASE, "deadline": "2010-08-25"}, AS_OF, other) == ["R_DUE_SOON"]
+    org = [("FN01", "", "组织点评", "工作机制好", 70.0)]
+    assert _coverage(other, org=org).empty

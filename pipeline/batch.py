@@ -14,6 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from . import inbox as inbox_mod, returned, round_report, validate
+from . import report as report_mod
+from . import xlsx
 from .campaign import Campaign
 from .findings import Finding, make
 from .ledger import Ledger, Stored, locked
@@ -176,7 +178,12 @@ def write_csv(frame_or_rows, columns: list[str], path: Path) -> None:
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
         w.writeheader()
-        w.writerows(rows)
+        w.writerows({k: csv_safe(v) for k, v in r.items()} for r in rows)
+
+
+def csv_safe(value):
+    """Text that a spreadsheet would read as a formula gets a leading apostrophe (OWASP CSV injection)."""
+    return "'" + value if xlsx.is_formula_like(value) else value
 
 
 def _clean_stale(outbox: Path) -> None:
@@ -187,7 +194,7 @@ def _clean_stale(outbox: Path) -> None:
 
 def run(campaign: Campaign, inbox: Path, outbox: Path, archive: Path, *, round_code: str | None = None,
         as_of: dt.date | None = None, now: dt.datetime | None = None,
-        wait_seconds: float = DEFAULT_WAIT_SECONDS) -> RunResult:
+        wait_seconds: float = DEFAULT_WAIT_SECONDS, on_file=None) -> RunResult:
     """Take in every inbox file, record it in the ledger, and write the run folder."""
     if not inbox.is_dir():
         raise UsageError(f"找不到收件箱文件夹：{inbox}")
@@ -198,18 +205,22 @@ def run(campaign: Campaign, inbox: Path, outbox: Path, archive: Path, *, round_c
     with locked(archive, wait_seconds):
         ledger = Ledger(archive, campaign)
         try:
-            return _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now)
+            return _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file or (lambda *a: None))
         finally:
             ledger.close()
 
 
-def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now) -> RunResult:
+def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file) -> RunResult:
     outbox.mkdir(parents=True, exist_ok=True)
     _clean_stale(outbox)
     received = inbox_mod.scan(inbox)
     run_id = _new_run_id(ledger.run_ids(), outbox, now)
     ledger.begin_run(run_id, as_of, len(received))
-    stored = [take_in(ledger, run_id, r, campaign) for r in received]
+    stored = []
+    for i, r in enumerate(received):
+        on_file(i, len(received), r.name)
+        stored.append(take_in(ledger, run_id, r, campaign))
+    on_file(len(received), len(received), "")
     stored = [ledger.get(s.id) for s in stored]  # statuses after every supersession of this run
     files = [FileResult(r, s, ledger.findings(s.id)) for r, s in zip(received, stored)]
     code = choose_round(campaign, round_code, as_of, [s.round for s in stored])
@@ -224,6 +235,8 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now) -> RunR
         tables = round_report.csv_tables(report)
         for name, columns in round_report.csv_columns(campaign).items():
             write_csv(tables[name], columns, tmp / "data" / name)
+        report_mod.write_report(campaign, report, files, tmp / report_mod.REPORT_NAME)
+        report_mod.write_publication(campaign, report, tmp / report_mod.PUBLICATION_NAME)
         every = [x.record() for f in files for x in f.findings] + [x.record() for x in report.findings]
         write_csv(every, FINDING_COLUMNS, tmp / "data" / "findings.csv")
         outputs = sorted(p for p in tmp.rglob("*") if p.is_file())

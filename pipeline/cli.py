@@ -7,13 +7,17 @@ import datetime as dt
 import json
 import logging
 import sys
+import time
 import traceback
+from collections import Counter
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from . import batch, demo, ledger, status, templates
+from . import batch, demo, flags, ledger, status, templates
+from . import report as report_mod
 from .campaign import CampaignError, load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,10 +134,37 @@ def _log_to(archive: Path) -> None:
     logging.getLogger("pipeline").addHandler(handler)
 
 
+class _LazyProgress:
+    """A progress bar that appears only once the work has taken more than a second."""
+
+    def __init__(self, console: Console):
+        self.console, self.start, self.bar, self.task = console, time.monotonic(), None, None
+
+    def __call__(self, done: int, total: int, name: str) -> None:
+        if self.bar is None and time.monotonic() - self.start > 1 and done < total:
+            self.bar = Progress(TextColumn("正在处理"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                                console=self.console, transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("", total=total)
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done, description=name[:40])
+            if done >= total:
+                self.close()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
 def _cmd_run(args, campaign, console) -> int:
     _log_to(args.archive)
-    result = batch.run(campaign, args.inbox, args.outbox, args.archive, round_code=args.round, as_of=args.as_of,
-                       wait_seconds=args.wait)
+    progress = _LazyProgress(console)
+    try:
+        result = batch.run(campaign, args.inbox, args.outbox, args.archive, round_code=args.round,
+                           as_of=args.as_of, wait_seconds=args.wait, on_file=progress)
+    finally:
+        progress.close()
     table = Table(title=f"{campaign.name}  {result.round}  基准日期 {result.as_of}")
     for col in ("文件", "类型", "单位", "结果", "错误", "警告"):
         table.add_column(col)
@@ -146,13 +177,31 @@ def _cmd_run(args, campaign, console) -> int:
         table.add_row(f.name, batch.KIND_LABELS[s.kind], s.unit_code, f"[{colours[f.status]}]{verdict}[/]",
                       str(len(f.errors) or ""), str(len(f.warnings) or ""))
     console.print(table)
-    counts = "，".join(f"{label} {len(result.with_status(k))}" for k, label in batch.STATUS_LABELS.items())
-    console.print(f"共 {len(result.files)} 个文件：{counts}。")
+    console.print(_summary(campaign, result))
+    return EXIT_REJECTED if result.rejected else EXIT_OK
+
+
+def _summary(campaign, result) -> Table:
+    """The closing summary: units by state, flags by kind, and where each output is."""
+    report = result.report
+    states = Counter(report.submissions["state"])
+    counts = Counter(code for codes in report.rectifications["flags"] for code in str(codes).split(";") if code)
+    counts.update(report.coverage["code"])
+    t = Table(title="汇总结果", show_header=False)
+    t.add_column("项目", style="bold")
+    t.add_column("内容")
+    t.add_row("单位报送", f"应报 {len(campaign.units)}：已报 {states['已报']}，退回修改 {states['退回修改']}，"
+                      f"未报 {states['未报']}；街道点评表{'已报' if report.street_file else '未报'}")
+    t.add_row("问题标记", "，".join(f"{flags.LABELS[c]} {counts[c]}" for c in flags.LABELS if counts[c]) or "无")
+    t.add_row("文件", "，".join(f"{label} {len(result.with_status(k))}" for k, label in batch.STATUS_LABELS.items()))
+    folder = result.folder
+    t.add_row("汇总报告", str(folder / report_mod.REPORT_NAME))
+    t.add_row("公示名单", str(folder / report_mod.PUBLICATION_NAME))
     returned = [f for f in result.files if f.returned]
     if returned:
-        console.print(f"退回修改稿 {len(returned)} 份：{result.folder / batch.RETURNED_DIR}")
-    console.print(f"结果文件夹：{result.folder}")
-    return EXIT_REJECTED if result.rejected else EXIT_OK
+        t.add_row("退回修改稿", f"{len(returned)} 份：{folder / batch.RETURNED_DIR}")
+    t.add_row("数据文件", str(folder / "data"))
+    return t
 
 
 COMMANDS = {"run": _cmd_run, "templates": _cmd_templates, "demo": _cmd_demo, "status": _cmd_status}

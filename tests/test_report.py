@@ -1,0 +1,139 @@
+"""Leadership workbooks: every sheet and chart, text never turned into a formula, nothing private in
+the publication list, and the same ledger and as-of date giving the same cells."""
+
+import re
+import shutil
+import subprocess
+import zipfile
+
+import pytest
+from openpyxl import load_workbook
+from python_calamine import CalamineWorkbook
+
+from pipeline import batch, demo, report
+
+from conftest import AS_OF, ROOT
+
+
+@pytest.fixture(scope="module")
+def runs(campaign, tmp_path_factory):
+    root = tmp_path_factory.mktemp("report")
+    inbox = root / "inbox"
+    demo.generate(campaign, inbox, units=6, members=10, seed=41, defects=True, as_of=AS_OF)
+    first = batch.run(campaign, inbox, root / "out", root / "arch", as_of=AS_OF)
+    second = batch.run(campaign, inbox, root / "out", root / "arch", as_of=AS_OF)
+    return first, second, inbox
+
+
+def _cells(path):
+    book = CalamineWorkbook.from_path(str(path))
+    return {n: book.get_sheet_by_name(n).to_python() for n in book.sheet_names}
+
+
+def test_report_has_every_sheet_with_chinese_headers(runs):
+    first, _, _ = runs
+    wb = load_workbook(first.folder / report.REPORT_NAME)
+    assert wb.sheetnames == report.SHEETS
+    expect = {"总览": ["单位编码", "单位名称", "类别", "报送情况"], "组织评议": ["单位编码", "单位名称", "评议方式", "票数"],
+              "党员评议": ["单位编码", "单位名称", "党员编号", "姓名"], "整改台账": ["单位编码", "编号", "提出日期"],
+              "应整改未整改": ["单位编码", "党员编号", "对应标准"], "先进推荐": ["单位编码", "推荐类别", "对象编号"],
+              "活动与信息": ["单位编码", "单位名称", "月份"], "抽查名单": ["抽查对象", "单位编码"],
+              "数据问题": ["文件", "工作表", "单元格"]}
+    for name, head in expect.items():
+        ws = wb[name]
+        row = 4 if name == "总览" else 3
+        assert [ws.cell(row, j + 1).value for j in range(len(head))] == head, name
+        assert ws.freeze_panes is not None and ws.page_setup.orientation == "landscape"
+        assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+    org = wb["组织评议"]
+    assert org.cell(4, 5).number_format == "0.0" and org.cell(4, 11).number_format == "0.0%"
+    assert org.conditional_formatting, "heat map on scores"
+
+
+def _charts(path):
+    """(chart kind, series count, y-axis minimum) of every chart part in the package."""
+    out = []
+    with zipfile.ZipFile(path) as z:
+        for name in sorted(n for n in z.namelist() if re.match(r"xl/charts/chart\d+\.xml", n)):
+            xml = z.read(name).decode("utf-8")
+            kind = re.search(r"<(?:c:)?(radarChart|barChart|lineChart|pieChart)>", xml).group(1)
+            m = re.search(r'<(?:c:)?valAx>.*?<(?:c:)?min val="([\d.]+)"', xml, re.S)
+            out.append((kind, len(re.findall(r"<(?:c:)?ser>", xml)), float(m.group(1)) if m else None))
+    return out
+
+
+def test_every_chart_is_in_the_package_with_its_series(campaign, runs):
+    first, _, _ = runs
+    charts = _charts(first.folder / report.REPORT_NAME)
+    r = first.report
+    radars = [c for c in charts if c[0] == "radarChart"]
+    bars = [c for c in charts if c[0] == "barChart"]
+    assert len(radars) == len(r.scores.org_results)
+    assert all(n == 1 and lo == campaign.scales["rating"].lowest for _, n, lo in radars), "axes start at 50"
+    flag_codes = set(r.coverage["code"]) | {c for f in r.rectifications["flags"] for c in str(f).split(";") if c}
+    grades = len(campaign.enums["@member_grades_decided"])
+    assert sorted(n for _, n, _ in bars) == sorted([len(flag_codes), grades])
+
+
+def test_no_submitted_text_becomes_a_formula_in_any_output(runs):
+    first, _, inbox = runs
+    injected = set(demo.FORMULA_TEXTS)
+    outputs = [first.folder / report.REPORT_NAME, first.folder / report.PUBLICATION_NAME] + \
+        sorted((first.folder / batch.RETURNED_DIR).glob("*.xlsx"))
+    seen = set()
+    for path in outputs:
+        wb = load_workbook(path)
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for c in row:
+                    assert c.data_type != "f", f"{path.name}!{ws.title}!{c.coordinate} holds a formula"
+                    if c.value in injected:
+                        seen.add(c.value)
+    assert demo.FORMULA_TEXTS[0] in seen, "the injected text reached an output, as text"
+    rect = (first.folder / "data" / "rectifications.csv").read_text(encoding="utf-8-sig")
+    assert "'" + demo.FORMULA_TEXTS[0].replace('"', '""') in rect, "CSV cells are defused too"
+    assert "\n=" not in rect and ",=" not in rect
+
+
+def test_publication_list_has_names_units_and_grades_only(campaign, runs):
+    first, _, inbox = runs
+    cells = _cells(first.folder / report.PUBLICATION_NAME)
+    assert list(cells) == ["党员评定等次", "组织评议等次"]
+    text = "\n".join(str(v) for rows in cells.values() for row in rows for v in row)
+    assert cells["党员评定等次"][2] == ["单位", "姓名", "评定等次"]
+    opinions = set()
+    for path in inbox.glob("*.xlsx"):
+        if path.stat().st_size == 0:
+            continue
+        book = CalamineWorkbook.from_path(str(path))
+        for sheet in ("组织评议", "党员评议"):
+            if sheet in book.sheet_names:
+                rows = book.get_sheet_by_name(sheet).to_python()
+                col = rows[0].index("意见建议")
+                opinions |= {r[col] for r in rows[1:] if r[col]}
+    assert opinions and not any(o in text for o in opinions)
+    assert not re.search(r"FN\d\d-\d{3}", text), "no member ids"
+    assert "票" not in text and "满意率" not in text
+    grades = {r[2] for r in cells["党员评定等次"][3:]}
+    assert grades <= set(campaign.enums["@member_grades_decided"])
+
+
+def test_same_ledger_and_as_of_give_the_same_cells(runs):
+    first, second, _ = runs
+    for name in (report.REPORT_NAME, report.PUBLICATION_NAME):
+        assert _cells(first.folder / name) == _cells(second.folder / name), name
+    a = load_workbook(first.folder / report.REPORT_NAME).properties
+    b = load_workbook(second.folder / report.REPORT_NAME).properties
+    assert (a.creator, a.created, a.modified) == (b.creator, b.created, b.modified)
+    assert a.created.date() == AS_OF
+
+
+def test_manifest_lists_every_output_with_its_hash(runs):
+    import hashlib
+    import json
+    first, _, _ = runs
+    m = json.loads((first.folder / "manifest.json").read_text(encoding="utf-8"))
+    paths = {o["path"] for o in m["outputs"]}
+    assert {report.REPORT_NAME, report.PUBLICATION_NAME, "data/findings.csv"} <= paths
+    for o in m["outputs"]:
+        assert hashlib.sha256((first.folder / o["path"]).read_bytes()).hexdigest() == o["sha256"]

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,6 +136,14 @@ def _unit_label(campaign: Campaign, s: Stored) -> str:
     return f"{s.unit_code} {known[s.unit_code]}" if s.unit_code in known else "未识别单位"
 
 
+def safe_stem(name: str) -> str:
+    """A received file's name, usable as part of an output file name on any system: no path
+    separators or reserved characters, no leading dots, bounded length."""
+    stem = Path(name.replace("\\", "/")).name.rsplit(".", 1)[0]
+    stem = re.sub(r'[\x00-\x1f<>:"/\\|?*]+', "_", stem).strip(" .")
+    return stem[:60] or "文件"
+
+
 def _returned_name(campaign: Campaign, f: FileResult, taken: set[str]) -> str:
     s = f.stored
     known = {u.code: u.name for u in campaign.units}
@@ -143,7 +152,7 @@ def _returned_name(campaign: Campaign, f: FileResult, taken: set[str]) -> str:
     elif s.unit_code in known:
         base = f"{s.unit_code}_{known[s.unit_code]}"
     else:
-        base = f"未识别单位_{Path(f.name).stem}"
+        base = f"未识别单位_{safe_stem(f.name)}"
     name, n = f"{base}.xlsx", 1
     while name in taken:
         n += 1

@@ -23,8 +23,7 @@ class Identity:
 
 
 def _rows(book, name: str, limit: int) -> list[list]:
-    sheet = book.get_sheet_by_name(name)
-    return sheet.to_python(nrows=limit) if sheet.height else []
+    return book.rows(name, limit)
 
 
 def _clean(v) -> str:

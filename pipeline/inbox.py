@@ -24,11 +24,12 @@ def sha256_of(path: Path) -> str:
 
 
 def scan(inbox: Path) -> list[Received]:
-    """Every regular file below `inbox` (hidden files and folders skipped), in name order."""
+    """Every regular file below `inbox`, hidden ones included (each received file is accounted
+    for), in name order. Links and devices are not files the clerk saved, and are never read."""
     out = []
     for path in sorted(inbox.rglob("*")):
         rel = path.relative_to(inbox)
-        if any(part.startswith(".") for part in rel.parts) or path.is_symlink() or not path.is_file():
+        if path.is_symlink() or not path.is_file():
             continue
         out.append(Received(path, rel.as_posix(), sha256_of(path), path.stat().st_size))
     return out

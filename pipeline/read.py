@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from .campaign import Campaign, Sheet
 from .findings import Finding, make
+from .book import Book
 from .identify import HEADER_SCAN_ROWS, Identity, identify
 
 _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
@@ -141,12 +142,12 @@ def _find_header(rows: list[list], spec: Sheet) -> tuple[int, dict[str, int], li
 
 def read_sheet(book, name: str, spec: Sheet, file: str, fmt: str, path: Path, campaign: Campaign,
                findings: list[Finding]) -> SheetData | None:
-    sheet = book.get_sheet_by_name(name)
     lim = campaign.limits
-    if sheet.total_height > lim.max_rows + HEADER_SCAN_ROWS or sheet.total_width > lim.max_cols:
-        raise Rejected(make("E_TOO_MANY_CELLS", file, sheet=name, detail=f"{sheet.total_height} 行 × "
-                            f"{sheet.total_width} 列，上限 {lim.max_rows} 行 × {lim.max_cols} 列"))
-    rows = sheet.to_python(skip_empty_area=False)  # row 0 is Excel row 1, column 0 is A
+    height, width = book.dims(name)
+    if height > lim.max_rows + HEADER_SCAN_ROWS or width > lim.max_cols:
+        raise Rejected(make("E_TOO_MANY_CELLS", file, sheet=name, detail=f"{height} 行 × {width} 列，上限 "
+                            f"{lim.max_rows} 行 × {lim.max_cols} 列"))
+    rows = book.rows(name)  # row 0 is Excel row 1, column 0 is A
     r0 = c0 = 0
     hr, found, extra = _find_header(rows, spec)
     if hr < 0:
@@ -179,11 +180,13 @@ def read_workbook(path: Path, fmt: str, campaign: Campaign, file: str) -> Workbo
     """Open, identify and read every layout sheet; raise Rejected when the file is unusable."""
     check_dimensions(path, fmt, campaign, file)
     try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        book = Book(path, fmt)
         ident = identify(book, campaign)
     except python_calamine.PasswordError:
         raise Rejected(make("E_ENCRYPTED", file)) from None
-    except Exception as e:  # calamine raises several types for broken files
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as e:  # calamine raises several types for broken files, and may panic
         raise Rejected(make("E_CORRUPT", file, detail=f"{type(e).__name__}: {str(e)[:80]}")) from None
     if ident.kind is None:
         code = "E_WRONG_CAMPAIGN" if ident.via == "meta" else "E_NOT_TEMPLATE"
@@ -210,6 +213,8 @@ def read_workbook(path: Path, fmt: str, campaign: Campaign, file: str) -> Workbo
         raise
     except python_calamine.PasswordError:
         raise Rejected(make("E_ENCRYPTED", file)) from None
-    except Exception as e:
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as e:
         raise Rejected(make("E_CORRUPT", file, detail=f"{type(e).__name__}: {str(e)[:80]}")) from None
     return Workbook(path, fmt, ident, sheets, findings)

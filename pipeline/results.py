@@ -71,7 +71,8 @@ def score_round(campaign: Campaign, files: dict[str, str], org_long: pd.DataFram
     org_forms = _ordered(scoring.form_scores(org_stats), campaign, "org")
     member_forms = _ordered(scoring.form_scores(member_stats), campaign, "member")
 
-    units = pd.DataFrame({"unit_code": reporting, "member_id": ""})
+    units = pd.DataFrame({"unit_code": pd.Series(reporting, dtype=object),
+                          "member_id": pd.Series([""] * len(reporting), dtype=object)})
     org = units.merge(scoring.composites(org_forms, campaign, "org"), on=["unit_code", "member_id"], how="left")
     org["grade"] = scoring.band_grades(org["composite"], campaign.grades["org"])
     org["rank"] = scoring.competition_rank(org["composite"])

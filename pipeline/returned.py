@@ -9,11 +9,14 @@ from pathlib import Path
 
 import python_calamine
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from . import xlsx
+from .book import Book
+from .xlsx import set_text
 from .findings import Finding, make
 
 SHEET = "问题清单"
@@ -25,15 +28,29 @@ WIDTHS = [6, 9, 12, 9, 14, 18, 18, 70]
 def _rebuild(path: Path) -> Workbook:
     """An .xlsx rebuilt from the values of an .xls or .ods (calamine), sheet by sheet."""
     book = python_calamine.CalamineWorkbook.from_path(str(path))
+    reader = Book(path, path.suffix.lstrip("."))
     wb = Workbook()
     wb.remove(wb.active)
     for meta in book.sheets_metadata:
         ws = wb.create_sheet(meta.name)
-        for row in book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False):
-            ws.append([None if v == "" else v for v in row])
+        for r, row in enumerate(reader.rows(meta.name), start=1):
+            for c, v in enumerate(row, start=1):
+                if v != "":
+                    set_text(ws.cell(r, c), v) if isinstance(v, str) else setattr(ws.cell(r, c), "value", v)
         if meta.visible != python_calamine.SheetVisibleEnum.Visible:
             ws.sheet_state = "veryHidden" if meta.visible == python_calamine.SheetVisibleEnum.VeryHidden else "hidden"
     return wb
+
+
+def _keep_escaped(wb: Workbook) -> None:
+    """openpyxl reads '_x0001_' as a control character but would write it raw, breaking the XML:
+    put such characters back as the escapes the unit's file held."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                v = cell.value
+                if isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v):
+                    cell.value = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"_x{ord(m.group()):04X}_", v)
 
 
 def _annotate(wb: Workbook, findings: list[Finding]) -> None:
@@ -46,7 +63,7 @@ def _annotate(wb: Workbook, findings: list[Finding]) -> None:
         worst = "错误" if any(f.is_error for f in group) else "警告"
         cell.fill = FILLS[worst]
         text = "\n".join(f"【{f.severity}】{f.title}：{f.message}" for f in group)
-        comment = Comment(text, "街道党办")
+        comment = Comment(xlsx.clean_text(text), "街道党办")
         comment.width, comment.height = 320, 40 + 40 * len(group)
         cell.comment = comment
 
@@ -93,6 +110,7 @@ def write(path: Path, fmt: str, file: str, findings: list[Finding], unit_label: 
     findings = list(findings)
     if fmt in ("xlsx", "xlsm"):
         wb = load_workbook(path, keep_vba=False, keep_links=False, rich_text=True)
+        _keep_escaped(wb)
     else:
         wb = _rebuild(path)
         findings.append(make("N_CONVERTED", file, detail=f".{fmt}"))

@@ -9,6 +9,7 @@ from pathlib import Path
 from .campaign import Limits
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+WPS_SUFFIXES = {".et", ".ett", ".wps", ".dps"}  # WPS's own formats: asked to save as .xlsx (SPEC §4)
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
@@ -77,6 +78,8 @@ def sniff(path: Path, limits: Limits) -> Sniffed:
         return Sniffed(None, "E_EMPTY_FILE")
     if size > limits.max_file_bytes:
         return Sniffed(None, "E_TOO_LARGE", f"文件 {size / 2**20:.0f} MiB，上限 {limits.max_file_bytes / 2**20:.0f} MiB")
+    if path.suffix.lower() in WPS_SUFFIXES:
+        return Sniffed(None, "E_UNSUPPORTED_FORMAT", f"WPS 专用格式 {path.suffix.lower()}")
     with open(path, "rb") as f:
         head = f.read(1 << 16)
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):

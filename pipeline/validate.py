@@ -91,7 +91,8 @@ def _typed(df: pd.DataFrame, sd: SheetData) -> pd.DataFrame:
             parsed = pd.to_datetime(out[col.key], errors="coerce")
             out[col.key] = [None if pd.isna(v) else v.date() for v in parsed]
         elif col.type == "int":
-            out[col.key] = pd.to_numeric(out[col.key], errors="coerce").astype("Int64")
+            n = pd.to_numeric(out[col.key], errors="coerce")
+            out[col.key] = n.where(n == n.round()).astype("Int64")  # a fraction was reported, not kept
     return out
 
 

@@ -8,9 +8,11 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.workbook import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
+MAX_CELL_CHARS = 32767
 # Characters that make a spreadsheet program read a cell as a formula or command.
 _FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -34,8 +36,17 @@ class _FixedTimeZip(zipfile.ZipFile):
             self.writestr(arcname or os.path.basename(filename), f.read())
 
 
+def clean_text(value: str) -> str:
+    """Text as a workbook can hold it: control characters XML forbids become U+FFFD, at most Excel's
+    32,767 characters per cell."""
+    value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return value if len(value) <= MAX_CELL_CHARS else value[: MAX_CELL_CHARS - 1] + "…"
+
+
 def set_text(cell, value) -> None:
     """Put `value` in `cell` as literal text: a leading '=' or '+' stays text, never a formula."""
+    if isinstance(value, str):
+        value = clean_text(value)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
 from pipeline import demo, identify
+from pipeline.book import Book
 from pipeline.demo import DemoError
 
 from conftest import AS_OF, make_demo
@@ -34,7 +35,7 @@ def _unit_files(campaign, folder):
     for p in sorted(folder.glob("*.xlsx")):
         if p.stat().st_size == 0:
             continue
-        ident = identify.identify(CalamineWorkbook.from_path(str(p)), campaign)
+        ident = identify.identify(Book(p, "xlsx"), campaign)
         out[p] = ident
     return out
 

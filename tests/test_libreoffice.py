@@ -1,0 +1,124 @@
+"""Real clients: LibreOffice opens what we write, and what LibreOffice writes is read the same way.
+
+Runs where `soffice` is installed (CI installs it: see .ci/run); elsewhere each test is skipped
+with the reason shown. Under CI a missing soffice is a failure, not a skip.
+"""
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from pipeline import batch, report, templates, validate
+
+from conftest import AS_OF, make_demo
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+pytestmark = [pytest.mark.soffice,
+              pytest.mark.skipif(SOFFICE is None and not os.environ.get("CI"),
+                                 reason="LibreOffice (soffice) is not installed here; CI installs it (.ci/run)")]
+
+
+def convert(files: list[Path], target: str, outdir: Path, profile: Path) -> list[Path]:
+    """Convert with headless LibreOffice, one process for all files; returns the outputs."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    cmd = [SOFFICE or "soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
+           "--convert-to", target, "--outdir", str(outdir)] + [str(f) for f in files]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=600)
+    ext = target.split(":")[0]
+    outs = [outdir / f"{f.stem}.{ext}" for f in files]
+    missing = [o for o in outs if not o.exists()]
+    assert not missing, f"LibreOffice did not write {missing}"
+    return outs
+
+
+def pdf_text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+
+
+@pytest.fixture(scope="module")
+def profile(tmp_path_factory):
+    return tmp_path_factory.mktemp("lo-profile")
+
+
+@pytest.fixture(scope="module")
+def run(campaign, tmp_path_factory):
+    root = tmp_path_factory.mktemp("lo-run")
+    inbox = root / "inbox"
+    make_demo(campaign, inbox, units=4, members=8, seed=51, defects=True)
+    return batch.run(campaign, inbox, root / "out", root / "arch", as_of=AS_OF), inbox
+
+
+def test_templates_convert_to_pdf_with_their_headers(campaign, tmp_path, profile):
+    files = templates.write_all(campaign, tmp_path / "t")
+    pdfs = convert(files, "pdf", tmp_path / "pdf", profile)
+    for f, pdf in zip(files, pdfs):
+        text = pdf_text(pdf)
+        layout = campaign.workbooks["unit" if f.name.startswith("单位") else "street"]
+        for sheet in layout.sheets:
+            assert sheet.columns[0].label in text, (f.name, sheet.name)
+        assert "填报信息" in text and "template_id" not in text, "the very hidden _meta is not printed"
+
+
+def test_outputs_convert_to_pdf_without_hashes(run, tmp_path, profile):
+    result, _ = run
+    files = [result.folder / report.REPORT_NAME, result.folder / report.PUBLICATION_NAME] + \
+        sorted((result.folder / batch.RETURNED_DIR).glob("*.xlsx"))
+    copies = []
+    for i, f in enumerate(files):  # ASCII names: one LibreOffice call converts them all
+        copies.append(tmp_path / f"out{i}.xlsx")
+        shutil.copyfile(f, copies[-1])
+    pdfs = convert(copies, "pdf", tmp_path / "pdf", profile)
+    texts = [pdf_text(p) for p in pdfs]
+    for header in ("单位编码", "综合得分", "组织等次", "评议方式", "整改措施", "问题标记", "审核结果", "抽查对象", "SHA-256"):
+        assert header in texts[0], header
+    assert "###" not in texts[0], "a number too wide for its column"
+    assert "评定等次" in texts[1] and "组织等次" in texts[1]
+    for t in texts[2:]:
+        assert "严重程度" in t and "修改方法" in t
+
+
+def _tables(sub):
+    return {k: df.drop(columns="_row").reset_index(drop=True) for k, df in sub.tables.items()}
+
+
+@pytest.mark.parametrize("target", ["xlsx:Calc MS Excel 2007 XML", "xls:MS Excel 97", "ods"])
+def test_a_submission_resaved_by_libreoffice_is_read_the_same(campaign, tmp_path, profile, target):
+    folder, _ = make_demo(campaign, tmp_path / "in", units=1, members=6, seed=52)
+    original = next(folder.glob("FN01*.xlsx"))
+    plain = tmp_path / "unit.xlsx"
+    shutil.copyfile(original, plain)
+    resaved = convert([plain], target, tmp_path / "lo", profile)[0]
+    a = validate.validate_file(original, original.name, campaign)
+    b = validate.validate_file(resaved, resaved.name, campaign)
+    assert a.accepted and b.accepted, [(f.code, f.sheet, f.cell) for f in b.findings]
+    assert b.format == target.split(":")[0] and b.unit_code == "FN01"
+    assert {f.code for f in b.findings} <= {"N_NO_META"}
+    ta, tb = _tables(a), _tables(b)
+    assert ta.keys() == tb.keys()
+    for key in ta:
+        pd.testing.assert_frame_equal(ta[key], tb[key], check_dtype=False, obj=key)
+
+
+def test_a_template_filled_and_saved_by_libreoffice_keeps_its_dropdowns(campaign, tmp_path, profile):
+    path = templates.write_all(campaign, tmp_path / "t")[0]
+    wb = load_workbook(path)
+    ws = wb["党员名册"]
+    ws.append(["FN01-001", "张三", "男", "第一党支部", "正式党员", dt.date(1990, 7, 1), "是"])
+    filled = tmp_path / "filled.xlsx"
+    wb.save(filled)
+    saved = convert([filled], "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo", profile)[0]
+
+    def dropdowns(p):
+        book = load_workbook(p)
+        return {ws.title: sorted(dv.formula1 for dv in ws.data_validations.dataValidation if dv.type == "list")
+                for ws in book.worksheets if ws.sheet_state == "visible"}
+    before, after = dropdowns(filled), dropdowns(saved)
+    assert after == before and sum(len(v) for v in after.values()) >= 15
+    assert load_workbook(saved)["党员名册"]["B2"].value == "张三"

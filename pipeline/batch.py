@@ -176,23 +176,22 @@ def _write_returned(campaign: Campaign, ledger: Ledger, files: list[FileResult],
                                     _unit_label(campaign, s), out, when, campaign.organiser)
 
 
+_FORMULA_START = r"^[=+\-@\t\r\n]"
+
+
 def write_csv(frame_or_rows, columns: list[str], path: Path) -> None:
-    """UTF-8 with BOM (Excel opens it correctly), fixed columns, no index."""
+    """UTF-8 with BOM (Excel opens it correctly), fixed columns, no index, empty for missing values;
+    text that a spreadsheet would read as a formula gets a leading apostrophe (OWASP CSV injection)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(frame_or_rows, pd.DataFrame):
-        frame = frame_or_rows.astype(object)
-        rows = frame.where(frame.notna(), "").to_dict("records")  # no 'nan' in a file for people
-    else:
-        rows = frame_or_rows
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
-        w.writeheader()
-        w.writerows({k: csv_safe(v) for k, v in r.items()} for r in rows)
-
-
-def csv_safe(value):
-    """Text that a spreadsheet would read as a formula gets a leading apostrophe (OWASP CSV injection)."""
-    return "'" + value if xlsx.is_formula_like(value) else value
+    frame = frame_or_rows if isinstance(frame_or_rows, pd.DataFrame) else pd.DataFrame(frame_or_rows)
+    frame = frame.reindex(columns=columns)
+    for c in columns:
+        col = frame[c]
+        if col.dtype == object or pd.api.types.is_string_dtype(col):
+            risky = col.where(col.map(type) == str).str.contains(_FORMULA_START, regex=True, na=False)
+            if risky.any():
+                frame[c] = col.mask(risky, "'" + col.astype(str))
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
 
 
 def _clean_stale(outbox: Path) -> None:

@@ -263,16 +263,16 @@ class Ledger:
             self.conn.execute("INSERT INTO submission_sheets VALUES (?, ?, ?, ?, ?)",
                               (sid, sheet.key, sd.name, sd.header_row, ",".join(crits)))
             cols = self._row_columns(sheet)
-            out = pd.DataFrame({"submission_id": sid, "row_no": df["_row"].astype(int)})
+            out = {"submission_id": [sid] * len(df), "row_no": df["_row"].astype(int).tolist()}
             for c in cols:
                 if c == "ratings":
-                    out[c] = df[crits].fillna("").astype(str).agg(RATING_SEP.join, axis=1) if len(df) else []
+                    parts = [df[k].astype(object).where(df[k].notna(), "").astype(str) for k in crits]
+                    out[c] = parts[0].str.cat(parts[1:], sep=RATING_SEP).tolist() if len(df) else []
                 else:
-                    out[c] = [_sql_value(v) for v in df[c]] if c in df else None
-            names = ", ".join(f'"{c}"' for c in ["submission_id", "row_no"] + cols)
-            marks = ", ".join("?" * (len(cols) + 2))
-            self.conn.executemany(f'INSERT INTO "{_table(sheet.key)}" ({names}) VALUES ({marks})',
-                                  out.itertuples(index=False, name=None))
+                    out[c] = _sql_column(df[c]) if c in df else [None] * len(df)
+            names = ", ".join(f'"{c}"' for c in out)
+            marks = ", ".join("?" * len(out))
+            self.conn.executemany(f'INSERT INTO "{_table(sheet.key)}" ({names}) VALUES ({marks})', zip(*out.values()))
 
     def _resolve_supersession(self, kind: str, unit_code: str, round_code: str) -> None:
         """Of the accepted submissions of one unit and round, the latest stays; the others are superseded."""
@@ -311,6 +311,13 @@ class Ledger:
     # ------------------------------------------------------------ integrity
     def integrity(self) -> str:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def _sql_column(col: pd.Series) -> list:
+    """A column as sqlite takes it: None for missing, ISO text for dates, Python ints and floats."""
+    if pd.api.types.is_integer_dtype(col.dtype) or pd.api.types.is_float_dtype(col.dtype):
+        return [None if pd.isna(v) else v.item() if hasattr(v, "item") else v for v in col.astype(object)]
+    return [_sql_value(v) for v in col]
 
 
 def _sql_value(v):

@@ -127,11 +127,19 @@ def rating(v, scale: Scale | None, labels: tuple[str, ...]):
     return (text if text in labels else v), None, ""
 
 
-def _apply(series: pd.Series, fn) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Run `fn` once per distinct value; returns (new values, note codes, details)."""
+def _apply(series: pd.Series, fn, unchanged: pd.Series | None = None) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Run `fn` once per distinct value; returns (new values, note codes, details). Rows marked
+    `unchanged` (already in their normal form) are kept as they are without calling `fn`."""
+    raw = series.tolist()
+    keep = [False] * len(raw) if unchanged is None else unchanged.to_numpy(dtype=bool).tolist()
     cache = {}
     values, codes, details = [], [], []
-    for v in series:
+    for v, k in zip(raw, keep):
+        if k:
+            values.append(v)
+            codes.append(None)
+            details.append("")
+            continue
         key = (type(v), v)
         if key not in cache:
             cache[key] = (None, None, "") if is_blank(v) else fn(v)
@@ -140,7 +148,18 @@ def _apply(series: pd.Series, fn) -> tuple[pd.Series, pd.Series, pd.Series]:
         codes.append(code)
         details.append(detail)
     idx = series.index
-    return pd.Series(values, index=idx, dtype=object), pd.Series(codes, index=idx), pd.Series(details, index=idx)
+    return pd.Series(values, index=idx, dtype=object), pd.Series(codes, index=idx, dtype=object), \
+        pd.Series(details, index=idx, dtype=object)
+
+
+def _is_str(series: pd.Series) -> pd.Series:
+    return series.map(type) == str
+
+
+def _clean_ascii(series: pd.Series) -> pd.Series:
+    """Strings already in normal form: ASCII (so NFKC leaves them alone) with no outer spaces."""
+    text = series.where(_is_str(series), "")
+    return _is_str(series) & text.str.isascii() & (text.str.strip() == text) & (text != "")
 
 
 def _scale_for(campaign: Campaign, sd: SheetData, group: str) -> dict[str, Scale] | Scale:
@@ -158,7 +177,8 @@ def normalise(sd: SheetData, campaign: Campaign, file: str) -> tuple[pd.DataFram
     forms_col = None
     for column in sd.spec.columns:  # coded columns first: ratings depend on the form
         if column.key == "form" and column.key in df:
-            df["form"], codes, details = _apply(df["form"], lambda v: _enum(v, column, campaign.aliases))
+            df["form"], codes, details = _apply(df["form"], lambda v: _enum(v, column, campaign.aliases),
+                                                _is_str(df["form"]) & df["form"].isin(column.enum))
             notes += _notes(sd, df, column, codes, details, sd.frame["form"], file)
             forms_col = df["form"]
     for column in sd.spec.columns:
@@ -169,23 +189,31 @@ def normalise(sd: SheetData, campaign: Campaign, file: str) -> tuple[pd.DataFram
             group = column.criterion.group
             scales = _scale_for(campaign, sd, group)
             if isinstance(scales, dict):
-                keys = list(zip(forms_col if forms_col is not None else [None] * len(raw), raw))
-                pairs = pd.Series(keys, index=raw.index, dtype=object)
-                new, codes, details = _apply(pairs, lambda fv: rating(fv[1], scales.get(fv[0]), column.enum))
+                forms = forms_col if forms_col is not None else pd.Series(None, index=raw.index, dtype=object)
+                ok = pd.Series(False, index=raw.index)
+                for name, scale in scales.items():
+                    ok |= (forms == name) & raw.isin(scale.labels)
+                ok &= _is_str(raw)
+                pairs = pd.Series(list(zip(forms, raw)), index=raw.index, dtype=object)
+                new, codes, details = _apply(pairs, lambda fv: rating(fv[1], scales.get(fv[0]), column.enum), ok)
+                new[ok] = raw[ok]
                 blank = raw.map(is_blank)
                 new[blank], codes[blank], details[blank] = None, None, ""
             else:
-                new, codes, details = _apply(raw, lambda v: rating(v, scales, column.enum))
+                ok = _is_str(raw) & raw.isin(scales.labels)
+                new, codes, details = _apply(raw, lambda v: rating(v, scales, column.enum), ok)
         elif column.type == "enum":
-            new, codes, details = _apply(raw, lambda v: _enum(v, column, campaign.aliases))
+            new, codes, details = _apply(raw, lambda v: _enum(v, column, campaign.aliases),
+                                         _is_str(raw) & raw.isin(column.enum))
         elif column.type == "date":
-            new, codes, details = _apply(raw, _date)
+            new, codes, details = _apply(raw, _date, raw.map(type) == dt.date)
         elif column.type == "int":
-            new, codes, details = _apply(raw, _int)
+            new, codes, details = _apply(raw, _int, raw.map(type) == int)
         elif column.type == "id":
-            new, codes, details = _apply(raw, _id)
+            new, codes, details = _apply(raw, _id, _clean_ascii(raw))
         else:
-            new, codes, details = _apply(raw, _text)
+            text = _is_str(raw)
+            new, codes, details = _apply(raw, _text, text & raw.where(text, "").str.strip().ne(""))
         df[column.key] = new
         notes += _notes(sd, df, column, codes, details, raw, file)
     notes += _formula_notes(sd, df, file)

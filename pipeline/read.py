@@ -140,6 +140,12 @@ def _find_header(rows: list[list], spec: Sheet) -> tuple[int, dict[str, int], li
     return r, found, extra
 
 
+def _blank_row(row: list) -> bool:
+    if row.count("") == len(row):
+        return True
+    return all(isinstance(v, str) and not v.strip() for v in row)
+
+
 def read_sheet(book, name: str, spec: Sheet, file: str, fmt: str, path: Path, campaign: Campaign,
                findings: list[Finding]) -> SheetData | None:
     lim = campaign.limits
@@ -166,13 +172,11 @@ def read_sheet(book, name: str, spec: Sheet, file: str, fmt: str, path: Path, ca
     for j, label in extra:
         findings.append(make("N_EXTRA_COLUMN", file, sheet=name, cell=f"{get_column_letter(c0 + j + 1)}{header_row}",
                              column=label))
-    body = rows[hr + 1:]
-    data = {k: [row[j] if j < len(row) else "" for row in body] for k, j in found.items()}
+    first = hr + 1  # keep rows that hold anything: trailing and spacer blank rows are tolerated
+    kept = [(first + i, row) for i, row in enumerate(rows[first:]) if not _blank_row(row)]
+    data = {k: [row[j] if j < len(row) else "" for _, row in kept] for k, j in found.items()}
     frame = pd.DataFrame(data, dtype=object)
-    frame["_row"] = range(header_row + 1, header_row + 1 + len(body))
-    if len(frame):
-        blank = frame.drop(columns="_row").map(lambda v: v is None or (isinstance(v, str) and not v.strip()))
-        frame = frame[~blank.all(axis=1)].reset_index(drop=True)
+    frame["_row"] = [r0 + i + 1 for i, _ in kept]
     return SheetData(spec, name, header_row, letters, frame, formula_cells(path, fmt, name))
 
 

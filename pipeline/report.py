@@ -19,7 +19,7 @@ from . import flags as flag_rules
 from . import scoring, xlsx
 from .campaign import Campaign
 from .round_report import RoundReport
-from .sheetkit import Col, print_setup, table, title
+from .sheetkit import Col, fill_cells, print_setup, table, title
 
 REPORT_NAME = "汇总报告.xlsx"
 PUBLICATION_NAME = "公示名单.xlsx"
@@ -42,10 +42,13 @@ def _grade_fills(campaign: Campaign) -> dict[str, PatternFill]:
 
 
 def _colour_column(ws, col: int, first: int, last: int, fills: dict[str, PatternFill]) -> None:
+    by_value: dict[str, list] = {}
     for r in range(first, last + 1):
-        fill = fills.get(ws.cell(r, col).value)
-        if fill:
-            ws.cell(r, col).fill = fill
+        cell = ws.cell(r, col)
+        if cell.value in fills:
+            by_value.setdefault(cell.value, []).append(cell)
+    for value, cells in by_value.items():
+        fill_cells(ws, cells, fills[value])
 
 
 def _heat(ws, ref: str, lo: float, hi: float) -> None:
@@ -220,11 +223,14 @@ def _member_sheet(ws, campaign: Campaign, report: RoundReport) -> None:
     s = report.scores
     names = _unit_names(campaign)
     forms = [f.name for f in campaign.forms["member"]]
-    roster = report.roster.set_index(["unit_code", "member_id"])
-    fscores = s.member_forms.set_index(["unit_code", "member_id", "form"])["score"]
+    people = {(r.unit_code, r.member_id): r for r in report.roster.itertuples(index=False)}
+    fscores = dict(zip(zip(s.member_forms["unit_code"], s.member_forms["member_id"], s.member_forms["form"]),
+                       s.member_forms["score"]))
     veto = campaign.grades["member"].veto
-    pooled = scoring.pooled_top2(s.member_stats, veto.form).set_index(["unit_code", "member_id"])["pooled_top2"] \
-        if veto and len(s.member_stats) else {}
+    pooled = {}
+    if veto and len(s.member_stats):
+        p = scoring.pooled_top2(s.member_stats, veto.form)
+        pooled = dict(zip(zip(p["unit_code"], p["member_id"]), p["pooled_top2"]))
     title(ws, 1, f"党员评议：“五带头”综合得分与等次（基准日期 {report.as_of}）", 10)
     cols = ([Col("单位编码"), Col("单位名称"), Col("党员编号"), Col("姓名"), Col("党员类别")] +
             [Col(f, "score", 9) for f in forms] +
@@ -233,9 +239,9 @@ def _member_sheet(ws, campaign: Campaign, report: RoundReport) -> None:
     rows = []
     for r in s.member_results.itertuples(index=False):
         key = (r.unit_code, r.member_id)
-        person = roster.loc[key] if key in roster.index else None
+        person = people.get(key)
         rows.append([r.unit_code, names.get(r.unit_code, ""), r.member_id,
-                     None if person is None else person["name"], None if person is None else person["member_kind"]] +
+                     None if person is None else person.name, None if person is None else person.member_kind] +
                     [fscores.get((r.unit_code, r.member_id, f)) for f in forms] +
                     [pooled.get(key), r.composite, r.suggested_grade, r.decided_grade,
                      None if pd.isna(r.rank_in_unit) else int(r.rank_in_unit), r.grade_note or None])
@@ -289,10 +295,9 @@ def _rectification_sheet(ws, campaign: Campaign, report: RoundReport) -> None:
                     ["、".join(flag_rules.LABELS[c] for c in codes) or None])
         severity.append(RED if SEVERE & set(codes) else YELLOW if codes else None)
     first, last = table(ws, 3, cols, rows)
-    for i, fill in enumerate(severity):
-        if fill:
-            for j in range(1, len(cols) + 1):
-                ws.cell(first + i, j).fill = fill
+    for fill in (RED, YELLOW):
+        fill_cells(ws, [ws.cell(first + i, j) for i, f in enumerate(severity) if f is fill
+                        for j in range(1, len(cols) + 1)], fill)
     ws.freeze_panes = "A4"
     ws.print_title_rows = "3:3"
 

@@ -52,22 +52,33 @@ def _missing_forms(campaign: Campaign, group: str, subjects: pd.DataFrame, stats
     return out
 
 
-def participation(roster: pd.DataFrame, member_long: pd.DataFrame, full_kind: str) -> pd.Series:
+def participation(roster: pd.DataFrame, member_stats: pd.DataFrame, full_kind: str) -> pd.Series:
     """参评率 per unit: full members with at least one ballot / full members."""
     full = roster[roster["member_kind"] == full_kind]
-    voted = set(zip(member_long["unit_code"], member_long["member_id"]))
+    voted = set(zip(member_stats["unit_code"], member_stats["member_id"]))
     has = pd.Series([(u, m) in voted for u, m in zip(full["unit_code"], full["member_id"])], index=full.index)
     return has.groupby(full["unit_code"]).mean()
 
 
-def score_round(campaign: Campaign, files: dict[str, str], org_long: pd.DataFrame, member_long: pd.DataFrame,
+def member_stats_by_unit(campaign: Campaign, parts) -> pd.DataFrame:
+    """Member criterion stats computed one unit's long ballots at a time (memory stays one unit's)."""
+    stats = [scoring.criterion_stats(part, campaign, "member") for part in parts]
+    stats = [s for s in stats if len(s)]
+    if not stats:
+        return scoring.criterion_stats(pd.DataFrame(columns=scoring.KEY[:3] + ["ballot_id", "criterion", "option"]),
+                                       campaign, "member")
+    return pd.concat(stats, ignore_index=True)
+
+
+def score_round(campaign: Campaign, files: dict[str, str], org_long: pd.DataFrame, member_stats: pd.DataFrame,
                 roster: pd.DataFrame, decisions: pd.DataFrame) -> RoundScores:
-    """Scores of the reporting units (`files`: unit code -> its accepted file) and of their members."""
+    """Scores of the reporting units (`files`: unit code -> its accepted file) and of their members.
+    `member_stats` is `scoring.criterion_stats` of the members' ballots (see member_stats_by_unit)."""
     full_kind = campaign.enums["member_kind"][0]
     reporting = sorted(files)
     org_long = org_long[org_long["unit_code"].isin(reporting)]
     org_stats = _ordered(scoring.criterion_stats(org_long, campaign, "org"), campaign, "org")
-    member_stats = _ordered(scoring.criterion_stats(member_long, campaign, "member"), campaign, "member")
+    member_stats = _ordered(member_stats, campaign, "member")
     org_forms = _ordered(scoring.form_scores(org_stats), campaign, "org")
     member_forms = _ordered(scoring.form_scores(member_stats), campaign, "member")
 
@@ -76,7 +87,7 @@ def score_round(campaign: Campaign, files: dict[str, str], org_long: pd.DataFram
     org = units.merge(scoring.composites(org_forms, campaign, "org"), on=["unit_code", "member_id"], how="left")
     org["grade"] = scoring.band_grades(org["composite"], campaign.grades["org"])
     org["rank"] = scoring.competition_rank(org["composite"])
-    org["participation_rate"] = org["unit_code"].map(participation(roster, member_long, full_kind))
+    org["participation_rate"] = org["unit_code"].map(participation(roster, member_stats, full_kind))
 
     comp = scoring.composites(member_forms, campaign, "member")
     members = scoring.member_grades(comp, member_stats, roster, campaign, full_kind)

@@ -103,14 +103,21 @@ def build(campaign: Campaign, ledger: Ledger, round_code: str, as_of: dt.date) -
     street_form = next(f.name for f in campaign.forms["org"] if f.source == "street")
 
     org_wide = ledger.rows("org_ballots", ids)
-    member_wide = ledger.rows("member_ballots", ids)
     reviews = ledger.rows("street_reviews", [s.id for s in street]).assign(form=street_form)
     org_long = pd.concat([scoring.long_ballots(org_wide, campaign, "org"),
                           scoring.long_ballots(reviews, campaign, "org")], ignore_index=True)
-    member_long = scoring.long_ballots(member_wide, campaign, "member")
+    opinion_parts = []
+
+    def member_parts():
+        """Each unit's member ballots in turn: the district's ballots are never all in memory."""
+        for sid in ids:
+            wide = ledger.rows("member_ballots", [sid])
+            opinion_parts.append(_opinions(campaign, pd.DataFrame(), wide))
+            yield scoring.long_ballots(wide, campaign, "member")
+    member_stats = results.member_stats_by_unit(campaign, member_parts())
     roster = ledger.rows("roster", ids)
     decisions = ledger.rows("decisions", ids)
-    scores = results.score_round(campaign, files, org_long, member_long, roster, decisions)
+    scores = results.score_round(campaign, files, org_long, member_stats, roster, decisions)
 
     items = ledger.rows("rectifications", ids)
     rect = flags.rectifications(items, as_of, campaign)
@@ -118,7 +125,8 @@ def build(campaign: Campaign, ledger: Ledger, round_code: str, as_of: dt.date) -
                                           on=["unit_code", "member_id"], how="left")
     coverage = pd.concat([flags.coverage(campaign, items, scores.org_stats, scores.member_stats, members,
                                          reviews[reviews["unit_code"].isin(files)],
-                                         _opinions(campaign, org_wide, member_wide)),
+                                         pd.concat([_opinions(campaign, org_wide, pd.DataFrame())] + opinion_parts,
+                                                   ignore_index=True)),
                           _dropped(campaign, ledger, round_code)], ignore_index=True)
 
     overdue = {u: int(sum("R_OVERDUE" in f.split(";") for f in part["flags"]))

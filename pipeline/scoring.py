@@ -40,8 +40,9 @@ def _trimmed_mean(points: pd.Series, k: int) -> float:
     return float(values.mean()) if len(values) else float("nan")
 
 
-def criterion_stats(ballots: pd.DataFrame, campaign: Campaign, group: str) -> pd.DataFrame:
-    """Per subject, form and criterion: n_ballots, votes and vote_share per option, top2_rate, mean_points."""
+def criterion_stats(ballots: pd.DataFrame, campaign: Campaign, group: str, votes: bool = True) -> pd.DataFrame:
+    """Per subject, form and criterion: n_ballots, votes and vote_share per option (unless `votes` is
+    False), top2_rate, mean_points."""
     table = _option_tables(campaign, group)
     df = ballots.merge(table, on=["form", "option"], how="left", validate="many_to_one")
     df["scored"] = df["points"].notna()
@@ -57,6 +58,8 @@ def criterion_stats(ballots: pd.DataFrame, campaign: Campaign, group: str) -> pd
     else:
         out["mean_points"] = g["points"].mean()
     out["top2_rate"] = out["n_top2"] / out["n_scored"].where(out["n_scored"] > 0)
+    if not votes:
+        return out.reset_index()
     votes = df.pivot_table(index=KEY, columns="option", values="ballot_id", aggfunc="count", fill_value=0,
                            observed=True)
     labels = list(dict.fromkeys(table["option"]))
@@ -162,7 +165,7 @@ def long_ballots(wide: pd.DataFrame, campaign: Campaign, group: str, unit_code: 
 def unit_member_grades(campaign: Campaign, unit_code: str, roster: pd.DataFrame, ballots: pd.DataFrame) -> pd.DataFrame:
     """Suggested grades of one unit's members from its own wide member ballots."""
     long = long_ballots(ballots, campaign, "member", unit_code)
-    stats = criterion_stats(long, campaign, "member")
+    stats = criterion_stats(long, campaign, "member", votes=False)
     comp = composites(form_scores(stats), campaign, "member")
     people = roster[["member_id", "member_kind"]].assign(unit_code=unit_code)
     return member_grades(comp, stats, people, campaign, campaign.enums["member_kind"][0])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from copy import copy
 import unicodedata
 from dataclasses import dataclass
 
@@ -40,7 +41,7 @@ def text_width(value) -> float:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
 
 
-def _put(cell, value, col: Col) -> None:
+def _value(cell, value, col: Col) -> None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         cell.value = None
     elif col.kind in ("score", "score2", "rate", "int") and isinstance(value, (int, float)):
@@ -49,13 +50,16 @@ def _put(cell, value, col: Col) -> None:
         cell.value = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
     else:
         set_text(cell, str(value))
+
+
+def _style_model(ws, row: int, column: int, col: Col):
+    """Style one cell the slow way; the rest of its column copies the resulting style array."""
+    cell = ws.cell(row, column)
     if col.kind in FORMATS and col.kind != "text":
         cell.number_format = FORMATS[col.kind]
     cell.border = BOX
-    if col.wrap:
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    else:
-        cell.alignment = Alignment(vertical="top")
+    cell.alignment = Alignment(wrap_text=True, vertical="top") if col.wrap else Alignment(vertical="top")
+    return cell._style
 
 
 def title(ws, row: int, text: str, span: int, size: int = 14) -> None:
@@ -81,10 +85,13 @@ def table(ws, top: int, cols: list[Col], rows: list[list], *, col0: int = 1, fre
         fitted = max([text_width(col.label)] + [text_width(_shown(r[j], col)) for r in rows]) + 2
         widths.append(col.width or min(MAX_WIDTH, max(6, fitted)))
     ws.row_dimensions[top].height = 30
+    models = [_style_model(ws, top + 1, col0 + j, col) for j, col in enumerate(cols)]
     for i, r in enumerate(rows, start=top + 1):
         lines = 1
         for j, col in enumerate(cols):
-            _put(ws.cell(i, col0 + j), r[j], col)
+            cell = ws.cell(i, col0 + j)
+            _value(cell, r[j], col)
+            cell._style = copy(models[j])
             if col.wrap:
                 lines = max(lines, math.ceil(text_width(r[j]) / max(1, widths[j] - 1)))
         if lines > 1:
@@ -107,6 +114,15 @@ def _shown(value, col: Col):
     if col.kind in ("score", "score2") and isinstance(value, (int, float)):
         return f"{value:.1f}"
     return value
+
+
+def fill_cells(ws, cells, fill) -> None:
+    """Give cells a fill, keeping the rest of each cell's style; the fill is registered once."""
+    fill_id = ws.parent._fills.add(fill)
+    for cell in cells:
+        style = copy(cell._style)
+        style.fillId = fill_id
+        cell._style = style
 
 
 def print_setup(ws, landscape: bool = True) -> None:

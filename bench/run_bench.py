@@ -1,0 +1,154 @@
+"""District-scale benchmark (SPEC §10): the calamine floor, the naive way and our pipeline, side by side.
+
+    .venv/bin/python bench/run_bench.py                  # 50, 100 and 200 units x 300 members
+    .venv/bin/python bench/run_bench.py --sizes 10 --members 50 --no-write   # a quick look
+
+Each measurement runs in its own process, one after another, on the same inbox; wall time from
+this script, peak RSS of that process from wait4(). Inboxes are generated once (seeded) under
+bench/work/ and reused. Results are printed and, unless --no-write, written to bench/results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / "work"
+AS_OF = "2010-08-02"
+KINDS = ("社区", "机关")
+
+FLOOR = """
+import sys
+from pathlib import Path
+import python_calamine
+for p in sorted(Path(sys.argv[1]).glob("*.xlsx")):
+    book = python_calamine.CalamineWorkbook.from_path(str(p))
+    for name in book.sheet_names:
+        book.get_sheet_by_name(name).to_python()
+"""
+
+NAIVE = """
+import sys
+from pathlib import Path
+import pandas as pd
+import pandera.pandas as pa
+sys.path.insert(0, sys.argv[3])
+from pipeline import campaign, schemas
+c = campaign.load(sys.argv[2])
+for p in sorted(Path(sys.argv[1]).glob("*.xlsx")):
+    kind = "street" if p.name.startswith("街道党工委") else "unit"
+    for sheet in c.workbooks[kind].sheets:
+        df = pd.read_excel(p, sheet_name=sheet.name, engine="openpyxl", dtype=object)
+        df = df.rename(columns={col.label: col.key for col in sheet.columns})
+        try:
+            schemas.build(sheet, {}).validate(df, lazy=True)
+        except pa.errors.SchemaErrors:
+            pass
+"""
+
+
+def campaign_for(units: int) -> Path:
+    """The shipped campaign file with enough fictional units for a district."""
+    path = WORK / f"campaign-{units}.toml"
+    if not path.exists():
+        text = (ROOT / "campaign.toml").read_text(encoding="utf-8")
+        extra = "".join(f'\n[[units]]\ncode = "D{i:03d}"\nname = "第{i}社区党委"\nkind = "{KINDS[i % 2]}"\n'
+                        for i in range(1, max(0, units - 10) + 1))
+        WORK.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + extra, encoding="utf-8")
+    return path
+
+
+def inbox_for(units: int, members: int) -> Path:
+    folder = WORK / f"inbox-{units}x{members}"
+    if not folder.exists():
+        tmp = folder.with_name(folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        start = time.perf_counter()
+        subprocess.run([sys.executable, str(ROOT / "run.py"), "--campaign", str(campaign_for(units)), "demo",
+                        "--inbox", str(tmp), "--units", str(units), "--members", str(members), "--seed", "bench",
+                        "--as-of", AS_OF], check=True, stdout=subprocess.DEVNULL)
+        tmp.rename(folder)
+        print(f"generated {folder.name} in {time.perf_counter() - start:.0f} s", flush=True)
+    return folder
+
+
+def measure(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS MiB) of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 3):
+        raise RuntimeError(f"{cmd[:3]} failed with {code}: {proc.stderr.read().decode()[-2000:]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def run_size(units: int, members: int) -> dict:
+    inbox = inbox_for(units, members)
+    camp = campaign_for(units)
+    py = sys.executable
+    floor = measure([py, "-c", FLOOR, str(inbox)])
+    naive = measure([py, "-c", NAIVE, str(inbox), str(camp), str(ROOT)])
+    out = WORK / f"run-{units}"
+    shutil.rmtree(out, ignore_errors=True)
+    pipeline = measure([py, str(ROOT / "run.py"), "--campaign", str(camp), "--inbox", str(inbox), "--outbox",
+                        str(out / "outbox"), "--archive", str(out / "archive"), "--as-of", AS_OF])
+    rows = sum(1 for _ in inbox.glob("*.xlsx"))
+    return {"units": units, "members": members, "files": rows, "floor": floor, "naive": naive, "pipeline": pipeline}
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+               platform.processor())
+    mem = next((int(line.split()[1]) // 1024 // 1024 for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0)
+    return f"{os.cpu_count()} cores ({cpu}), {mem} GiB RAM, Python {platform.python_version()}, {platform.platform()}"
+
+
+def table(results: list[dict]) -> str:
+    lines = ["| units | members/unit | files | floor s | floor MiB | naive s | naive MiB | pipeline s | pipeline MiB "
+             "| pipeline/floor | naive/pipeline |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        f, n, p = r["floor"], r["naive"], r["pipeline"]
+        lines.append(f"| {r['units']} | {r['members']} | {r['files']} | {f[0]:.1f} | {f[1]:.0f} | {n[0]:.1f} | "
+                     f"{n[1]:.0f} | {p[0]:.1f} | {p[1]:.0f} | {p[0] / f[0]:.2f} | {n[0] / p[0]:.2f} |")
+    if len(results) >= 2:
+        a, b = results[-2], results[-1]
+        lines.append("")
+        lines.append(f"Growth {a['units']} -> {b['units']} units: pipeline time x{b['pipeline'][0] / a['pipeline'][0]:.2f}"
+                     f" (units x{b['units'] / a['units']:.2f}).")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[50, 100, 200])
+    ap.add_argument("--members", type=int, default=300)
+    ap.add_argument("--no-write", action="store_true", help="print only; leave bench/results.md alone")
+    args = ap.parse_args()
+    results = []
+    for units in args.sizes:
+        results.append(run_size(units, args.members))
+        print(table(results[-1:]).splitlines()[-1], flush=True)
+    text = table(results)
+    print(text)
+    if not args.no_write:
+        (ROOT / "bench" / "results.md").write_text(
+            f"# Benchmark results\n\nRun {dt.date.today()} on {machine()}.\n"
+            f"Command: `.venv/bin/python bench/run_bench.py --sizes {' '.join(map(str, args.sizes))} "
+            f"--members {args.members}`.\n\n{text}\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -135,7 +135,10 @@ def main() -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[50, 100, 200])
     ap.add_argument("--members", type=int, default=300)
     ap.add_argument("--no-write", action="store_true", help="print only; leave bench/results.md alone")
+    ap.add_argument("--work", type=Path, default=None, help="where inboxes and runs go (default bench/work/)")
     args = ap.parse_args()
+    global WORK
+    WORK = args.work or WORK
     results = []
     for units in args.sizes:
         results.append(run_size(units, args.members))

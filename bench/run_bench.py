@@ -146,10 +146,12 @@ def main() -> int:
     text = table(results)
     print(text)
     if not args.no_write:
+        analysis = ROOT / "bench" / "analysis.md"  # the hand-written reading of the figures, kept with them
         (ROOT / "bench" / "results.md").write_text(
             f"# Benchmark results\n\nRun {dt.date.today()} on {machine()}.\n"
             f"Command: `.venv/bin/python bench/run_bench.py --sizes {' '.join(map(str, args.sizes))} "
-            f"--members {args.members}`.\n\n{text}\n", encoding="utf-8")
+            f"--members {args.members}`.\n\n{text}\n"
+            + ("\n" + analysis.read_text(encoding="utf-8") if analysis.exists() else ""), encoding="utf-8")
     return 0
 
 

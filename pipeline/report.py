@@ -69,6 +69,21 @@ def place(ws, chart, row: int, x_cm: float, y_cm: float) -> None:
     ws.add_chart(chart)
 
 
+def _stacked_bars(ws, name: str, unit: str, col0: int, n_series: int, header_row: int, last_row: int,
+                  width: float) -> BarChart:
+    """A stacked column chart of a table: categories in column `col0`, one series per column after it."""
+    chart = BarChart()
+    chart.type, chart.grouping, chart.overlap = "col", "stacked", 100
+    chart.title = name
+    chart.y_axis.title = unit
+    chart.y_axis.scaling.min = 0
+    chart.add_data(Reference(ws, min_col=col0 + 1, max_col=col0 + n_series, min_row=header_row, max_row=last_row),
+                   titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=col0, min_row=header_row + 1, max_row=last_row))
+    chart.width, chart.height = width, 9
+    return chart
+
+
 def _unit_names(campaign: Campaign) -> dict[str, str]:
     return {u.code: u.name for u in campaign.units}
 
@@ -140,18 +155,9 @@ def _overview(ws, campaign: Campaign, report: RoundReport, files: list) -> None:
     fcols = [Col("单位编码")] + [Col(flag_rules.LABELS[c], "int", 10) for c in codes]
     frows = [[u.code] + [int(counts.loc[u.code, c]) if u.code in counts.index else 0 for c in codes]
              for u in campaign.units if u.code in report.files]
-    ffirst, flast = table(ws, top, fcols, frows, freeze=False, autofilter=False)
+    _, flast = table(ws, top, fcols, frows, freeze=False, autofilter=False)
     if codes:
-        chart = BarChart()
-        chart.type, chart.grouping, chart.overlap = "col", "stacked", 100
-        chart.title = "各单位问题标记"
-        chart.y_axis.title = "项数"
-        chart.y_axis.scaling.min = 0
-        chart.add_data(Reference(ws, min_col=2, max_col=1 + len(codes), min_row=top, max_row=flast),
-                       titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=1, min_row=ffirst, max_row=flast))
-        chart.width, chart.height = 24, 9
-        ws.add_chart(chart, f"A{flast + 2}")
+        ws.add_chart(_stacked_bars(ws, "各单位问题标记", "项数", 1, len(codes), top, flast, 24), f"A{flast + 2}")
     ws.freeze_panes = "A5"
     ws.print_title_rows = "4:4"
 
@@ -263,18 +269,10 @@ def _member_sheet(ws, campaign: Campaign, report: RoundReport) -> None:
     dist = s.member_results.groupby(["unit_code", "decided_grade"]).size()
     dcols = [Col("单位编码")] + [Col(g, "int", 8) for g in grades]
     drows = [[u] + [int(dist.get((u, g), 0)) for g in grades] for u in units]
-    dfirst, dlast = table(ws, 3, dcols, drows, col0=c0, freeze=False, autofilter=False)
+    _, dlast = table(ws, 3, dcols, drows, col0=c0, freeze=False, autofilter=False)
     if units:
-        chart = BarChart()
-        chart.type, chart.grouping, chart.overlap = "col", "stacked", 100
-        chart.title = "各单位评定等次分布"
-        chart.y_axis.title = "人数"
-        chart.y_axis.scaling.min = 0
-        chart.add_data(Reference(ws, min_col=c0 + 1, max_col=c0 + len(grades), min_row=3, max_row=dlast),
-                       titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=c0, min_row=dfirst, max_row=dlast))
-        chart.width, chart.height = 18, 9
-        ws.add_chart(chart, f"{get_column_letter(c0)}{dlast + 2}")
+        ws.add_chart(_stacked_bars(ws, "各单位评定等次分布", "人数", c0, len(grades), 3, dlast, 18),
+                     f"{get_column_letter(c0)}{dlast + 2}")
     ws.freeze_panes = "A4"
     ws.print_title_rows = "3:3"
 

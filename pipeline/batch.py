@@ -243,6 +243,8 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
         tables = round_report.csv_tables(report)
         for name, columns in round_report.csv_columns(campaign).items():
             write_csv(tables[name], columns, tmp / "data" / name)
+        del tables
+        report.release_member_stats()
         report_mod.write_report(campaign, report, files, tmp / report_mod.REPORT_NAME)
         report_mod.write_publication(campaign, report, tmp / report_mod.PUBLICATION_NAME)
         every = [x.record() for f in files for x in f.findings] + [x.record() for x in report.findings]

@@ -233,10 +233,6 @@ def _member_sheet(ws, campaign: Campaign, report: RoundReport) -> None:
     fscores = dict(zip(zip(s.member_forms["unit_code"], s.member_forms["member_id"], s.member_forms["form"]),
                        s.member_forms["score"]))
     veto = campaign.grades["member"].veto
-    pooled = {}
-    if veto and len(s.member_stats):
-        p = scoring.pooled_top2(s.member_stats, veto.form)
-        pooled = dict(zip(zip(p["unit_code"], p["member_id"]), p["pooled_top2"]))
     title(ws, 1, f"党员评议：“五带头”综合得分与等次（基准日期 {report.as_of}）", 10)
     cols = ([Col("单位编码"), Col("单位名称"), Col("党员编号"), Col("姓名"), Col("党员类别")] +
             [Col(f, "score", 9) for f in forms] +
@@ -249,7 +245,7 @@ def _member_sheet(ws, campaign: Campaign, report: RoundReport) -> None:
         rows.append([r.unit_code, names.get(r.unit_code, ""), r.member_id,
                      None if person is None else person.name, None if person is None else person.member_kind] +
                     [fscores.get((r.unit_code, r.member_id, f)) for f in forms] +
-                    [pooled.get(key), r.composite, r.suggested_grade, r.decided_grade,
+                    [getattr(r, "veto_rate", None), r.composite, r.suggested_grade, r.decided_grade,
                      None if pd.isna(r.rank_in_unit) else int(r.rank_in_unit), r.grade_note or None])
     first, last = table(ws, 3, cols, rows)
     lo, hi = campaign.scales["rating"].lowest, campaign.scales["rating"].highest

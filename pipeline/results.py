@@ -100,8 +100,9 @@ def score_round(campaign: Campaign, files: dict[str, str], org_long: pd.DataFram
     findings = _missing_forms(campaign, "org", units, org_stats, files, "")
     findings += _missing_forms(campaign, "member", roster[["unit_code", "member_id"]], member_stats, files,
                                roster_sheet)
+    extra = ["veto_rate"] if "veto_rate" in members else []  # the veto form's pooled top-2 rate, for the report
     return RoundScores(org_stats, member_stats, org_forms, member_forms, org[ORG_RESULT_COLUMNS],
-                       members[MEMBER_RESULT_COLUMNS], findings)
+                       members[MEMBER_RESULT_COLUMNS + extra], findings)
 
 
 def score_csv(stats: pd.DataFrame) -> pd.DataFrame:

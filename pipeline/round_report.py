@@ -35,6 +35,11 @@ class RoundReport:
     def findings(self) -> list[Finding]:
         return self.scores.findings
 
+    def release_member_stats(self) -> None:
+        """The per-member, per-criterion table is the round's largest; once exported to
+        member_scores.csv nothing else needs it, and the workbooks are written without it."""
+        self.scores.member_stats = self.scores.member_stats.iloc[0:0]
+
 
 def _rectification_columns(campaign: Campaign) -> list[str]:
     keys = [c.key for c in campaign.workbooks["unit"].sheet("rectifications").columns]

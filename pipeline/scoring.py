@@ -125,7 +125,7 @@ def member_grades(comp: pd.DataFrame, stats: pd.DataFrame, roster: pd.DataFrame,
         df.loc[vetoed, "grade_note"] = [f"{v.form}满意率 {r:.1%} 低于 {v.min_rate:.0%}，定为{v.grade}"
                                         for r in df.loc[vetoed, "pooled_top2"]]
         df.loc[vetoed, "suggested_grade"] = v.grade
-        df = df.drop(columns="pooled_top2")
+        df = df.rename(columns={"pooled_top2": "veto_rate"})
     if grading.cap:
         c = grading.cap
         for unit, idx in df[full].groupby("unit_code").groups.items():

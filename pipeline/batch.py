@@ -6,9 +6,13 @@ import csv
 import datetime as dt
 import json
 import logging
+import multiprocessing
 import os
 import re
 import shutil
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from itertools import islice
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,8 +95,57 @@ def examine(received: inbox_mod.Received, campaign: Campaign) -> Submission:
         return Submission(received.name, findings=[make("E_INTERNAL", received.name, detail=type(e).__name__)])
 
 
-def take_in(ledger: Ledger, run_id: str, received: inbox_mod.Received, campaign: Campaign) -> Stored:
-    """The ledger's record of one inbox file: already known, a duplicate, or newly validated and stored."""
+PARALLEL_MIN_FILES = 8  # below this, starting worker processes costs more than it saves
+_worker_campaign: Campaign | None = None
+
+
+def _init_worker(campaign: Campaign) -> None:
+    global _worker_campaign
+    _worker_campaign = campaign
+
+
+def _examine_in_worker(received: inbox_mod.Received) -> Submission:
+    return examine(received, _worker_campaign)
+
+
+def to_validate(ledger: Ledger, received: list[inbox_mod.Received]) -> list[inbox_mod.Received]:
+    """The files whose bytes neither the ledger nor an earlier file of this inbox holds, in order."""
+    seen, out = set(), []
+    for r in received:
+        if r.sha256 not in seen and ledger.first_with_hash(r.sha256) is None:
+            out.append(r)
+        seen.add(r.sha256)
+    return out
+
+
+def validated(todo: list[inbox_mod.Received], campaign: Campaign):
+    """Submissions of `todo`, in order. Validation is independent per file, so it runs in worker
+    processes over the machine's cores, a bounded window ahead of the (sequential) ledger."""
+    workers = min(os.cpu_count() or 1, 4)
+    if workers < 2 or len(todo) < PARALLEL_MIN_FILES:
+        yield from (examine(r, campaign) for r in todo)
+        return
+    ctx = multiprocessing.get_context("spawn")  # no inherited lock or ledger handles in the workers
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(campaign,)) as pool:
+        ahead = iter(todo)
+        pending = deque((r, pool.submit(_examine_in_worker, r)) for r in islice(ahead, 2 * workers))
+        while pending:
+            r, future = pending.popleft()
+            try:
+                sub = future.result()
+            except Exception:  # a worker that died: validate that file here instead
+                log.exception("worker failed on %s", r.name)
+                sub = examine(r, campaign)
+            nxt = next(ahead, None)
+            if nxt is not None:
+                pending.append((nxt, pool.submit(_examine_in_worker, nxt)))
+            yield sub
+
+
+def take_in(ledger: Ledger, run_id: str, received: inbox_mod.Received, campaign: Campaign,
+            sub: Submission | None = None) -> Stored:
+    """The ledger's record of one inbox file: already known, a duplicate, or newly validated and stored
+    (`sub`: its validation, when already done)."""
     known = ledger.find(received.sha256, received.name)
     if known:
         return known
@@ -102,7 +155,7 @@ def take_in(ledger: Ledger, run_id: str, received: inbox_mod.Received, campaign:
                          findings=[make("W_DUPLICATE_FILE", received.name, detail=original.original_name)])
         return ledger.ingest(run_id, received.path, received.name, received.sha256, received.size, sub,
                              duplicate_of=original.id)
-    sub = examine(received, campaign)
+    sub = sub or examine(received, campaign)
     version = sub.workbook.identity.meta.get("template_version", "") if sub.workbook else ""
     return ledger.ingest(run_id, received.path, received.name, received.sha256, received.size, sub, version)
 
@@ -224,10 +277,17 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
     received = inbox_mod.scan(inbox)
     run_id = _new_run_id(ledger.run_ids(), outbox, now)
     ledger.begin_run(run_id, as_of, len(received))
+    todo = to_validate(ledger, received)
+    subs = validated(todo, campaign)  # a generator: validation runs a window ahead of the ledger
+    queue = iter(todo)
+    upcoming = next(queue, None)
     stored = []
     for i, r in enumerate(received):
         on_file(i, len(received), r.name)
-        stored.append(take_in(ledger, run_id, r, campaign))
+        sub = None
+        if r is upcoming:
+            sub, upcoming = next(subs), next(queue, None)
+        stored.append(take_in(ledger, run_id, r, campaign, sub))
     on_file(len(received), len(received), "")
     stored = [ledger.get(s.id) for s in stored]  # statuses after every supersession of this run
     files = [FileResult(r, s, ledger.findings(s.id)) for r, s in zip(received, stored)]

@@ -225,3 +225,15 @@ def test_an_open_item_missing_in_the_next_round_is_flagged_dropped(campaign, tmp
     dropped_rows = [line for line in flags if ",C_DROPPED," in line]
     assert len(dropped_rows) == 1 and dropped["item_id"] in dropped_rows[0]
     assert dropped_rows[0].startswith("FN01,") and dropped["criterion"] in dropped_rows[0]
+
+
+def test_parallel_validation_gives_the_same_results_as_sequential(campaign, inbox, tmp_path, monkeypatch):
+    results = []
+    for name, threshold in (("seq", 10**6), ("par", 2)):
+        monkeypatch.setattr(batch, "PARALLEL_MIN_FILES", threshold)
+        results.append(batch.run(campaign, inbox, tmp_path / name / "out", tmp_path / name / "arch", as_of=AS_OF))
+    seq, par = results
+    m = [json.loads((r.folder / "manifest.json").read_text(encoding="utf-8")) for r in results]
+    assert m[0]["inbox_files"] == m[1]["inbox_files"] and len(m[0]["inbox_files"]) >= 6
+    for p in sorted((seq.folder / "data").iterdir()):
+        assert p.read_bytes() == (par.folder / "data" / p.name).read_bytes(), p.name

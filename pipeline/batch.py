@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import logging
@@ -20,7 +19,6 @@ import pandas as pd
 
 from . import inbox as inbox_mod, returned, round_report, validate
 from . import report as report_mod
-from . import xlsx
 from .campaign import Campaign
 from .findings import Finding, make
 from .ledger import Ledger, Stored, locked

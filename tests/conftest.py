@@ -1,7 +1,6 @@
 """Shared fixtures: the shipped campaign, and demo inboxes generated into tmp_path by the project's own generator."""
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import pytest

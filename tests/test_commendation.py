@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pandas as pd
-import pytest
 from openpyxl import load_workbook
 
 from pipeline import batch, commendation, templates

@@ -2,7 +2,6 @@
 written outside archive/ and outbox/."""
 
 import json
-import os
 import struct
 import subprocess
 import sys

@@ -2,8 +2,6 @@
 the publication list, and the same ledger and as-of date giving the same cells."""
 
 import re
-import shutil
-import subprocess
 import zipfile
 
 import pytest
@@ -12,7 +10,7 @@ from python_calamine import CalamineWorkbook
 
 from pipeline import batch, demo, report
 
-from conftest import AS_OF, ROOT
+from conftest import AS_OF
 
 
 @pytest.fixture(scope="module")

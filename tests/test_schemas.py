@@ -3,7 +3,6 @@
 import copy
 
 import pandas as pd
-import pandera.pandas as pa
 
 from pipeline import schemas
 from pipeline.campaign import parse

@@ -15,6 +15,7 @@ def test_benchmark_smoke(tmp_path):
     row = [line for line in lines if line.startswith("| 10 | 20 | 11 |")]
     assert row, out.stdout
     cells = [c.strip() for c in row[-1].strip("|").split("|")]
-    assert len(cells) == 11 and all(float(c) > 0 for c in cells[3:])
+    # Timings may round to 0.0 on a fast machine; what matters is that every figure was measured.
+    assert len(cells) == 11 and all(float(c) >= 0 for c in cells[3:])
     assert (tmp_path / "inbox-10x20").is_dir() and not (ROOT / "bench" / "results.md").read_text(
         encoding="utf-8").count("| 10 | 20 |")

@@ -41,7 +41,8 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 sys.path.insert(0, sys.argv[3])
-from pipeline import campaign, schemas
+from pipeline import campaign
+from pipeline.validation import schemas
 c = campaign.load(sys.argv[2])
 for p in sorted(Path(sys.argv[1]).glob("*.xlsx")):
     kind = "street" if p.name.startswith("街道党工委") else "unit"

@@ -17,12 +17,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import inbox as inbox_mod, returned, round_report, validate
-from . import report as report_mod
-from .campaign import Campaign
-from .findings import Finding, make
-from .ledger import Ledger, Stored, locked
-from .validate import Submission
+from pipeline.intake import inbox as inbox_mod
+from pipeline.outputs import returned
+from pipeline.rules import round_results
+from pipeline.validation import validate
+from pipeline.outputs import leadership
+from pipeline.campaign import Campaign
+from pipeline.findings import Finding, make
+from pipeline.ledger.store import Ledger, Stored, locked
+from pipeline.validation.validate import Submission
 
 RETURNED_DIR = "退回修改"
 KIND_LABELS = {"unit": "单位填报表", "street": "街道点评表", None: "非模板文件"}
@@ -74,7 +77,7 @@ class RunResult:
     as_of: dt.date
     folder: Path
     files: list[FileResult]
-    report: round_report.RoundReport | None = None
+    report: round_results.RoundReport | None = None
 
     def with_status(self, status: str) -> list[FileResult]:
         return [f for f in self.files if f.status == status]
@@ -297,14 +300,14 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
     when = dt.datetime.combine(as_of, dt.time(18, 0))
     try:
         _write_returned(campaign, ledger, files, tmp, when)
-        report = round_report.build(campaign, ledger, code, as_of)
-        tables = round_report.csv_tables(report)
-        for name, columns in round_report.csv_columns(campaign).items():
+        report = round_results.build(campaign, ledger, code, as_of)
+        tables = round_results.csv_tables(report)
+        for name, columns in round_results.csv_columns(campaign).items():
             write_csv(tables[name], columns, tmp / "data" / name)
         del tables
         report.release_member_stats()
-        report_mod.write_report(campaign, report, files, tmp / report_mod.REPORT_NAME)
-        report_mod.write_publication(campaign, report, tmp / report_mod.PUBLICATION_NAME)
+        leadership.write_report(campaign, report, files, tmp / leadership.REPORT_NAME)
+        leadership.write_publication(campaign, report, tmp / leadership.PUBLICATION_NAME)
         every = [x.record() for f in files for x in f.findings] + [x.record() for x in report.findings]
         write_csv(every, FINDING_COLUMNS, tmp / "data" / "findings.csv")
         outputs = sorted(p for p in tmp.rglob("*") if p.is_file())

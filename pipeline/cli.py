@@ -15,9 +15,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from . import batch, demo, flags, ledger, status, templates
-from . import report as report_mod
-from .campaign import CampaignError, load
+from pipeline import batch
+from pipeline import demo
+from pipeline.rules import flags
+from pipeline import ledger
+from pipeline.ledger import status
+from pipeline.outputs import templates
+from pipeline.outputs import leadership
+from pipeline.campaign import CampaignError, load
 
 ROOT = Path(__file__).resolve().parent.parent
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
@@ -194,8 +199,8 @@ def _summary(campaign, result) -> Table:
     t.add_row("问题标记", "，".join(f"{flags.LABELS[c]} {counts[c]}" for c in flags.LABELS if counts[c]) or "无")
     t.add_row("文件", "，".join(f"{label} {len(result.with_status(k))}" for k, label in batch.STATUS_LABELS.items()))
     folder = result.folder
-    t.add_row("汇总报告", str(folder / report_mod.REPORT_NAME))
-    t.add_row("公示名单", str(folder / report_mod.PUBLICATION_NAME))
+    t.add_row("汇总报告", str(folder / leadership.REPORT_NAME))
+    t.add_row("公示名单", str(folder / leadership.PUBLICATION_NAME))
     returned = [f for f in result.files if f.returned]
     if returned:
         t.add_row("退回修改稿", f"{len(returned)} 份：{folder / batch.RETURNED_DIR}")

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
-from .campaign import Campaign, Grading
+from pipeline.campaign import Campaign, Grading
 
 SUBJECT = ["unit_code", "member_id"]
 KEY = SUBJECT + ["form", "criterion"]

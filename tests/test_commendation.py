@@ -5,7 +5,9 @@ import datetime as dt
 import pandas as pd
 from openpyxl import load_workbook
 
-from pipeline import batch, commendation, templates
+from pipeline import batch
+from pipeline.rules import commendation
+from pipeline.outputs import templates
 
 from conftest import make_demo
 

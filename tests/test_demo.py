@@ -9,8 +9,9 @@ import pytest
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from pipeline import demo, identify
-from pipeline.book import Book
+from pipeline import demo
+from pipeline.intake import identify
+from pipeline.intake.book import Book
 from pipeline.demo import DemoError
 
 from conftest import AS_OF, make_demo

@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from pipeline import flags
+from pipeline.rules import flags
 
 AS_OF = dt.date(2010, 8, 2)
 BASE = {"unit_code": "FN01", "row_no": 2, "item_id": "ZG01", "raised_on": "2010-06-01", "source": "组织点评",

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from pipeline import validate
+from pipeline.validation import validate
 
 from conftest import ROOT
 
@@ -38,7 +38,7 @@ def test_whole_corpus_in_bounded_memory(tmp_path):
     script = (
         "import json, resource, sys\n"
         "from pathlib import Path\n"
-        "from pipeline import campaign, validate\n"
+        "from pipeline import campaign\nfrom pipeline.validation import validate\n"
         "c = campaign.load(sys.argv[1])\n"
         "codes = [validate.validate_file(p, p.name, c).findings[0].code for p in sorted(Path(sys.argv[2]).iterdir())]\n"
         "print(json.dumps({'n': len(codes), 'rss_kib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))\n")

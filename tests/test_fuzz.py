@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from pipeline import returned, validate
+from pipeline.outputs import returned
+from pipeline.validation import validate
 
 from conftest import make_demo
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from pipeline import batch, validate
+from pipeline import batch
+from pipeline.validation import validate
 
 from conftest import AS_OF, ROOT, make_demo
 
@@ -113,7 +114,7 @@ def test_a_million_row_sheet_is_refused_in_bounded_time_and_memory(campaign, uni
            + rows + "</sheetData></worksheet>").encode()
     big = _rewrite(unit_file, tmp_path / "百万行.xlsx", {"xl/worksheets/sheet2.xml": xml})
     del rows, xml
-    script = ("import json, resource, sys, time\nfrom pathlib import Path\nfrom pipeline import campaign, validate\n"
+    script = ("import json, resource, sys, time\nfrom pathlib import Path\nfrom pipeline import campaign\nfrom pipeline.validation import validate\n"
               "c = campaign.load(sys.argv[1]); p = Path(sys.argv[2]); t = time.perf_counter()\n"
               "s = validate.validate_file(p, p.name, c)\n"
               "print(json.dumps({'codes': [f.code for f in s.findings], 'seconds': time.perf_counter() - t,"

@@ -13,7 +13,8 @@ import time
 import pytest
 from python_calamine import CalamineWorkbook
 
-from pipeline import batch, ledger
+from pipeline import batch
+from pipeline.ledger import store as ledger
 
 from conftest import ROOT, make_demo
 

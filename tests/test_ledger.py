@@ -11,8 +11,12 @@ import pytest
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from pipeline import batch, cli, ledger, round_report, templates
-from pipeline.ledger import Ledger
+from pipeline import batch
+from pipeline import cli
+from pipeline.ledger import store as ledger
+from pipeline.rules import round_results
+from pipeline.outputs import templates
+from pipeline.ledger.store import Ledger
 
 from conftest import AS_OF, make_demo
 
@@ -49,7 +53,7 @@ def test_second_run_stores_nothing_new_and_gives_the_same_results(campaign, inbo
     m1, m2 = (json.loads((r.folder / "manifest.json").read_text(encoding="utf-8")) for r in (first, second))
     assert m1["inbox_files"] == m2["inbox_files"]
     names = sorted(p.name for p in (first.folder / "data").iterdir())
-    assert set(names) == set(round_report.csv_columns(campaign)) | {"findings.csv"}
+    assert set(names) == set(round_results.csv_columns(campaign)) | {"findings.csv"}
     for name in names:
         assert (first.folder / "data" / name).read_bytes() == (second.folder / "data" / name).read_bytes(), name
     copies1 = sorted((first.folder / batch.RETURNED_DIR).iterdir())
@@ -114,7 +118,7 @@ def test_later_submission_supersedes_whatever_order_runs_took_them_in(campaign, 
 
 
 def test_stored_rows_read_back_equal_the_validated_rows(campaign, tmp_path):
-    from pipeline import validate
+    from pipeline.validation import validate
     inbox, _ = make_demo(campaign, tmp_path / "inbox", units=1, seed=5)
     _run(campaign, inbox, tmp_path)
     path = next(inbox.glob("FN01*.xlsx"))

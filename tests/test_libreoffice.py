@@ -14,7 +14,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from pipeline import batch, report, templates, validate
+from pipeline import batch
+from pipeline.outputs import leadership
+from pipeline.outputs import templates
+from pipeline.validation import validate
 
 from conftest import AS_OF, make_demo
 
@@ -68,7 +71,7 @@ def test_templates_convert_to_pdf_with_their_headers(campaign, tmp_path, profile
 
 def test_outputs_convert_to_pdf_without_hashes(run, tmp_path, profile):
     result, _ = run
-    files = [result.folder / report.REPORT_NAME, result.folder / report.PUBLICATION_NAME] + \
+    files = [result.folder / leadership.REPORT_NAME, result.folder / leadership.PUBLICATION_NAME] + \
         sorted((result.folder / batch.RETURNED_DIR).glob("*.xlsx"))
     copies = []
     for i, f in enumerate(files):  # ASCII names: one LibreOffice call converts them all

@@ -5,7 +5,9 @@ import datetime as dt
 import pytest
 from openpyxl import load_workbook
 
-from pipeline import normalise, templates, validate
+from pipeline.validation import normalise
+from pipeline.outputs import templates
+from pipeline.validation import validate
 from pipeline.campaign import Column
 
 from conftest import make_demo

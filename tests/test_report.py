@@ -8,7 +8,9 @@ import pytest
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from pipeline import batch, demo, report
+from pipeline import batch
+from pipeline import demo
+from pipeline.outputs import leadership
 
 from conftest import AS_OF
 
@@ -30,8 +32,8 @@ def _cells(path):
 
 def test_report_has_every_sheet_with_chinese_headers(runs):
     first, _, _ = runs
-    wb = load_workbook(first.folder / report.REPORT_NAME)
-    assert wb.sheetnames == report.SHEETS
+    wb = load_workbook(first.folder / leadership.REPORT_NAME)
+    assert wb.sheetnames == leadership.SHEETS
     expect = {"总览": ["单位编码", "单位名称", "类别", "报送情况"], "组织评议": ["单位编码", "单位名称", "评议方式", "票数"],
               "党员评议": ["单位编码", "单位名称", "党员编号", "姓名"], "整改台账": ["单位编码", "编号", "提出日期"],
               "应整改未整改": ["单位编码", "党员编号", "对应标准"], "先进推荐": ["单位编码", "推荐类别", "对象编号"],
@@ -62,7 +64,7 @@ def _charts(path):
 
 def test_every_chart_is_in_the_package_with_its_series(campaign, runs):
     first, _, _ = runs
-    charts = _charts(first.folder / report.REPORT_NAME)
+    charts = _charts(first.folder / leadership.REPORT_NAME)
     r = first.report
     radars = [c for c in charts if c[0] == "radarChart"]
     bars = [c for c in charts if c[0] == "barChart"]
@@ -76,7 +78,7 @@ def test_every_chart_is_in_the_package_with_its_series(campaign, runs):
 def test_no_submitted_text_becomes_a_formula_in_any_output(runs):
     first, _, inbox = runs
     injected = set(demo.FORMULA_TEXTS)
-    outputs = [first.folder / report.REPORT_NAME, first.folder / report.PUBLICATION_NAME] + \
+    outputs = [first.folder / leadership.REPORT_NAME, first.folder / leadership.PUBLICATION_NAME] + \
         sorted((first.folder / batch.RETURNED_DIR).glob("*.xlsx"))
     seen = set()
     for path in outputs:
@@ -95,7 +97,7 @@ def test_no_submitted_text_becomes_a_formula_in_any_output(runs):
 
 def test_publication_list_has_names_units_and_grades_only(campaign, runs):
     first, _, inbox = runs
-    cells = _cells(first.folder / report.PUBLICATION_NAME)
+    cells = _cells(first.folder / leadership.PUBLICATION_NAME)
     assert list(cells) == ["党员评定等次", "组织评议等次"]
     text = "\n".join(str(v) for rows in cells.values() for row in rows for v in row)
     assert cells["党员评定等次"][2] == ["单位", "姓名", "评定等次"]
@@ -118,10 +120,10 @@ def test_publication_list_has_names_units_and_grades_only(campaign, runs):
 
 def test_same_ledger_and_as_of_give_the_same_cells(runs):
     first, second, _ = runs
-    for name in (report.REPORT_NAME, report.PUBLICATION_NAME):
+    for name in (leadership.REPORT_NAME, leadership.PUBLICATION_NAME):
         assert _cells(first.folder / name) == _cells(second.folder / name), name
-    a = load_workbook(first.folder / report.REPORT_NAME).properties
-    b = load_workbook(second.folder / report.REPORT_NAME).properties
+    a = load_workbook(first.folder / leadership.REPORT_NAME).properties
+    b = load_workbook(second.folder / leadership.REPORT_NAME).properties
     assert (a.creator, a.created, a.modified) == (b.creator, b.created, b.modified)
     assert a.created.date() == AS_OF
 
@@ -132,6 +134,6 @@ def test_manifest_lists_every_output_with_its_hash(runs):
     first, _, _ = runs
     m = json.loads((first.folder / "manifest.json").read_text(encoding="utf-8"))
     paths = {o["path"] for o in m["outputs"]}
-    assert {report.REPORT_NAME, report.PUBLICATION_NAME, "data/findings.csv"} <= paths
+    assert {leadership.REPORT_NAME, leadership.PUBLICATION_NAME, "data/findings.csv"} <= paths
     for o in m["outputs"]:
         assert hashlib.sha256((first.folder / o["path"]).read_bytes()).hexdigest() == o["sha256"]

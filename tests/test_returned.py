@@ -7,14 +7,16 @@ import pytest
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from pipeline import batch, returned
+from pipeline import batch
+from pipeline.outputs import returned
 
 from conftest import AS_OF, ROOT
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    from pipeline import campaign as c, demo
+    from pipeline import campaign as c
+    from pipeline import demo
     campaign = c.load(ROOT / "campaign.toml")
     inbox = tmp_path_factory.mktemp("ret") / "inbox"
     demo.generate(campaign, inbox, units=4, members=8, seed=4, defects=True, as_of=AS_OF)
@@ -102,7 +104,7 @@ def test_ods_and_xls_come_back_as_xlsx_rebuilt_from_values(campaign, tmp_path):
 
 def test_a_returned_copy_sent_back_is_read_as_the_units_workbook(campaign, run, tmp_path):
     """The 问题清单 sheet and the marks do not stop the copy from being read as the unit's submission."""
-    from pipeline import validate
+    from pipeline.validation import validate
     f = next(x for x in _copies(run) if x.stored.unit_code == "FN03")
     back = tmp_path / "FN03_修改后.xlsx"
     back.write_bytes(f.returned.read_bytes())

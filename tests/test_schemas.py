@@ -4,9 +4,9 @@ import copy
 
 import pandas as pd
 
-from pipeline import schemas
+from pipeline.validation import schemas
 from pipeline.campaign import parse
-from pipeline.read import SheetData
+from pipeline.intake.read import SheetData
 
 
 def _sheet(campaign, key, frame, header_row=1):

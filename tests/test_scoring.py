@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from pipeline import results, scoring
+from pipeline.rules import scores
+from pipeline import scoring
 from pipeline.campaign import parse
 
 ORG = ["领导班子好", "党员队伍好", "工作机制好", "工作业绩好", "群众反映好"]
@@ -45,8 +46,8 @@ def tiny(campaign):
                            "member_kind": ["正式党员"] * 4 + ["预备党员", "正式党员"]})
     decisions = pd.DataFrame({"unit_code": "FN01", "member_id": list("ABCDE"),
                               "decided_grade": ["优秀", "合格", "不合格", "合格", "不定等次"]})
-    member_stats = results.member_stats_by_unit(campaign, [pd.DataFrame(mem, columns=COLS)])
-    return results.score_round(campaign, {"FN01": "FN01.xlsx"}, pd.DataFrame(org, columns=COLS), member_stats,
+    member_stats = scores.member_stats_by_unit(campaign, [pd.DataFrame(mem, columns=COLS)])
+    return scores.score_round(campaign, {"FN01": "FN01.xlsx"}, pd.DataFrame(org, columns=COLS), member_stats,
                                roster, decisions)
 
 
@@ -125,7 +126,7 @@ def test_weights_and_bands_come_from_the_campaign_file(campaign, raw_campaign, t
                        ballots("FN01", "", "群众评议", ["满意", "基本满意", "不了解"], ORG), columns=COLS)
     empty = pd.DataFrame(columns=COLS)
     roster = pd.DataFrame(columns=["unit_code", "member_id", "member_kind"])
-    r = results.score_round(other, {"FN01": "f"}, org, results.member_stats_by_unit(other, [empty]), roster, pd.DataFrame(columns=["unit_code", "member_id",
+    r = scores.score_round(other, {"FN01": "f"}, org, scores.member_stats_by_unit(other, [empty]), roster, pd.DataFrame(columns=["unit_code", "member_id",
                                                                                           "decided_grade"]))
     row = r.org_results.iloc[0]
     assert row["composite"] == 90.63  # (0.6*92.5 + 0.2*85) / 0.8 = 90.625, half-up

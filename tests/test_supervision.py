@@ -4,7 +4,7 @@ import datetime as dt
 
 import pandas as pd
 
-from pipeline import supervision
+from pipeline.rules import supervision
 
 
 def test_submission_states_and_lateness(campaign):

@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 
-from pipeline import templates
+from pipeline.outputs import templates
 from pipeline.campaign import parse
 
 from conftest import ROOT

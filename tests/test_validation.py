@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import batch, demo
+from pipeline import batch
+from pipeline import demo
 from pipeline import campaign as campaign_mod
 
 from conftest import AS_OF, ROOT, make_demo

@@ -9,11 +9,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import crosscheck, normalise, schemas, sniff
-from .campaign import Campaign
-from .findings import Finding, make
-from .read import Rejected, SheetData, Workbook, read_workbook
-from .templates import INFO_SHEET
+from pipeline.validation import crosscheck
+from pipeline.validation import normalise
+from pipeline.validation import schemas
+from pipeline.intake import sniff
+from pipeline.campaign import Campaign
+from pipeline.findings import Finding, make
+from pipeline.intake.read import Rejected, SheetData, Workbook, read_workbook
+from pipeline.outputs.templates import INFO_SHEET
 
 
 @dataclass

@@ -11,8 +11,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.protection import SheetProtection
 
-from .campaign import Campaign, Column, Round, Sheet, WorkbookLayout
-from . import xlsx
+from pipeline.campaign import Campaign, Column, Round, Sheet, WorkbookLayout
+from pipeline.outputs import xlsx
 
 META_SHEET = "_meta"
 LISTS_SHEET = "_lists"

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
 
-from .campaign import Campaign
-from .templates import INFO_SHEET, META_SHEET
+from pipeline.campaign import Campaign
+from pipeline.outputs.templates import INFO_SHEET, META_SHEET
 
 HEADER_SCAN_ROWS = 10
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .campaign import Campaign, Sheet
-from .findings import Finding
+from pipeline.campaign import Campaign, Sheet
+from pipeline.findings import Finding
 
 DB_NAME = "ledger.sqlite"
 LOCK_NAME = "ledger.lock"

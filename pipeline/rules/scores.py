@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import scoring
-from .campaign import Campaign
-from .findings import Finding, make
+from pipeline import scoring
+from pipeline.campaign import Campaign
+from pipeline.findings import Finding, make
 
 SCORE_COLUMNS = ["unit_code", "member_id", "form", "criterion", "n_ballots", "n_scored", "mean_points", "top2_rate"]
 ORG_RESULT_COLUMNS = ["unit_code", "composite", "grade", "rank", "participation_rate"]

@@ -15,11 +15,12 @@ from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from . import flags as flag_rules
-from . import scoring, xlsx
-from .campaign import Campaign
-from .round_report import RoundReport
-from .sheetkit import Col, fill_cells, print_setup, table, title
+from pipeline.rules import flags as flag_rules
+from pipeline import scoring
+from pipeline.outputs import xlsx
+from pipeline.campaign import Campaign
+from pipeline.rules.round_results import RoundReport
+from pipeline.outputs.sheetkit import Col, fill_cells, print_setup, table, title
 
 REPORT_NAME = "汇总报告.xlsx"
 PUBLICATION_NAME = "公示名单.xlsx"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .campaign import Campaign, Unit
-from .ledger import Ledger
+from pipeline.campaign import Campaign, Unit
+from pipeline.ledger.store import Ledger
 
 
 @dataclass

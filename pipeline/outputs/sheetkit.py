@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from .xlsx import set_text
+from pipeline.outputs.xlsx import set_text
 
 HEADER_FILL = PatternFill("solid", fgColor="C00000")
 HEADER_FONT = Font(bold=True, color="FFFFFF")

@@ -15,10 +15,10 @@ from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 from openpyxl.utils import get_column_letter
 
-from .campaign import Campaign, Sheet
-from .findings import Finding, make
-from .book import Book
-from .identify import HEADER_SCAN_ROWS, Identity, identify
+from pipeline.campaign import Campaign, Sheet
+from pipeline.findings import Finding, make
+from pipeline.intake.book import Book
+from pipeline.intake.identify import HEADER_SCAN_ROWS, Identity, identify
 
 _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+\d+)"[^>]*>(?:<v>[^<]*</v>)?<f[ >/]')

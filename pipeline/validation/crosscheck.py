@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import scoring
-from .campaign import Campaign
-from .findings import Finding, make
-from .read import SheetData
+from pipeline import scoring
+from pipeline.campaign import Campaign
+from pipeline.findings import Finding, make
+from pipeline.intake.read import SheetData
 
 
 def _at(sd: SheetData, key: str, row: int) -> str:

@@ -9,7 +9,7 @@ import random
 
 import pandas as pd
 
-from .campaign import Campaign, Round
+from pipeline.campaign import Campaign, Round
 
 SUBMISSION_COLUMNS = ["unit_code", "unit_name", "unit_kind", "state", "filled_on", "overdue"]
 MISSING_ACTIVITY_COLUMNS = ["unit_code", "activity_type", "due"]

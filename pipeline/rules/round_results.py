@@ -8,17 +8,21 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import commendation, flags, results, scoring, supervision
-from .campaign import Campaign
-from .findings import Finding
-from .ledger import Ledger
+from pipeline.rules import commendation
+from pipeline.rules import flags
+from pipeline.rules import scores
+from pipeline import scoring
+from pipeline.rules import supervision
+from pipeline.campaign import Campaign
+from pipeline.findings import Finding
+from pipeline.ledger.store import Ledger
 
 
 @dataclass
 class RoundReport:
     round: str
     as_of: dt.date
-    scores: results.RoundScores
+    scores: scores.RoundScores
     rectifications: pd.DataFrame
     coverage: pd.DataFrame
     nominations: pd.DataFrame
@@ -49,8 +53,8 @@ def _rectification_columns(campaign: Campaign) -> list[str]:
 def csv_columns(campaign: Campaign) -> dict[str, list[str]]:
     """data/<name>.csv -> its columns, for every table of the round."""
     return {
-        "org_scores.csv": results.SCORE_COLUMNS, "member_scores.csv": results.SCORE_COLUMNS,
-        "org_results.csv": results.ORG_RESULT_COLUMNS, "member_results.csv": results.MEMBER_RESULT_COLUMNS,
+        "org_scores.csv": scores.SCORE_COLUMNS, "member_scores.csv": scores.SCORE_COLUMNS,
+        "org_results.csv": scores.ORG_RESULT_COLUMNS, "member_results.csv": scores.MEMBER_RESULT_COLUMNS,
         "rectifications.csv": _rectification_columns(campaign), "coverage_flags.csv": flags.COVERAGE_COLUMNS,
         "nominations.csv": commendation.NOMINATION_COLUMNS, "eligible_not_nominated.csv": commendation.ELIGIBLE_COLUMNS,
         "submissions.csv": supervision.SUBMISSION_COLUMNS, "missing_activities.csv": supervision.MISSING_ACTIVITY_COLUMNS,
@@ -61,7 +65,7 @@ def csv_columns(campaign: Campaign) -> dict[str, list[str]]:
 def csv_tables(report: RoundReport) -> dict[str, pd.DataFrame]:
     s = report.scores
     return {
-        "org_scores.csv": results.score_csv(s.org_stats), "member_scores.csv": results.score_csv(s.member_stats),
+        "org_scores.csv": scores.score_csv(s.org_stats), "member_scores.csv": scores.score_csv(s.member_stats),
         "org_results.csv": s.org_results, "member_results.csv": s.member_results,
         "rectifications.csv": report.rectifications, "coverage_flags.csv": report.coverage,
         "nominations.csv": report.nominations, "eligible_not_nominated.csv": report.eligible,
@@ -119,16 +123,16 @@ def build(campaign: Campaign, ledger: Ledger, round_code: str, as_of: dt.date) -
             wide = ledger.rows("member_ballots", [sid])
             opinion_parts.append(_opinions(campaign, pd.DataFrame(), wide))
             yield scoring.long_ballots(wide, campaign, "member")
-    member_stats = results.member_stats_by_unit(campaign, member_parts())
+    member_stats = scores.member_stats_by_unit(campaign, member_parts())
     roster = ledger.rows("roster", ids)
     decisions = ledger.rows("decisions", ids)
-    scores = results.score_round(campaign, files, org_long, member_stats, roster, decisions)
+    scored = scores.score_round(campaign, files, org_long, member_stats, roster, decisions)
 
     items = ledger.rows("rectifications", ids)
     rect = flags.rectifications(items, as_of, campaign)
-    members = scores.member_results.merge(roster[["unit_code", "member_id", "name", "is_worker"]],
+    members = scored.member_results.merge(roster[["unit_code", "member_id", "name", "is_worker"]],
                                           on=["unit_code", "member_id"], how="left")
-    coverage = pd.concat([flags.coverage(campaign, items, scores.org_stats, scores.member_stats, members,
+    coverage = pd.concat([flags.coverage(campaign, items, scored.org_stats, scored.member_stats, members,
                                          reviews[reviews["unit_code"].isin(files)],
                                          pd.concat([_opinions(campaign, org_wide, pd.DataFrame())] + opinion_parts,
                                                    ignore_index=True)),
@@ -136,7 +140,7 @@ def build(campaign: Campaign, ledger: Ledger, round_code: str, as_of: dt.date) -
 
     overdue = {u: int(sum("R_OVERDUE" in f.split(";") for f in part["flags"]))
                for u, part in rect.groupby("unit_code")} if len(rect) else {}
-    nominations, eligible = commendation.check(campaign, rnd, ledger.rows("nominations", ids), scores.org_results,
+    nominations, eligible = commendation.check(campaign, rnd, ledger.rows("nominations", ids), scored.org_results,
                                                members, _history(campaign, ledger), overdue)
 
     states: dict[str, tuple] = {}
@@ -149,7 +153,7 @@ def build(campaign: Campaign, ledger: Ledger, round_code: str, as_of: dt.date) -
     activities = ledger.rows("activities", ids)
     closed = items[items["status"] == campaign.rectification["closed_status"]]
     return RoundReport(
-        round_code, as_of, scores, rect, coverage, nominations, eligible,
+        round_code, as_of, scored, rect, coverage, nominations, eligible,
         supervision.submissions(campaign, rnd, as_of, states),
         supervision.missing_activities(rnd, as_of, activities, sorted(files)),
         supervision.activity_reports(activities, campaign.enums["yes_no"][0]),

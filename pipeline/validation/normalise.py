@@ -12,9 +12,9 @@ import unicodedata
 
 import pandas as pd
 
-from .campaign import Campaign, Column, Scale
-from .findings import Finding, make
-from .read import SheetData
+from pipeline.campaign import Campaign, Column, Scale
+from pipeline.findings import Finding, make
+from pipeline.intake.read import SheetData
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 _DATE_TEXT = [

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from .campaign import Campaign, Column, Sheet
-from .findings import Finding, make
-from .read import SheetData
+from pipeline.campaign import Campaign, Column, Sheet
+from pipeline.findings import Finding, make
+from pipeline.intake.read import SheetData
 
 # Names of the checks built here, mapped to the finding they raise.
 IN_ROSTER, KNOWN_SUBJECT, IN_RANGE = "in_roster", "known_subject", "in_range"

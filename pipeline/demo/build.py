@@ -17,9 +17,11 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from . import demo_text as T
-from . import scoring, templates, xlsx
-from .campaign import Campaign, Round, Unit
+from pipeline.demo import text as T
+from pipeline import scoring
+from pipeline.outputs import templates
+from pipeline.outputs import xlsx
+from pipeline.campaign import Campaign, Round, Unit
 
 
 class DemoError(Exception):

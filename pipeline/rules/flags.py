@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
-from .campaign import Campaign
+from pipeline.campaign import Campaign
 
 COVERAGE_COLUMNS = ["unit_code", "member_id", "criterion", "code", "detail"]
 LABELS = {

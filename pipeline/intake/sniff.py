@@ -6,7 +6,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .campaign import Limits
+from pipeline.campaign import Limits
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 WPS_SUFFIXES = {".et", ".ett", ".wps", ".dps"}  # WPS's own formats: asked to save as .xlsx (SPEC §4)

@@ -14,10 +14,10 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from . import xlsx
-from .book import Book
-from .xlsx import set_text
-from .findings import Finding, make
+from pipeline.outputs import xlsx
+from pipeline.intake.book import Book
+from pipeline.outputs.xlsx import set_text
+from pipeline.findings import Finding, make
 
 SHEET = "问题清单"
 FILLS = {"错误": PatternFill("solid", fgColor="FF9999"), "警告": PatternFill("solid", fgColor="FFE699")}

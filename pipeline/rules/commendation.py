@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .campaign import Campaign, Round
+from pipeline.campaign import Campaign, Round
 
 NOMINATION_COLUMNS = ["unit_code", "nomination_kind", "subject_id", "name", "verdict", "reasons"]
 ELIGIBLE_COLUMNS = ["unit_code", "nomination_kind", "subject_id", "name", "basis"]

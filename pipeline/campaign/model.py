@@ -1,0 +1,235 @@
+"""The campaign as frozen dataclasses: every domain fact the pipeline uses (SPEC §2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class CampaignError(Exception):
+    """The campaign file is missing, unreadable or inconsistent."""
+
+    def __init__(self, key: str, reason: str):
+        self.key, self.reason = key, reason
+        super().__init__(f"活动配置文件有误：{key}：{reason}")
+
+
+@dataclass(frozen=True)
+class Option:
+    label: str
+    points: float | None  # None: a vote that is not scored (不了解)
+
+
+@dataclass(frozen=True)
+class Scale:
+    key: str
+    name: str
+    options: tuple[Option, ...]
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(o.label for o in self.options)
+
+    @property
+    def scored(self) -> tuple[Option, ...]:
+        return tuple(o for o in self.options if o.points is not None)
+
+    @property
+    def top2(self) -> tuple[str, ...]:
+        return tuple(o.label for o in self.scored[:2])
+
+    @property
+    def lowest(self) -> float:
+        return min(o.points for o in self.scored)
+
+    @property
+    def highest(self) -> float:
+        return max(o.points for o in self.scored)
+
+    def points_of(self, label: str) -> float | None:
+        return next((o.points for o in self.options if o.label == label), None)
+
+    def label_for_points(self, points: float) -> str | None:
+        return next((o.label for o in self.scored if o.points == points), None)
+
+
+@dataclass(frozen=True)
+class Form:
+    name: str
+    group: str  # "org" or "member"
+    scale: Scale
+    source: str  # "street" or "unit"
+    weight: float
+    min_ballots: int
+    max_ballots: int | None
+
+
+@dataclass(frozen=True)
+class Criterion:
+    code: str
+    name: str
+    description: str
+    group: str
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class RequiredActivity:
+    type: str
+    due: dt.date
+
+
+@dataclass(frozen=True)
+class Round:
+    code: str
+    name: str
+    start: dt.date
+    end: dt.date
+    submission_due: dt.date
+    review_due: dt.date
+    commendation_date: dt.date
+    commendation_kind: str  # "regular" or "special"
+    required_activities: tuple[RequiredActivity, ...]
+
+    def contains(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
+class Band:
+    grade: str
+    min: float
+
+
+@dataclass(frozen=True)
+class Veto:
+    form: str
+    min_rate: float
+    grade: str
+
+
+@dataclass(frozen=True)
+class Cap:
+    grade: str
+    denominator: int
+    demote_to: str
+
+
+@dataclass(frozen=True)
+class Grading:
+    bands: tuple[Band, ...]
+    probationary_grade: str | None = None
+    veto: Veto | None = None
+    cap: Cap | None = None
+
+    @property
+    def grades(self) -> tuple[str, ...]:
+        return tuple(b.grade for b in self.bands)
+
+    def grade_for(self, composite: float) -> str:
+        return next(b.grade for b in self.bands if composite >= b.min)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    type: str  # text, id, int, date, enum, rating, phone
+    required: bool
+    unique: bool
+    width: int
+    enum: tuple[str, ...] | None = None
+    ref: str | None = None  # "roster" or "@subjects"
+    min: float | None = None
+    max: float | None = None
+    criterion: Criterion | None = None
+
+
+@dataclass(frozen=True)
+class InfoField:
+    key: str
+    label: str
+    type: str
+    required: bool
+    enum: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Sheet:
+    key: str
+    name: str
+    note: str
+    columns: tuple[Column, ...]
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+    @property
+    def rating_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.type == "rating")
+
+
+@dataclass(frozen=True)
+class WorkbookLayout:
+    key: str  # "unit" or "street"
+    title: str
+    purpose: str
+    info: tuple[InfoField, ...]
+    sheets: tuple[Sheet, ...]
+
+    def sheet(self, key: str) -> Sheet:
+        return next(s for s in self.sheets if s.key == key)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int
+    max_uncompressed_bytes: int
+    max_rows: int
+    max_cols: int
+    template_rows: int
+
+
+@dataclass(frozen=True)
+class Campaign:
+    id: str
+    name: str
+    street: str
+    organiser: str
+    template_version: str
+    rounds: tuple[Round, ...]
+    units: tuple[Unit, ...]
+    criteria: dict[str, tuple[Criterion, ...]]
+    scales: dict[str, Scale]
+    forms: dict[str, tuple[Form, ...]]
+    trim: int
+    decimals: int
+    grades: dict[str, Grading]
+    rectification: dict[str, Any]
+    commendation: dict[str, Any]
+    supervision: dict[str, Any]
+    limits: Limits
+    enums: dict[str, tuple[str, ...]]
+    aliases: dict[str, str]
+    workbooks: dict[str, WorkbookLayout]
+    source: Path = field(default=Path("campaign.toml"), compare=False)
+
+    def round(self, code: str) -> Round:
+        return next(r for r in self.rounds if r.code == code)
+
+    def unit(self, code: str) -> Unit:
+        return next(u for u in self.units if u.code == code)
+
+    def form(self, group: str, name: str) -> Form:
+        return next(f for f in self.forms[group] if f.name == name)
+
+    def round_for(self, day: dt.date) -> Round | None:
+        return next((r for r in self.rounds if r.contains(day)), None)

@@ -3,34 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import multiprocessing
 import os
-import re
 import shutil
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
-from itertools import islice
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
-import pandas as pd
-
-from pipeline.intake import inbox as inbox_mod
-from pipeline.outputs import returned
-from pipeline.rules import round_results
-from pipeline.validation import validate
-from pipeline.outputs import leadership
 from pipeline.campaign import Campaign
 from pipeline.findings import Finding, make
-from pipeline.ledger.store import Ledger, Stored, locked
+from pipeline.intake import inbox as inbox_mod
+from pipeline.labels import kind_label
+from pipeline.ledger import Ledger, Stored, locked
+from pipeline.outputs import csvfiles, leadership, manifest, returned
+from pipeline.rules import round_results
+from pipeline.validation import validate
 from pipeline.validation.validate import Submission
 
-RETURNED_DIR = "退回修改"
-KIND_LABELS = {"unit": "单位填报表", "street": "街道点评表", None: "非模板文件"}
-STATUS_LABELS = {"accepted": "通过", "rejected": "退回修改", "duplicate": "重复报送", "superseded": "已被新版本替代"}
-FINDING_COLUMNS = ["file", "sheet", "cell", "column", "value", "code", "severity", "title", "message"]
 DEFAULT_WAIT_SECONDS = 60
 log = logging.getLogger(__name__)
 
@@ -44,6 +36,7 @@ class FileResult:
     received: inbox_mod.Received
     stored: Stored
     findings: list[Finding]
+    kind: str  # the template's title as people read it (单位填报表...), or 非模板文件
     returned: Path | None = None
 
     @property
@@ -65,7 +58,7 @@ class FileResult:
     def record(self) -> dict:
         s = self.stored
         return {"name": self.name, "sha256": self.received.sha256, "size": self.received.size, "format": s.format,
-                "kind": KIND_LABELS[s.kind], "unit_code": s.unit_code, "round": s.round, "status": s.status,
+                "kind": self.kind, "unit_code": s.unit_code, "round": s.round, "status": s.status,
                 "errors": len(self.errors), "warnings": len(self.warnings),
                 "findings": [f.record() for f in self.findings]}
 
@@ -183,71 +176,6 @@ def _new_run_id(taken: set[str], outbox: Path, now: dt.datetime) -> str:
     return run_id
 
 
-def _unit_label(campaign: Campaign, s: Stored) -> str:
-    if s.kind == "street":
-        return campaign.workbooks["street"].title
-    known = {u.code: u.name for u in campaign.units}
-    return f"{s.unit_code} {known[s.unit_code]}" if s.unit_code in known else "未识别单位"
-
-
-def safe_stem(name: str) -> str:
-    """A received file's name, usable as part of an output file name on any system: no path
-    separators or reserved characters, no leading dots, bounded length."""
-    stem = Path(name.replace("\\", "/")).name.rsplit(".", 1)[0]
-    stem = re.sub(r'[\x00-\x1f<>:"/\\|?*]+', "_", stem).strip(" .")
-    return stem[:60] or "文件"
-
-
-def _returned_name(campaign: Campaign, f: FileResult, taken: set[str]) -> str:
-    s = f.stored
-    known = {u.code: u.name for u in campaign.units}
-    if s.kind == "street":
-        base = campaign.workbooks["street"].title
-    elif s.unit_code in known:
-        base = f"{s.unit_code}_{known[s.unit_code]}"
-    else:
-        base = f"未识别单位_{safe_stem(f.name)}"
-    name, n = f"{base}.xlsx", 1
-    while name in taken:
-        n += 1
-        name = f"{base}_{n}.xlsx"
-    taken.add(name)
-    return name
-
-
-def _write_returned(campaign: Campaign, ledger: Ledger, files: list[FileResult], folder: Path,
-                    when: dt.datetime) -> None:
-    """An annotated copy for each identified submission of this inbox with errors or warnings."""
-    taken: set[str] = set()
-    for f in files:
-        s = f.stored
-        if s.status not in ("accepted", "rejected") or s.kind is None:
-            continue
-        if not any(x.code[0] in "EW" for x in f.findings):
-            continue
-        out = folder / RETURNED_DIR / _returned_name(campaign, f, taken)
-        f.returned = returned.write(ledger.archived_path(s), s.format, f.name, f.findings,
-                                    _unit_label(campaign, s), out, when, campaign.organiser)
-
-
-_FORMULA_START = r"^[=+\-@\t\r\n]"
-
-
-def write_csv(frame_or_rows, columns: list[str], path: Path) -> None:
-    """UTF-8 with BOM (Excel opens it correctly), fixed columns, no index, empty for missing values;
-    text that a spreadsheet would read as a formula gets a leading apostrophe (OWASP CSV injection)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame = frame_or_rows if isinstance(frame_or_rows, pd.DataFrame) else pd.DataFrame(frame_or_rows)
-    frame = frame.reindex(columns=columns)
-    for c in columns:
-        col = frame[c]
-        if col.dtype == object or pd.api.types.is_string_dtype(col):
-            risky = col.where(col.map(type) == str).str.contains(_FORMULA_START, regex=True, na=False)
-            if risky.any():
-                frame[c] = col.mask(risky, "'" + col.astype(str))
-    frame.to_csv(path, index=False, encoding="utf-8-sig")
-
-
 def _clean_stale(outbox: Path) -> None:
     """Temporary run folders left by a run that was killed: never visible as output, removed here."""
     for tmp in outbox.glob("*/.tmp-*"):
@@ -291,7 +219,7 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
         stored.append(take_in(ledger, run_id, r, campaign, sub))
     on_file(len(received), len(received), "")
     stored = [ledger.get(s.id) for s in stored]  # statuses after every supersession of this run
-    files = [FileResult(r, s, ledger.findings(s.id)) for r, s in zip(received, stored)]
+    files = [FileResult(r, s, ledger.findings(s.id), kind_label(campaign, s.kind)) for r, s in zip(received, stored)]
     code = choose_round(campaign, round_code, as_of, [s.round for s in stored])
     parent = outbox / code
     parent.mkdir(parents=True, exist_ok=True)
@@ -299,29 +227,16 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
     tmp.mkdir()
     when = dt.datetime.combine(as_of, dt.time(18, 0))
     try:
-        _write_returned(campaign, ledger, files, tmp, when)
+        returned.write_all(campaign, ledger, files, tmp, when)
         report = round_results.build(campaign, ledger, code, as_of)
-        tables = round_results.csv_tables(report)
-        for name, columns in round_results.csv_columns(campaign).items():
-            write_csv(tables[name], columns, tmp / "data" / name)
-        del tables
+        csvfiles.write_round(campaign, report, tmp / "data")
         report.release_member_stats()
         leadership.write_report(campaign, report, files, tmp / leadership.REPORT_NAME)
         leadership.write_publication(campaign, report, tmp / leadership.PUBLICATION_NAME)
         every = [x.record() for f in files for x in f.findings] + [x.record() for x in report.findings]
-        write_csv(every, FINDING_COLUMNS, tmp / "data" / "findings.csv")
-        outputs = sorted(p for p in tmp.rglob("*") if p.is_file())
-        manifest = {
-            "run_id": run_id, "as_of": as_of.isoformat(), "campaign_id": campaign.id, "round": code,
-            "inbox_files": [f.record() for f in files],
-            "round_findings": [x.record() for x in report.findings],
-            "outputs": [{"path": p.relative_to(tmp).as_posix(), "sha256": inbox_mod.sha256_of(p)} for p in outputs],
-            "totals": {"files": len(files), **{s: sum(f.status == s for f in files) for s in STATUS_LABELS},
-                       "errors": sum(len(f.errors) for f in files),
-                       "warnings": sum(len(f.warnings) for f in files),
-                       "round_warnings": len(report.findings)},
-        }
-        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        csvfiles.write_csv(every, csvfiles.FINDING_COLUMNS, tmp / "data" / "findings.csv")
+        manifest.write(tmp, {"run_id": run_id, "as_of": as_of.isoformat(), "campaign_id": campaign.id, "round": code},
+                       files, report.findings)
         _fsync_tree(tmp)
         os.rename(tmp, parent / run_id)
     except BaseException:

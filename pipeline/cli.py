@@ -15,14 +15,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from pipeline import batch
-from pipeline import demo
-from pipeline.rules import flags
-from pipeline import ledger
-from pipeline.ledger import status
-from pipeline.outputs import templates
-from pipeline.outputs import leadership
+from pipeline import batch, demo, ledger
 from pipeline.campaign import CampaignError, load
+from pipeline.findings import FLAG_CODES, title_of
+from pipeline.labels import RETURNED_DIR, STATUSES, SUBMITTED, kind_label
+from pipeline.ledger import status
+from pipeline.outputs import leadership, templates
 
 ROOT = Path(__file__).resolve().parent.parent
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
@@ -175,10 +173,10 @@ def _cmd_run(args, campaign, console) -> int:
     colours = {"accepted": "green", "rejected": "red", "duplicate": "yellow", "superseded": "dim"}
     for f in result.files:
         s = f.stored
-        verdict = batch.STATUS_LABELS[f.status] if s.kind or f.status != "rejected" else "未受理"
+        verdict = STATUSES[f.status] if s.kind or f.status != "rejected" else "未受理"
         if f.status == "rejected" and f.errors:
             verdict += f"：{f.errors[0].title}"
-        table.add_row(f.name, batch.KIND_LABELS[s.kind], s.unit_code, f"[{colours[f.status]}]{verdict}[/]",
+        table.add_row(f.name, kind_label(campaign, s.kind), s.unit_code, f"[{colours[f.status]}]{verdict}[/]",
                       str(len(f.errors) or ""), str(len(f.warnings) or ""))
     console.print(table)
     console.print(_summary(campaign, result))
@@ -188,22 +186,21 @@ def _cmd_run(args, campaign, console) -> int:
 def _summary(campaign, result) -> Table:
     """The closing summary: units by state, flags by kind, and where each output is."""
     report = result.report
-    states = Counter(report.submissions["state"])
-    counts = Counter(code for codes in report.rectifications["flags"] for code in str(codes).split(";") if code)
-    counts.update(report.coverage["code"])
+    states = Counter(report.submissions["status"])
+    counts = Counter(f.code for f in report.flags)
     t = Table(title="汇总结果", show_header=False)
     t.add_column("项目", style="bold")
     t.add_column("内容")
-    t.add_row("单位报送", f"应报 {len(campaign.units)}：已报 {states['已报']}，退回修改 {states['退回修改']}，"
-                      f"未报 {states['未报']}；街道点评表{'已报' if report.street_file else '未报'}")
-    t.add_row("问题标记", "，".join(f"{flags.LABELS[c]} {counts[c]}" for c in flags.LABELS if counts[c]) or "无")
-    t.add_row("文件", "，".join(f"{label} {len(result.with_status(k))}" for k, label in batch.STATUS_LABELS.items()))
+    t.add_row("单位报送", f"应报 {len(campaign.units)}：" + "，".join(f"{label} {states[k]}" for k, label in SUBMITTED.items()) +
+              f"；{kind_label(campaign, 'street')}{SUBMITTED['accepted' if report.street_file else 'missing']}")
+    t.add_row("问题标记", "，".join(f"{title_of(c)} {counts[c]}" for c in FLAG_CODES if counts[c]) or "无")
+    t.add_row("文件", "，".join(f"{label} {len(result.with_status(k))}" for k, label in STATUSES.items()))
     folder = result.folder
     t.add_row("汇总报告", str(folder / leadership.REPORT_NAME))
     t.add_row("公示名单", str(folder / leadership.PUBLICATION_NAME))
     returned = [f for f in result.files if f.returned]
     if returned:
-        t.add_row("退回修改稿", f"{len(returned)} 份：{folder / batch.RETURNED_DIR}")
+        t.add_row("退回修改稿", f"{len(returned)} 份：{folder / RETURNED_DIR}")
     t.add_row("数据文件", str(folder / "data"))
     return t
 

@@ -1,4 +1,6 @@
-"""One Finding type for every problem a user sees, and the one catalogue of codes and Chinese messages."""
+"""The one catalogue of problem codes (file findings E_/W_/N_, round flags R_/C_) with severity, title
+and Chinese message, and the two records that carry them: a Finding points at a file's cell, a Flag
+at a subject of the round (unit, member, criterion, rectification item)."""
 
 from __future__ import annotations
 
@@ -6,10 +8,25 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 
 SEVERITY = {"E": "错误", "W": "警告", "N": "提示"}
+ERROR, WARNING = SEVERITY["E"], SEVERITY["W"]
 
-# code -> (title, message template). Templates are filled from the finding's fields
+
+@dataclass(frozen=True)
+class Code:
+    """One catalogued problem: how serious, its short title, and the message template."""
+    severity: str
+    title: str
+    message: str
+
+
+def _codes(entries: dict[str, tuple[str, str]], severity: str | None = None) -> dict[str, Code]:
+    """Catalogue entries; a finding's severity is its code's first letter (E_/W_/N_)."""
+    return {code: Code(severity or SEVERITY[code[0]], title, message) for code, (title, message) in entries.items()}
+
+
+# Finding codes -> (title, message template). Templates are filled from the finding's fields
 # (column, value) and its extra `detail`; each says how to fix the problem.
-CATALOGUE: dict[str, tuple[str, str]] = {
+_FINDINGS: dict[str, tuple[str, str]] = {
     # --- the file as a whole
     "E_UNSUPPORTED_FORMAT": ("文件格式不支持", "此文件不是 Excel 工作簿（{detail}）。请用本活动的模板填写，另存为 .xlsx 后重新报送。"),
     "E_EMPTY_FILE": ("空文件", "文件大小为 0，可能是邮件附件未下载完整。请重新发送原文件。"),
@@ -60,6 +77,39 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "N_CONVERTED": ("已转换为 .xlsx", "原文件为 {detail} 格式，退回的修改稿已按单元格数值重建为 .xlsx。"),
 }
 
+# Flag codes of the round (SPEC §7): R_ on a rectification item, C_ on a subject's coverage.
+# The message of a C_ flag is its detail, written by the rule that raised it.
+_SEVERE_ITEM_FLAGS = {
+    "R_OVERDUE": ("逾期未销号", "整改时限已过，尚未销号。"),
+    "R_FALSE_CLOSE": ("销号不实", "已销号，但缺完成日期或整改成效，或群众不满意：应复号。"),
+}
+_ITEM_FLAGS = {
+    "R_NO_MEASURE": ("缺整改措施", "整改事项没有整改措施。"),
+    "R_NO_OWNER": ("缺责任人", "整改事项没有责任人。"),
+    "R_NO_DEADLINE": ("缺整改时限", "整改事项没有整改时限。"),
+    "R_DUE_SOON": ("即将到期", "整改时限临近，尚未销号。"),
+}
+_COVERAGE_FLAGS = {
+    "C_LOW_SCORE": ("低分项无整改", "{detail}"),
+    "C_LOW_GRADE": ("等次偏低无整改", "{detail}"),
+    "C_REVIEW_UNADDRESSED": ("点评问题未整改", "{detail}"),
+    "C_OPINION_UNANSWERED": ("群众意见未回应", "{detail}"),
+    "C_DROPPED": ("整改事项遗漏", "{detail}"),
+}
+CATALOGUE: dict[str, Code] = {**_codes(_FINDINGS), **_codes(_SEVERE_ITEM_FLAGS, ERROR), **_codes(_ITEM_FLAGS, WARNING),
+                              **_codes(_COVERAGE_FLAGS, WARNING)}
+# Flag codes in the order reports list them.
+FLAG_CODES = ["R_NO_MEASURE", "R_NO_OWNER", "R_NO_DEADLINE", "R_OVERDUE", "R_DUE_SOON", "R_FALSE_CLOSE",
+              "C_LOW_SCORE", "C_LOW_GRADE", "C_REVIEW_UNADDRESSED", "C_OPINION_UNANSWERED", "C_DROPPED"]
+
+
+def title_of(code: str) -> str:
+    return CATALOGUE[code].title
+
+
+def severity_of(code: str) -> str:
+    return CATALOGUE[code].severity
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -73,19 +123,19 @@ class Finding:
 
     @property
     def severity(self) -> str:
-        return SEVERITY[self.code[0]]
+        return CATALOGUE[self.code].severity
 
     @property
     def title(self) -> str:
-        return CATALOGUE[self.code][0]
+        return CATALOGUE[self.code].title
 
     @property
     def message(self) -> str:
-        return CATALOGUE[self.code][1].format(column=self.column, value=self.value, detail=self.detail)
+        return CATALOGUE[self.code].message.format(column=self.column, value=self.value, detail=self.detail)
 
     @property
     def is_error(self) -> bool:
-        return self.code.startswith("E_")
+        return self.severity == ERROR
 
     def record(self) -> dict:
         """The finding as a flat dict, for manifest.json and findings.csv."""
@@ -104,6 +154,33 @@ def _text(v) -> str:
     if isinstance(v, (dt.date, dt.datetime)):
         return v.isoformat()[:10] if not isinstance(v, dt.datetime) or v.time() == dt.time() else v.isoformat(" ")
     return str(v)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A flag of the round on a subject: a rectification item (R_) or a unit or member's coverage (C_)."""
+    code: str
+    unit_code: str
+    member_id: str = ""
+    criterion: str = ""
+    item_id: str = ""
+    detail: str = ""
+
+    def __post_init__(self):
+        if self.code not in CATALOGUE or self.code[0] not in "RC":
+            raise KeyError(f"uncatalogued flag code {self.code}")
+
+    @property
+    def severity(self) -> str:
+        return CATALOGUE[self.code].severity
+
+    @property
+    def title(self) -> str:
+        return CATALOGUE[self.code].title
+
+    @property
+    def message(self) -> str:
+        return CATALOGUE[self.code].message.format(detail=self.detail)
 
 
 def make(code: str, file: str, **fields) -> Finding:

@@ -5,10 +5,9 @@ import json
 import subprocess
 import sys
 
+from conftest import ROOT, make_demo
 
 from pipeline import cli
-
-from conftest import ROOT, make_demo
 
 
 def run_cli(*args, cwd=ROOT):

@@ -3,13 +3,11 @@
 import datetime as dt
 
 import pandas as pd
+from conftest import make_demo
 from openpyxl import load_workbook
 
-from pipeline import batch
+from pipeline import batch, layout
 from pipeline.rules import commendation
-from pipeline.outputs import templates
-
-from conftest import make_demo
 
 MEMBER_COLS = ["unit_code", "member_id", "name", "is_worker", "decided_grade"]
 
@@ -80,9 +78,9 @@ def test_special_commendation_looks_at_every_round(campaign):
 def _set_decisions(path, grades: dict, round_code=None, nominations=()):
     wb = load_workbook(path)
     if round_code:
-        wb[templates.META_SHEET]["B4"] = round_code
-        wb[templates.INFO_SHEET]["B5"] = round_code
-        wb[templates.INFO_SHEET]["B8"] = dt.date(2012, 6, 1)
+        wb[layout.META_SHEET]["B4"] = round_code
+        wb[layout.INFO_SHEET]["B5"] = round_code
+        wb[layout.INFO_SHEET]["B8"] = dt.date(2012, 6, 1)
     ws = wb["评定结果"]
     for r in range(2, ws.max_row + 1):
         if ws.cell(r, 1).value in grades:

@@ -6,15 +6,14 @@ import json
 from collections import Counter
 
 import pytest
+from conftest import AS_OF, make_demo
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
 from pipeline import demo
+from pipeline.demo import DemoError
 from pipeline.intake import identify
 from pipeline.intake.book import Book
-from pipeline.demo import DemoError
-
-from conftest import AS_OF, make_demo
 
 
 def _hashes(folder):

@@ -5,6 +5,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from pipeline.outputs import csvfiles
 from pipeline.rules import flags
 
 AS_OF = dt.date(2010, 8, 2)
@@ -50,10 +51,17 @@ def test_false_close_and_its_twin(campaign):
     assert codes(campaign, **{**closed, "satisfaction": "不满意"}) == ["R_FALSE_CLOSE"]
 
 
-def test_rectifications_table_joins_codes(campaign):
+def test_rectifications_table_carries_codes_as_records(campaign):
     items = pd.DataFrame([BASE, {**BASE, "item_id": "ZG02", "row_no": 3, "owner": None, "deadline": "2010-07-01"}])
     out = flags.rectifications(items, AS_OF, campaign)
-    assert list(out["flags"]) == ["", "R_NO_OWNER;R_OVERDUE"]
+    assert list(out["flags"]) == [(), ("R_NO_OWNER", "R_OVERDUE")]
+
+
+def test_rectifications_csv_joins_codes_at_the_edge(campaign, tmp_path):
+    items = pd.DataFrame([BASE, {**BASE, "item_id": "ZG02", "row_no": 3, "owner": None, "deadline": "2010-07-01"}])
+    out = flags.rectifications(items, AS_OF, campaign)
+    csvfiles.write_csv(out, ["item_id", "flags"], tmp_path / "r.csv")
+    assert (tmp_path / "r.csv").read_bytes().decode("utf-8-sig") == "item_id,flags\nZG01,\nZG02,R_NO_OWNER;R_OVERDUE\n"
 
 
 # ---------------------------------------------------------------- coverage
@@ -118,6 +126,7 @@ def test_dropped_only_when_open(campaign):
 
 def test_thresholds_come_from_the_campaign_file(raw_campaign):
     import copy
+
     from pipeline.campaign import parse
     d = copy.deepcopy(raw_campaign)
     d["rectification"]["due_soon_days"] = 30

@@ -7,10 +7,9 @@ import sys
 import time
 
 import pytest
+from conftest import ROOT
 
 from pipeline.validation import validate
-
-from conftest import ROOT
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "foreign"
 FILES = sorted(CORPUS.iterdir()) if CORPUS.is_dir() else []

@@ -6,14 +6,14 @@ import io
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from conftest import make_demo
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from pipeline.outputs import returned
 from pipeline.validation import validate
-
-from conftest import make_demo
 
 # Columns whose value other rows refer to (ids, forms, subjects): changing them moves errors to the
 # rows that refer to them, which is right, but not "at its cell".
@@ -33,8 +33,9 @@ values = st.one_of(
 
 @pytest.fixture(scope="module")
 def source(tmp_path_factory):
-    from pipeline import campaign as c
     from conftest import ROOT
+
+    from pipeline import campaign as c
     campaign = c.load(ROOT / "campaign.toml")
     folder, _ = make_demo(campaign, tmp_path_factory.mktemp("fuzz") / "in", units=1, members=4, seed=5)
     path = next(folder.glob("FN01*.xlsx"))

@@ -11,11 +11,10 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from python_calamine import CalamineWorkbook
 
 from pipeline import cli
-
-from conftest import ROOT
 
 GOLDEN = ROOT / "tests" / "golden"
 AS_OF = "2010-08-02"

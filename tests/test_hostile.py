@@ -10,12 +10,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import AS_OF, ROOT, make_demo
 from openpyxl import load_workbook
 
-from pipeline import batch
+from pipeline import batch, labels
 from pipeline.validation import validate
-
-from conftest import AS_OF, ROOT, make_demo
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "foreign"
 
@@ -172,7 +171,7 @@ def test_odd_file_names_and_nothing_written_outside_archive_and_outbox(campaign,
     new = {p for p in after - before if not p.startswith(("out", "arch"))}
     assert new == set(), new
     assert {f.name for f in result.files} == {evil_name, "空 文件 🙂.xlsx"}
-    copies = [p.name for p in (result.folder / batch.RETURNED_DIR).iterdir()]
+    copies = [p.name for p in (result.folder / labels.RETURNED_DIR).iterdir()]
     assert copies == ["未识别单位_评议 表 😀.xlsx"]
     for p in (tmp_path / "out").rglob("*"):
         assert p.resolve().is_relative_to((tmp_path / "out").resolve())

@@ -11,12 +11,11 @@ import sys
 import time
 
 import pytest
+from conftest import ROOT, make_demo
 from python_calamine import CalamineWorkbook
 
-from pipeline import batch
+from pipeline import labels
 from pipeline.ledger import store as ledger
-
-from conftest import ROOT, make_demo
 
 SEED = 2026  # the delays are drawn from this seed: the same kill points on every run of the test
 
@@ -48,7 +47,7 @@ def _results(folder):
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     data = {p.name: p.read_bytes() for p in (folder / "data").iterdir()}
     copies = {}
-    for p in sorted((folder / batch.RETURNED_DIR).glob("*.xlsx")):
+    for p in sorted((folder / labels.RETURNED_DIR).glob("*.xlsx")):
         book = CalamineWorkbook.from_path(str(p))
         copies[p.name] = {n: book.get_sheet_by_name(n).to_python() for n in book.sheet_names}
     return manifest["inbox_files"], manifest["totals"], data, copies

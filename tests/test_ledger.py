@@ -8,17 +8,14 @@ import threading
 import time
 
 import pytest
+from conftest import AS_OF, make_demo
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from pipeline import batch
-from pipeline import cli
+from pipeline import batch, cli, labels, layout
 from pipeline.ledger import store as ledger
-from pipeline.rules import round_results
-from pipeline.outputs import templates
 from pipeline.ledger.store import Ledger
-
-from conftest import AS_OF, make_demo
+from pipeline.outputs import csvfiles
 
 
 def _hashes(folder):
@@ -53,11 +50,11 @@ def test_second_run_stores_nothing_new_and_gives_the_same_results(campaign, inbo
     m1, m2 = (json.loads((r.folder / "manifest.json").read_text(encoding="utf-8")) for r in (first, second))
     assert m1["inbox_files"] == m2["inbox_files"]
     names = sorted(p.name for p in (first.folder / "data").iterdir())
-    assert set(names) == set(round_results.csv_columns(campaign)) | {"findings.csv"}
+    assert set(names) == set(csvfiles.columns(campaign)) | {"findings.csv"}
     for name in names:
         assert (first.folder / "data" / name).read_bytes() == (second.folder / "data" / name).read_bytes(), name
-    copies1 = sorted((first.folder / batch.RETURNED_DIR).iterdir())
-    copies2 = sorted((second.folder / batch.RETURNED_DIR).iterdir())
+    copies1 = sorted((first.folder / labels.RETURNED_DIR).iterdir())
+    copies2 = sorted((second.folder / labels.RETURNED_DIR).iterdir())
     assert [p.name for p in copies1] == [p.name for p in copies2] and copies1
     for a, b in zip(copies1, copies2):
         assert _cells(a) == _cells(b)
@@ -199,9 +196,9 @@ def test_a_newer_ledger_is_refused(campaign, tmp_path):
 def _second_round_copy(campaign, r1_file, target, drop_item):
     """The unit's R1 workbook turned into its R2 submission, one open rectification item left out."""
     wb = load_workbook(r1_file)
-    wb[templates.META_SHEET]["B4"] = "R2"
-    wb[templates.INFO_SHEET]["B5"] = "R2"
-    wb[templates.INFO_SHEET]["B8"] = dt.date(2012, 6, 1)
+    wb[layout.META_SHEET]["B4"] = "R2"
+    wb[layout.INFO_SHEET]["B5"] = "R2"
+    wb[layout.INFO_SHEET]["B8"] = dt.date(2012, 6, 1)
     ws = wb["整改台账"]
     ws.protection.sheet = False
     row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == drop_item)

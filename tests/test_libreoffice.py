@@ -12,14 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import AS_OF, make_demo
 from openpyxl import load_workbook
 
-from pipeline import batch
-from pipeline.outputs import leadership
-from pipeline.outputs import templates
+from pipeline import batch, labels
+from pipeline.outputs import leadership, templates
 from pipeline.validation import validate
-
-from conftest import AS_OF, make_demo
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 pytestmark = [pytest.mark.soffice,
@@ -72,7 +70,7 @@ def test_templates_convert_to_pdf_with_their_headers(campaign, tmp_path, profile
 def test_outputs_convert_to_pdf_without_hashes(run, tmp_path, profile):
     result, _ = run
     files = [result.folder / leadership.REPORT_NAME, result.folder / leadership.PUBLICATION_NAME] + \
-        sorted((result.folder / batch.RETURNED_DIR).glob("*.xlsx"))
+        sorted((result.folder / labels.RETURNED_DIR).glob("*.xlsx"))
     copies = []
     for i, f in enumerate(files):  # ASCII names: one LibreOffice call converts them all
         copies.append(tmp_path / f"out{i}.xlsx")

@@ -3,14 +3,12 @@
 import datetime as dt
 
 import pytest
+from conftest import make_demo
 from openpyxl import load_workbook
 
-from pipeline.validation import normalise
-from pipeline.outputs import templates
-from pipeline.validation import validate
+from pipeline import layout
 from pipeline.campaign import Column
-
-from conftest import make_demo
+from pipeline.validation import normalise, validate
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -119,7 +117,7 @@ def test_reordered_and_extra_columns(campaign, one_unit):
 
 def test_workbook_rebuilt_without_meta_is_recognised_by_headers(campaign, one_unit):
     wb = load_workbook(one_unit)
-    del wb[templates.META_SHEET]
+    del wb[layout.META_SHEET]
     wb.save(one_unit)
     sub = _validate(campaign, one_unit)
     assert sub.accepted and sub.kind == "unit" and sub.unit_code == "FN01"
@@ -138,7 +136,7 @@ def test_missing_column_is_an_error_at_the_header(campaign, one_unit):
 
 def test_unknown_unit_code_in_instructions(campaign, one_unit):
     wb = load_workbook(one_unit)
-    wb[templates.INFO_SHEET]["B4"] = "FN77"
+    wb[layout.INFO_SHEET]["B4"] = "FN77"
     wb.save(one_unit)
     sub = _validate(campaign, one_unit)
     assert [(f.code, f.sheet, f.cell, f.value) for f in sub.errors] == [("E_UNKNOWN_UNIT", "填报说明", "B4", "FN77")]

@@ -5,14 +5,12 @@ import re
 import zipfile
 
 import pytest
+from conftest import AS_OF
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from pipeline import batch
-from pipeline import demo
+from pipeline import batch, demo, labels
 from pipeline.outputs import leadership
-
-from conftest import AS_OF
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +68,7 @@ def test_every_chart_is_in_the_package_with_its_series(campaign, runs):
     bars = [c for c in charts if c[0] == "barChart"]
     assert len(radars) == len(r.scores.org_results)
     assert all(n == 1 and lo == campaign.scales["rating"].lowest for _, n, lo in radars), "axes start at 50"
-    flag_codes = set(r.coverage["code"]) | {c for f in r.rectifications["flags"] for c in str(f).split(";") if c}
+    flag_codes = set(r.coverage["code"]) | {c for f in r.rectifications["flags"] for c in f}
     grades = len(campaign.enums["@member_grades_decided"])
     assert sorted(n for _, n, _ in bars) == sorted([len(flag_codes), grades])
 
@@ -79,7 +77,7 @@ def test_no_submitted_text_becomes_a_formula_in_any_output(runs):
     first, _, inbox = runs
     injected = set(demo.FORMULA_TEXTS)
     outputs = [first.folder / leadership.REPORT_NAME, first.folder / leadership.PUBLICATION_NAME] + \
-        sorted((first.folder / batch.RETURNED_DIR).glob("*.xlsx"))
+        sorted((first.folder / labels.RETURNED_DIR).glob("*.xlsx"))
     seen = set()
     for path in outputs:
         wb = load_workbook(path)

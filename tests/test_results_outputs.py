@@ -2,10 +2,9 @@
 
 import pandas as pd
 import pytest
+from conftest import AS_OF, make_demo
 
 from pipeline import batch
-
-from conftest import AS_OF, make_demo
 
 
 @pytest.fixture(scope="module")

@@ -4,13 +4,12 @@ and a first sheet 问题清单 linking to each cell."""
 import datetime as dt
 
 import pytest
+from conftest import AS_OF, ROOT
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
 from pipeline import batch
 from pipeline.outputs import returned
-
-from conftest import AS_OF, ROOT
 
 
 @pytest.fixture(scope="module")

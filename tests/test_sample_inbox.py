@@ -4,9 +4,9 @@ import datetime as dt
 import hashlib
 import json
 
-from pipeline import demo
-
 from conftest import ROOT
+
+from pipeline import demo
 
 
 def test_sample_inbox_equals_a_fresh_generation(campaign, tmp_path):

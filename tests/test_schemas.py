@@ -4,9 +4,9 @@ import copy
 
 import pandas as pd
 
-from pipeline.validation import schemas
 from pipeline.campaign import parse
 from pipeline.intake.read import SheetData
+from pipeline.validation import schemas
 
 
 def _sheet(campaign, key, frame, header_row=1):

@@ -5,11 +5,12 @@ import math
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pipeline.rules import scores
 from pipeline import scoring
 from pipeline.campaign import parse
+from pipeline.rules import scores
 
 ORG = ["领导班子好", "党员队伍好", "工作机制好", "工作业绩好", "群众反映好"]
 MEM = ["带头学习提高", "带头争创佳绩", "带头服务群众", "带头遵纪守法", "带头弘扬正气"]

@@ -4,13 +4,13 @@ import copy
 import zipfile
 
 import pytest
+from conftest import ROOT
 from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 
-from pipeline.outputs import templates
+from pipeline import layout
 from pipeline.campaign import parse
-
-from conftest import ROOT
+from pipeline.outputs import templates
 
 
 def content(path):
@@ -83,7 +83,7 @@ def test_every_coded_column_has_a_dropdown_and_headers_are_locked(campaign, tmp_
 def test_meta_sheet_is_very_hidden_and_names_the_template(campaign, tmp_path):
     path = templates.write_all(campaign, tmp_path)[0]
     wb = load_workbook(path)
-    meta = wb[templates.META_SHEET]
+    meta = wb[layout.META_SHEET]
     assert meta.sheet_state == "veryHidden"
     values = {r[0].value: r[1].value for r in meta.iter_rows()}
     assert values == {"template_id": "unit", "template_version": campaign.template_version,
@@ -92,7 +92,7 @@ def test_meta_sheet_is_very_hidden_and_names_the_template(campaign, tmp_path):
 
 def test_instructions_show_criteria_and_deadline(campaign, tmp_path):
     path = templates.write_all(campaign, tmp_path)[0]
-    ws = load_workbook(path)[templates.INFO_SHEET]
+    ws = load_workbook(path)[layout.INFO_SHEET]
     text = "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
     for crit in campaign.criteria["org"] + campaign.criteria["member"]:
         assert crit.description in text

@@ -1,22 +1,18 @@
 """Intake and validation against the generator's answer key: every mistake at its cell, every
 accepted variation accepted with its note, the clean demo clean."""
 
+import atexit
 import datetime as dt
 import json
-
-import atexit
 import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
-
-from pipeline import batch
-from pipeline import demo
-from pipeline import campaign as campaign_mod
-
 from conftest import AS_OF, ROOT, make_demo
 
+from pipeline import batch, demo
+from pipeline import campaign as campaign_mod
 
 # The answer key is generated at collection time, so that each entry is its own test case.
 _CAMPAIGN = campaign_mod.load(ROOT / "campaign.toml")

@@ -7,9 +7,26 @@ import math
 import tomllib
 from pathlib import Path
 
-from pipeline.campaign.model import (Band, Campaign, CampaignError, Cap, Column, Criterion, Form, Grading, InfoField,
-                                     Limits, Option, RequiredActivity, Round, Scale, Sheet, Unit, Veto, WorkbookLayout)
-
+from pipeline.campaign.model import (
+    Band,
+    Campaign,
+    CampaignError,
+    Cap,
+    Column,
+    Criterion,
+    Form,
+    Grading,
+    InfoField,
+    Limits,
+    Option,
+    RequiredActivity,
+    Round,
+    Scale,
+    Sheet,
+    Unit,
+    Veto,
+    WorkbookLayout,
+)
 
 # ------------------------------------------------------------------ parsing helpers
 

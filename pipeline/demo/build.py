@@ -17,11 +17,11 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from pipeline.demo import text as T
 from pipeline import scoring
-from pipeline.outputs import templates
-from pipeline.outputs import xlsx
 from pipeline.campaign import Campaign, Round, Unit
+from pipeline.demo import text as T
+from pipeline.layout import INFO_FIRST_ROW, INFO_SHEET
+from pipeline.outputs import templates, xlsx
 
 
 class DemoError(Exception):
@@ -396,10 +396,10 @@ def render(campaign: Campaign, s: Submission, round_code: str):
     (sheet key, row index, column key) to the A1 cell where that value sits."""
     layout = campaign.workbooks[s.layout]
     wb = templates.build(campaign, s.layout, round_code)
-    info = wb[templates.INFO_SHEET]
+    info = wb[INFO_SHEET]
     for i, f in enumerate(layout.info):
         if s.info.get(f.key) is not None:
-            _write(info.cell(templates.INFO_FIRST_ROW + i, 2), s.info[f.key])
+            _write(info.cell(INFO_FIRST_ROW + i, 2), s.info[f.key])
     positions = {}
     for sheet in layout.sheets:
         ws = wb[sheet.name]

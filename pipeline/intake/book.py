@@ -38,7 +38,9 @@ class Book:
         return self._openpyxl_rows(name, nrows)
 
     def _openpyxl_rows(self, name: str, nrows: int | None) -> list[list]:
-        from openpyxl import load_workbook  # defusedxml is installed: openpyxl parses with it
+        from openpyxl import (
+            load_workbook,  # defusedxml is installed: openpyxl parses with it
+        )
         if self._opx is None:
             self._opx = load_workbook(self.path, read_only=True, data_only=True)
         ws = self._opx[name]

@@ -7,9 +7,7 @@ from dataclasses import dataclass, field
 from openpyxl.utils import get_column_letter
 
 from pipeline.campaign import Campaign
-from pipeline.outputs.templates import INFO_SHEET, META_SHEET
-
-HEADER_SCAN_ROWS = 10
+from pipeline.layout import HEADER_SCAN_ROWS, INFO_SHEET, META_SHEET
 
 
 @dataclass

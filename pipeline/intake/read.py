@@ -18,7 +18,8 @@ from openpyxl.utils import get_column_letter
 from pipeline.campaign import Campaign, Sheet
 from pipeline.findings import Finding, make
 from pipeline.intake.book import Book
-from pipeline.intake.identify import HEADER_SCAN_ROWS, Identity, identify
+from pipeline.intake.identify import Identity, identify
+from pipeline.layout import HEADER_SCAN_ROWS
 
 _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+\d+)"[^>]*>(?:<v>[^<]*</v>)?<f[ >/]')

@@ -15,12 +15,14 @@ from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from pipeline.rules import flags as flag_rules
 from pipeline import scoring
-from pipeline.outputs import xlsx
 from pipeline.campaign import Campaign
-from pipeline.rules.round_results import RoundReport
+from pipeline.findings import ERROR, FLAG_CODES, severity_of, title_of
+from pipeline.labels import STATUSES, SUBMITTED, kind_label
+from pipeline.outputs import xlsx
 from pipeline.outputs.sheetkit import Col, fill_cells, print_setup, table, title
+from pipeline.rules import flags as flag_rules
+from pipeline.rules.round_results import RoundReport
 
 REPORT_NAME = "汇总报告.xlsx"
 PUBLICATION_NAME = "公示名单.xlsx"
@@ -28,7 +30,6 @@ SHEETS = ["总览", "组织评议", "党员评议", "整改台账", "应整改�
 GRADE_FILLS = ["C6EFCE", "E2EFDA", "FFEB9C", "FFC7CE"]
 GREY = "EDEDED"
 RED, YELLOW = PatternFill("solid", fgColor="FFC7CE"), PatternFill("solid", fgColor="FFEB9C")
-SEVERE = {"R_OVERDUE", "R_FALSE_CLOSE"}
 
 
 def _grade_fills(campaign: Campaign) -> dict[str, PatternFill]:
@@ -91,12 +92,7 @@ def _unit_names(campaign: Campaign) -> dict[str, str]:
 
 def _flag_counts(report: RoundReport) -> pd.DataFrame:
     """Unit x flag code counts (R_ per item, C_ per coverage row)."""
-    counts: Counter = Counter()
-    for unit, codes in zip(report.rectifications["unit_code"], report.rectifications["flags"]):
-        for code in filter(None, str(codes).split(";")):
-            counts[(unit, code)] += 1
-    for unit, code in zip(report.coverage["unit_code"], report.coverage["code"]):
-        counts[(unit, code)] += 1
+    counts = Counter((f.unit_code, f.code) for f in report.flags)
     return pd.Series(counts, dtype=int).rename_axis(["unit_code", "code"]).unstack(fill_value=0) if counts else \
         pd.DataFrame()
 
@@ -114,13 +110,14 @@ def _overview(ws, campaign: Campaign, report: RoundReport, files: list) -> None:
     for f in files:
         if f.stored.unit_code:
             problems[f.stored.unit_code] += len(f.errors) + len(f.warnings)
-    states = Counter(sub["state"])
-    street = "已报" if report.street_file else "未报"
+    states = Counter(sub["status"])
+    street = SUBMITTED["accepted" if report.street_file else "missing"]
     items = report.rectifications
-    flagged = lambda code: int(sum(code in str(x).split(";") for x in items["flags"]))  # noqa: E731
+    flagged = Counter(f.code for f in report.flags).__getitem__
     title(ws, 1, f"{campaign.name}  {rnd.name}（{rnd.code}）评议汇总报告", 12)
-    title(ws, 2, f"基准日期 {report.as_of:%Y年%m月%d日}。应报单位 {len(campaign.units)} 个：已报 {states['已报']}，"
-                 f"退回修改 {states['退回修改']}，未报 {states['未报']}；街道点评表{street}。整改事项 {len(items)} 项，"
+    title(ws, 2, f"基准日期 {report.as_of:%Y年%m月%d日}。应报单位 {len(campaign.units)} 个：" +
+                 "，".join(f"{label} {states[k]}" for k, label in SUBMITTED.items()) +
+                 f"；{kind_label(campaign, 'street')}{street}。整改事项 {len(items)} 项，"
                  f"逾期未销号 {flagged('R_OVERDUE')} 项，销号不实 {flagged('R_FALSE_CLOSE')} 项；"
                  f"应整改未整改 {len(report.coverage)} 条。", 12, size=11)
     cols = [Col("单位编码"), Col("单位名称"), Col("类别"), Col("报送情况"), Col("填报日期", "date", 12), Col("逾期"),
@@ -146,14 +143,14 @@ def _overview(ws, campaign: Campaign, report: RoundReport, files: list) -> None:
     first, last = table(ws, 4, cols, rows)
     _colour_column(ws, 9, first, last, _grade_fills(campaign))
     for r in range(first, last + 1):
-        if ws.cell(r, 4).value != "已报":
-            ws.cell(r, 4).fill = RED if ws.cell(r, 4).value == "未报" else YELLOW
+        if ws.cell(r, 4).value != SUBMITTED["accepted"]:
+            ws.cell(r, 4).fill = RED if ws.cell(r, 4).value == SUBMITTED["missing"] else YELLOW
     _heat(ws, f"H{first}:H{last}", campaign.scales["rating"].lowest, campaign.scales["rating"].highest)
     # Flags by unit: a table, and the chart drawn from it.
-    codes = [c for c in list(flag_rules.LABELS) if c in counts.columns]
+    codes = [c for c in FLAG_CODES if c in counts.columns]
     top = last + 3
     title(ws, top - 1, "各单位问题标记（项）", 8, size=12)
-    fcols = [Col("单位编码")] + [Col(flag_rules.LABELS[c], "int", 10) for c in codes]
+    fcols = [Col("单位编码")] + [Col(title_of(c), "int", 10) for c in codes]
     frows = [[u.code] + [int(counts.loc[u.code, c]) if u.code in counts.index else 0 for c in codes]
              for u in campaign.units if u.code in report.files]
     _, flast = table(ws, top, fcols, frows, freeze=False, autofilter=False)
@@ -285,10 +282,10 @@ def _rectification_sheet(ws, campaign: Campaign, report: RoundReport) -> None:
     rows = []
     severity = []
     for r in report.rectifications.to_dict("records"):
-        codes = [c for c in str(r["flags"]).split(";") if c]
+        codes = r["flags"]
         rows.append([r["unit_code"]] + [r.get(c.key) for c in sheet.columns] +
-                    ["、".join(flag_rules.LABELS[c] for c in codes) or None])
-        severity.append(RED if SEVERE & set(codes) else YELLOW if codes else None)
+                    ["、".join(title_of(c) for c in codes) or None])
+        severity.append(RED if any(severity_of(c) == ERROR for c in codes) else YELLOW if codes else None)
     first, last = table(ws, 3, cols, rows)
     for fill in (RED, YELLOW):
         fill_cells(ws, [ws.cell(first + i, j) for i, f in enumerate(severity) if f is fill
@@ -300,7 +297,7 @@ def _rectification_sheet(ws, campaign: Campaign, report: RoundReport) -> None:
 def _coverage_sheet(ws, campaign: Campaign, report: RoundReport) -> None:
     title(ws, 1, "应整改未整改：低分项、低等次、点评问题、群众意见未进入整改台账，上一阶段事项遗漏", 5)
     cols = [Col("单位编码"), Col("党员编号"), Col("对应标准"), Col("问题"), Col("说明", width=80, wrap=True)]
-    rows = [[r["unit_code"], r["member_id"] or None, r["criterion"] or None, flag_rules.LABELS[r["code"]], r["detail"]]
+    rows = [[r["unit_code"], r["member_id"] or None, r["criterion"] or None, title_of(r["code"]), r["detail"]]
             for r in report.coverage.to_dict("records")]
     table(ws, 3, cols, rows)
 
@@ -401,12 +398,10 @@ def _about_sheet(ws, campaign: Campaign, report: RoundReport, files: list) -> No
         ws.cell(i, 1).font = Font(size=10)
     top = len(lines) + 4
     title(ws, top - 1, "本次处理的全部文件", 6, size=12)
-    kinds = {"unit": "单位填报表", "street": "街道点评表", None: "非模板文件"}
-    status = {"accepted": "通过", "rejected": "退回修改", "duplicate": "重复报送", "superseded": "已被新版本替代"}
     cols = [Col("文件名", width=36, wrap=True), Col("SHA-256", width=66), Col("大小（字节）", "int", 12), Col("类型"),
             Col("单位"), Col("受理状态")]
-    table(ws, top, cols, [[f.name, f.received.sha256, f.received.size, kinds[f.stored.kind], f.stored.unit_code or None,
-                           status[f.stored.status]] for f in files], freeze=False, autofilter=False)
+    table(ws, top, cols, [[f.name, f.received.sha256, f.received.size, kind_label(campaign, f.stored.kind), f.stored.unit_code or None,
+                           STATUSES[f.stored.status]] for f in files], freeze=False, autofilter=False)
     for col, width in (("A", 36), ("B", 66)):
         ws.column_dimensions[col].width = width
 

@@ -4,6 +4,7 @@ first sheet 问题清单 linking to each cell. The unit fixes it and sends it st
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -14,12 +15,15 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from pipeline.outputs import xlsx
-from pipeline.intake.book import Book
-from pipeline.outputs.xlsx import set_text
+from pipeline.campaign import Campaign
 from pipeline.findings import Finding, make
+from pipeline.intake.book import Book
+from pipeline.labels import RETURNED_DIR
+from pipeline.outputs import xlsx
+from pipeline.outputs.xlsx import set_text
 
 SHEET = "问题清单"
+UNKNOWN_UNIT = "未识别单位"
 FILLS = {"错误": PatternFill("solid", fgColor="FF9999"), "警告": PatternFill("solid", fgColor="FFE699")}
 HEADERS = ["序号", "严重程度", "工作表", "单元格", "列", "填写内容", "问题", "修改方法"]
 WIDTHS = [6, 9, 12, 9, 14, 18, 18, 70]
@@ -120,3 +124,52 @@ def write(path: Path, fmt: str, file: str, findings: list[Finding], unit_label: 
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = ws.title == SHEET
     return xlsx.save(wb, out, when, creator)
+
+
+# ------------------------------------------------------------------ one copy per file of the inbox
+
+def unit_label(campaign: Campaign, s) -> str:
+    if s.kind == "street":
+        return campaign.workbooks["street"].title
+    known = {u.code: u.name for u in campaign.units}
+    return f"{s.unit_code} {known[s.unit_code]}" if s.unit_code in known else UNKNOWN_UNIT
+
+
+def safe_stem(name: str) -> str:
+    """A received file's name, usable as part of an output file name on any system: no path
+    separators or reserved characters, no leading dots, bounded length."""
+    stem = Path(name.replace("\\", "/")).name.rsplit(".", 1)[0]
+    stem = re.sub(r'[\x00-\x1f<>:"/\\|?*]+', "_", stem).strip(" .")
+    return stem[:60] or "文件"
+
+
+def _name(campaign: Campaign, f, taken: set[str]) -> str:
+    s = f.stored
+    known = {u.code: u.name for u in campaign.units}
+    if s.kind == "street":
+        base = campaign.workbooks["street"].title
+    elif s.unit_code in known:
+        base = f"{s.unit_code}_{known[s.unit_code]}"
+    else:
+        base = f"{UNKNOWN_UNIT}_{safe_stem(f.name)}"
+    name, n = f"{base}.xlsx", 1
+    while name in taken:
+        n += 1
+        name = f"{base}_{n}.xlsx"
+    taken.add(name)
+    return name
+
+
+def write_all(campaign: Campaign, ledger, files: list, folder: Path,
+                    when: dt.datetime) -> None:
+    """An annotated copy for each identified submission of this inbox with errors or warnings."""
+    taken: set[str] = set()
+    for f in files:
+        s = f.stored
+        if s.status not in ("accepted", "rejected") or s.kind is None:
+            continue
+        if not any(x.code[0] in "EW" for x in f.findings):
+            continue
+        out = folder / RETURNED_DIR / _name(campaign, f, taken)
+        f.returned = write(ledger.archived_path(s), s.format, f.name, f.findings,
+                                    unit_label(campaign, s), out, when, campaign.organiser)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from copy import copy
 import unicodedata
+from copy import copy
 from dataclasses import dataclass
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side

@@ -12,12 +12,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.protection import SheetProtection
 
 from pipeline.campaign import Campaign, Column, Round, Sheet, WorkbookLayout
+from pipeline.layout import INFO_FIRST_ROW, INFO_SHEET, LISTS_SHEET, META_SHEET
 from pipeline.outputs import xlsx
-
-META_SHEET = "_meta"
-LISTS_SHEET = "_lists"
-INFO_SHEET = "填报说明"
-INFO_FIRST_ROW = 4  # the info block: label in A, value in B
 
 _HEADER_FILL = PatternFill("solid", fgColor="C00000")
 _HEADER_FONT = Font(bold=True, color="FFFFFF")

@@ -9,13 +9,6 @@ import pandas as pd
 from pipeline.campaign import Campaign
 
 COVERAGE_COLUMNS = ["unit_code", "member_id", "criterion", "code", "detail"]
-LABELS = {
-    "R_NO_MEASURE": "缺整改措施", "R_NO_OWNER": "缺责任人", "R_NO_DEADLINE": "缺整改时限",
-    "R_OVERDUE": "逾期未销号", "R_DUE_SOON": "即将到期", "R_FALSE_CLOSE": "销号不实",
-    "C_LOW_SCORE": "低分项无整改", "C_LOW_GRADE": "等次偏低无整改", "C_REVIEW_UNADDRESSED": "点评问题未整改",
-    "C_OPINION_UNANSWERED": "群众意见未回应", "C_DROPPED": "整改事项遗漏",
-}
-ITEM_CODES = ["R_NO_MEASURE", "R_NO_OWNER", "R_NO_DEADLINE", "R_OVERDUE", "R_DUE_SOON", "R_FALSE_CLOSE"]
 
 
 def _blank(v) -> bool:
@@ -51,9 +44,9 @@ def item_flags(item: dict, as_of: dt.date, campaign: Campaign) -> list[str]:
 
 
 def rectifications(items: pd.DataFrame, as_of: dt.date, campaign: Campaign) -> pd.DataFrame:
-    """Every item with its flags as ';'-joined codes, in unit and ledger order."""
+    """Every item with its flags (a tuple of codes per item), in unit and ledger order."""
     out = items.copy()
-    out["flags"] = [";".join(item_flags(r, as_of, campaign)) for r in out.to_dict("records")]
+    out["flags"] = [tuple(item_flags(r, as_of, campaign)) for r in out.to_dict("records")]
     return out.sort_values(["unit_code", "row_no"], kind="stable", ignore_index=True)
 
 

@@ -8,14 +8,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pipeline.rules import commendation
-from pipeline.rules import flags
-from pipeline.rules import scores
 from pipeline import scoring
-from pipeline.rules import supervision
 from pipeline.campaign import Campaign
-from pipeline.findings import Finding
+from pipeline.findings import Finding, Flag
 from pipeline.ledger.store import Ledger
+from pipeline.rules import commendation, flags, scores, supervision
 
 
 @dataclass
@@ -39,39 +36,19 @@ class RoundReport:
     def findings(self) -> list[Finding]:
         return self.scores.findings
 
+    @property
+    def flags(self) -> list[Flag]:
+        """Every flag of the round as a record: each item's R_ codes, then the C_ coverage rows."""
+        items = [Flag(code, u, item_id=str(i)) for u, i, codes in
+                 zip(self.rectifications["unit_code"], self.rectifications["item_id"], self.rectifications["flags"])
+                 for code in codes]
+        return items + [Flag(r["code"], r["unit_code"], r["member_id"] or "", r["criterion"] or "", "", r["detail"])
+                        for r in self.coverage.to_dict("records")]
+
     def release_member_stats(self) -> None:
         """The per-member, per-criterion table is the round's largest; once exported to
         member_scores.csv nothing else needs it, and the workbooks are written without it."""
         self.scores.member_stats = self.scores.member_stats.iloc[0:0]
-
-
-def _rectification_columns(campaign: Campaign) -> list[str]:
-    keys = [c.key for c in campaign.workbooks["unit"].sheet("rectifications").columns]
-    return ["unit_code"] + keys + ["flags"]
-
-
-def csv_columns(campaign: Campaign) -> dict[str, list[str]]:
-    """data/<name>.csv -> its columns, for every table of the round."""
-    return {
-        "org_scores.csv": scores.SCORE_COLUMNS, "member_scores.csv": scores.SCORE_COLUMNS,
-        "org_results.csv": scores.ORG_RESULT_COLUMNS, "member_results.csv": scores.MEMBER_RESULT_COLUMNS,
-        "rectifications.csv": _rectification_columns(campaign), "coverage_flags.csv": flags.COVERAGE_COLUMNS,
-        "nominations.csv": commendation.NOMINATION_COLUMNS, "eligible_not_nominated.csv": commendation.ELIGIBLE_COLUMNS,
-        "submissions.csv": supervision.SUBMISSION_COLUMNS, "missing_activities.csv": supervision.MISSING_ACTIVITY_COLUMNS,
-        "activity_reports.csv": supervision.REPORT_COLUMNS, "spot_checks.csv": supervision.SPOT_CHECK_COLUMNS,
-    }
-
-
-def csv_tables(report: RoundReport) -> dict[str, pd.DataFrame]:
-    s = report.scores
-    return {
-        "org_scores.csv": scores.score_csv(s.org_stats), "member_scores.csv": scores.score_csv(s.member_stats),
-        "org_results.csv": s.org_results, "member_results.csv": s.member_results,
-        "rectifications.csv": report.rectifications, "coverage_flags.csv": report.coverage,
-        "nominations.csv": report.nominations, "eligible_not_nominated.csv": report.eligible,
-        "submissions.csv": report.submissions, "missing_activities.csv": report.missing_activities,
-        "activity_reports.csv": report.activity_reports, "spot_checks.csv": report.spot_checks,
-    }
 
 
 def _opinions(campaign: Campaign, org_wide: pd.DataFrame, member_wide: pd.DataFrame) -> pd.DataFrame:
@@ -138,7 +115,7 @@ def build(campaign: Campaign, ledger: Ledger, round_code: str, as_of: dt.date) -
                                                    ignore_index=True)),
                           _dropped(campaign, ledger, round_code)], ignore_index=True)
 
-    overdue = {u: int(sum("R_OVERDUE" in f.split(";") for f in part["flags"]))
+    overdue = {u: int(sum("R_OVERDUE" in f for f in part["flags"]))
                for u, part in rect.groupby("unit_code")} if len(rect) else {}
     nominations, eligible = commendation.check(campaign, rnd, ledger.rows("nominations", ids), scored.org_results,
                                                members, _history(campaign, ledger), overdue)

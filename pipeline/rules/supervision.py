@@ -10,29 +10,29 @@ import random
 import pandas as pd
 
 from pipeline.campaign import Campaign, Round
+from pipeline.labels import SUBMITTED
 
 SUBMISSION_COLUMNS = ["unit_code", "unit_name", "unit_kind", "state", "filled_on", "overdue"]
 MISSING_ACTIVITY_COLUMNS = ["unit_code", "activity_type", "due"]
 REPORT_COLUMNS = ["unit_code", "month", "activities", "reported"]
 SPOT_CHECK_COLUMNS = ["target", "unit_code", "unit_name", "item_id", "detail"]
-STATES = {"accepted": "已报", "rejected": "退回修改", None: "未报"}
 
 
 def submissions(campaign: Campaign, rnd: Round, as_of: dt.date, states: dict[str, tuple[str, dt.date | None]]
                 ) -> pd.DataFrame:
-    """One row per unit: 已报 / 退回修改 / 未报, with 逾期报送 (填报日期 after the deadline) or
-    逾期未报 (nothing accepted and the deadline passed). `states`: unit -> (status, filled_on)."""
+    """One row per unit: 已报 / 退回修改 / 未报 (`state`, and its key in `status`), with 逾期报送 (填报日期
+    after the deadline) or 逾期未报 (nothing accepted and the deadline passed). `states`: unit -> (status, filled_on)."""
     rows = []
     for u in campaign.units:
         status, filled = states.get(u.code, (None, None))
-        state = STATES[status]
+        status = status or "missing"
         overdue = ""
         if status == "accepted" and filled and filled > rnd.submission_due:
             overdue = "逾期报送"
         elif status != "accepted" and as_of > rnd.submission_due:
             overdue = "逾期未报"
-        rows.append((u.code, u.name, u.kind, state, filled.isoformat() if filled else "", overdue))
-    return pd.DataFrame(rows, columns=SUBMISSION_COLUMNS)
+        rows.append((u.code, u.name, u.kind, SUBMITTED[status], filled.isoformat() if filled else "", overdue, status))
+    return pd.DataFrame(rows, columns=SUBMISSION_COLUMNS + ["status"])
 
 
 def _day(v) -> dt.date:

@@ -9,14 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.validation import crosscheck
-from pipeline.validation import normalise
-from pipeline.validation import schemas
-from pipeline.intake import sniff
 from pipeline.campaign import Campaign
 from pipeline.findings import Finding, make
+from pipeline.intake import sniff
 from pipeline.intake.read import Rejected, SheetData, Workbook, read_workbook
-from pipeline.outputs.templates import INFO_SHEET
+from pipeline.layout import INFO_SHEET
+from pipeline.validation import crosscheck, normalise, schemas
 
 
 @dataclass

@@ -1,0 +1,16 @@
+"""Display labels of the program's own states (domain facts are in campaign.toml, not here).
+
+Data carries the English keys; these Chinese labels appear only where people read them.
+"""
+
+from pipeline.campaign import Campaign
+
+NOT_TEMPLATE = "非模板文件"
+STATUSES = {"accepted": "通过", "rejected": "退回修改", "duplicate": "重复报送", "superseded": "已被新版本替代"}
+SUBMITTED = {"accepted": "已报", "rejected": "退回修改", "missing": "未报"}  # a unit's submission for the round
+RETURNED_DIR = "退回修改"  # the run folder's sub-folder of annotated copies
+
+
+def kind_label(campaign: Campaign, kind: str | None) -> str:
+    """A received file's template, as its title reads (单位填报表 / 街道点评表), or 非模板文件."""
+    return campaign.workbooks[kind].title if kind else NOT_TEMPLATE

@@ -1,0 +1,7 @@
+"""Where things sit in a template: shared by the writer (outputs.templates) and the readers (intake)."""
+
+META_SHEET = "_meta"  # very hidden: template id, version, campaign id, round
+LISTS_SHEET = "_lists"  # very hidden: dropdown lists too long to sit inline
+INFO_SHEET = "填报说明"  # instructions, and the info block (unit, round, who, when)
+INFO_FIRST_ROW = 4  # the info block: label in column A, value in column B
+HEADER_SCAN_ROWS = 10  # a header row is looked for this far down (title rows inserted by hand)

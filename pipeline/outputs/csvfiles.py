@@ -1,0 +1,69 @@
+"""data/*.csv (SPEC §8): UTF-8 with BOM, English snake_case headers, the same bytes on every platform,
+text that a spreadsheet would read as a formula defused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.campaign import Campaign
+from pipeline.outputs.xlsx import is_formula_like
+from pipeline.rules import commendation, flags, scores, supervision
+from pipeline.rules.round_results import RoundReport
+
+FINDING_COLUMNS = ["file", "sheet", "cell", "column", "value", "code", "severity", "title", "message"]
+
+
+def _rectification_columns(campaign: Campaign) -> list[str]:
+    keys = [c.key for c in campaign.workbooks["unit"].sheet("rectifications").columns]
+    return ["unit_code"] + keys + ["flags"]
+
+
+def columns(campaign: Campaign) -> dict[str, list[str]]:
+    """data/<name>.csv -> its columns, for every table of the round."""
+    return {
+        "org_scores.csv": scores.SCORE_COLUMNS, "member_scores.csv": scores.SCORE_COLUMNS,
+        "org_results.csv": scores.ORG_RESULT_COLUMNS, "member_results.csv": scores.MEMBER_RESULT_COLUMNS,
+        "rectifications.csv": _rectification_columns(campaign), "coverage_flags.csv": flags.COVERAGE_COLUMNS,
+        "nominations.csv": commendation.NOMINATION_COLUMNS, "eligible_not_nominated.csv": commendation.ELIGIBLE_COLUMNS,
+        "submissions.csv": supervision.SUBMISSION_COLUMNS, "missing_activities.csv": supervision.MISSING_ACTIVITY_COLUMNS,
+        "activity_reports.csv": supervision.REPORT_COLUMNS, "spot_checks.csv": supervision.SPOT_CHECK_COLUMNS,
+    }
+
+
+def tables(report: RoundReport) -> dict[str, pd.DataFrame]:
+    s = report.scores
+    return {
+        "org_scores.csv": scores.score_csv(s.org_stats), "member_scores.csv": scores.score_csv(s.member_stats),
+        "org_results.csv": s.org_results, "member_results.csv": s.member_results,
+        "rectifications.csv": report.rectifications, "coverage_flags.csv": report.coverage,
+        "nominations.csv": report.nominations, "eligible_not_nominated.csv": report.eligible,
+        "submissions.csv": report.submissions, "missing_activities.csv": report.missing_activities,
+        "activity_reports.csv": report.activity_reports, "spot_checks.csv": report.spot_checks,
+    }
+
+
+def write_csv(frame_or_rows, columns: list[str], path: Path) -> None:
+    """UTF-8 with BOM (Excel opens it correctly), fixed columns, no index, empty for missing values;
+    text that a spreadsheet would read as a formula gets a leading apostrophe (OWASP CSV injection)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame = frame_or_rows if isinstance(frame_or_rows, pd.DataFrame) else pd.DataFrame(frame_or_rows)
+    frame = frame.reindex(columns=columns)
+    for c in columns:
+        col = frame[c]
+        if col.map(lambda v: isinstance(v, (list, tuple))).any():  # codes carried as records, joined here
+            frame[c] = col = col.map(lambda v: ";".join(v) if isinstance(v, (list, tuple)) else v)
+        if col.dtype == object or pd.api.types.is_string_dtype(col):
+            risky = col.map(is_formula_like)
+            if risky.any():
+                frame[c] = col.mask(risky, "'" + col.astype(str))
+    # A fixed line end: the same bytes on every platform (pandas would write CRLF on Windows).
+    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+
+
+def write_round(campaign: Campaign, report: RoundReport, folder: Path) -> None:
+    """Every table of the round as data/<name>.csv under `folder`."""
+    frames = tables(report)
+    for name, cols in columns(campaign).items():
+        write_csv(frames[name], cols, folder / name)

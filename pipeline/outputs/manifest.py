@@ -1,0 +1,27 @@
+"""manifest.json (SPEC §8): every inbox file with its status and findings, every output with its hash."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pipeline.intake.inbox import sha256_of
+from pipeline.labels import STATUSES
+
+
+def write(folder: Path, head: dict, files: list, round_findings: list) -> Path:
+    """Write `folder`/manifest.json; `head` holds run id, as-of, campaign id and round."""
+    outputs = sorted(p for p in folder.rglob("*") if p.is_file())
+    manifest = {
+        **head,
+        "inbox_files": [f.record() for f in files],
+        "round_findings": [x.record() for x in round_findings],
+        "outputs": [{"path": p.relative_to(folder).as_posix(), "sha256": sha256_of(p)} for p in outputs],
+        "totals": {"files": len(files), **{s: sum(f.status == s for f in files) for s in STATUSES},
+                   "errors": sum(len(f.errors) for f in files),
+                   "warnings": sum(len(f.warnings) for f in files),
+                   "round_warnings": len(round_findings)},
+    }
+    path = folder / "manifest.json"
+    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path

@@ -1,0 +1,81 @@
+"""The package shows the flow: stages import only earlier stages, no cycles, small modules."""
+
+import ast
+from pathlib import Path
+
+from conftest import ROOT
+
+PACKAGE = ROOT / "pipeline"
+# Stage order (STYLE: data flows one way). The core is what every stage may use.
+STAGES = {"campaign": 0, "findings": 0, "labels": 0, "layout": 0, "scoring": 0,
+          "intake": 1, "validation": 2, "ledger": 3, "rules": 4, "outputs": 5, "demo": 6,
+          "batch": 7, "cli": 8, "__init__": 0}
+MAX_LINES = 400
+
+
+def _modules() -> dict[str, Path]:
+    return {".".join(p.relative_to(ROOT).with_suffix("").parts): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _imports(name: str, path: Path) -> set[str]:
+    """The pipeline modules (or packages) this module imports."""
+    out = set()
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = name.rsplit(".", 1)[0] if not path.name == "__init__.py" else name
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names if a.name.startswith("pipeline"))
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{parent}.{base}" if base else parent
+            if not base.startswith("pipeline"):
+                continue
+            for a in node.names:  # `from pipeline.rules import flags` imports a module
+                out.add(f"{base}.{a.name}" if f"{base}.{a.name}" in _modules() else base)
+    return out
+
+
+def _stage(module: str) -> int:
+    parts = module.split(".")
+    return STAGES[parts[1]] if len(parts) > 1 else 0
+
+
+def test_every_top_level_name_has_a_stage():
+    tops = {m.split(".")[1] for m in _modules() if m.count(".") >= 1}
+    assert tops <= set(STAGES), tops - set(STAGES)
+
+
+def test_no_module_imports_a_later_stage():
+    late = [(m, i) for m, p in _modules().items() for i in _imports(m, p) if _stage(i) > _stage(m)]
+    assert late == []
+
+
+def test_no_import_cycle():
+    mods = _modules()
+    graph = {m: {i for i in _imports(m, p) if i in mods and i != m} for m, p in mods.items()}
+    # Importing a package runs its __init__, which may re-export its own modules: not a cycle of stages.
+    graph = {m: {i for i in deps if not (m.startswith(i + ".") and mods[i].name == "__init__.py")}
+             for m, deps in graph.items()}
+    state: dict[str, int] = {}
+    cycles = []
+
+    def visit(m, trail):
+        state[m] = 1
+        for n in sorted(graph[m]):
+            if state.get(n) == 1:
+                cycles.append(trail[trail.index(n):] + [n])
+            elif n not in state:
+                visit(n, trail + [n])
+        state[m] = 2
+
+    for m in sorted(graph):
+        if m not in state:
+            visit(m, [m])
+    assert cycles == []
+
+
+def test_no_module_over_the_size_limit():
+    sizes = {m: len(p.read_text(encoding="utf-8").splitlines()) for m, p in _modules().items()}
+    assert {m: n for m, n in sizes.items() if n > MAX_LINES} == {}

@@ -20,7 +20,7 @@ from pipeline.campaign import CampaignError, load
 from pipeline.findings import FLAG_CODES, title_of
 from pipeline.labels import RETURNED_DIR, STATUSES, SUBMITTED, kind_label
 from pipeline.ledger import status
-from pipeline.outputs import leadership, templates
+from pipeline.outputs import leadership, publication, templates
 
 ROOT = Path(__file__).resolve().parent.parent
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
@@ -196,8 +196,8 @@ def _summary(campaign, result) -> Table:
     t.add_row("问题标记", "，".join(f"{title_of(c)} {counts[c]}" for c in FLAG_CODES if counts[c]) or "无")
     t.add_row("文件", "，".join(f"{label} {len(result.with_status(k))}" for k, label in STATUSES.items()))
     folder = result.folder
-    t.add_row("汇总报告", str(folder / leadership.REPORT_NAME))
-    t.add_row("公示名单", str(folder / leadership.PUBLICATION_NAME))
+    t.add_row(campaign.outputs["report"], str(folder / leadership.report_name(campaign)))
+    t.add_row(campaign.outputs["publication"], str(folder / publication.publication_name(campaign)))
     returned = [f for f in result.files if f.returned]
     if returned:
         t.add_row("退回修改稿", f"{len(returned)} 份：{folder / RETURNED_DIR}")

@@ -75,7 +75,7 @@ def _coverage(campaign, items=(), org=(), member=(), members=(), reviews=(), opi
         campaign, pd.DataFrame(list(items), columns=list(BASE)), _stats(org), _stats(member),
         pd.DataFrame(list(members), columns=["unit_code", "member_id", "name", "suggested_grade"]),
         pd.DataFrame(list(reviews), columns=["unit_code", "reviewer", "problems"]),
-        pd.DataFrame(list(opinions), columns=["unit_code", "opinion"]))
+        pd.DataFrame(list(opinions), columns=["unit_code", "form", "opinion"]))
 
 
 def test_low_score_without_an_item_and_its_twin(campaign):
@@ -108,7 +108,7 @@ def test_low_grade_without_an_item_and_its_twin(campaign):
 
 def test_review_problems_and_public_opinions(campaign):
     reviews = [("FN01", "王书记", "整改进度偏慢。"), ("FN01", "李主任", None)]
-    opinions = [("FN01", "停车难"), ("FN01", "路灯坏了")]
+    opinions = [("FN01", "群众评议", "停车难"), ("FN01", "群众评议", "路灯坏了")]
     out = _coverage(campaign, reviews=reviews, opinions=opinions)
     assert list(out["code"]) == ["C_OPINION_UNANSWERED", "C_REVIEW_UNADDRESSED"]
     assert "2 条意见建议" in out.iloc[0]["detail"] and "整改进度偏慢" in out.iloc[1]["detail"]

@@ -16,7 +16,7 @@ from conftest import AS_OF, make_demo
 from openpyxl import load_workbook
 
 from pipeline import batch, labels
-from pipeline.outputs import leadership, templates
+from pipeline.outputs import leadership, publication, templates
 from pipeline.validation import validate
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -67,9 +67,9 @@ def test_templates_convert_to_pdf_with_their_headers(campaign, tmp_path, profile
         assert "填报信息" in text and "template_id" not in text, "the very hidden _meta is not printed"
 
 
-def test_outputs_convert_to_pdf_without_hashes(run, tmp_path, profile):
+def test_outputs_convert_to_pdf_without_hashes(run, tmp_path, profile, campaign):
     result, _ = run
-    files = [result.folder / leadership.REPORT_NAME, result.folder / leadership.PUBLICATION_NAME] + \
+    files = [result.folder / leadership.report_name(campaign), result.folder / publication.publication_name(campaign)] + \
         sorted((result.folder / labels.RETURNED_DIR).glob("*.xlsx"))
     copies = []
     for i, f in enumerate(files):  # ASCII names: one LibreOffice call converts them all

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
 from pipeline import batch, demo, labels
-from pipeline.outputs import leadership
+from pipeline.outputs import leadership, publication
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +28,9 @@ def _cells(path):
     return {n: book.get_sheet_by_name(n).to_python() for n in book.sheet_names}
 
 
-def test_report_has_every_sheet_with_chinese_headers(runs):
+def test_report_has_every_sheet_with_chinese_headers(runs, campaign):
     first, _, _ = runs
-    wb = load_workbook(first.folder / leadership.REPORT_NAME)
+    wb = load_workbook(first.folder / leadership.report_name(campaign))
     assert wb.sheetnames == leadership.SHEETS
     expect = {"总览": ["单位编码", "单位名称", "类别", "报送情况"], "组织评议": ["单位编码", "单位名称", "评议方式", "票数"],
               "党员评议": ["单位编码", "单位名称", "党员编号", "姓名"], "整改台账": ["单位编码", "编号", "提出日期"],
@@ -62,7 +62,7 @@ def _charts(path):
 
 def test_every_chart_is_in_the_package_with_its_series(campaign, runs):
     first, _, _ = runs
-    charts = _charts(first.folder / leadership.REPORT_NAME)
+    charts = _charts(first.folder / leadership.report_name(campaign))
     r = first.report
     radars = [c for c in charts if c[0] == "radarChart"]
     bars = [c for c in charts if c[0] == "barChart"]
@@ -73,10 +73,10 @@ def test_every_chart_is_in_the_package_with_its_series(campaign, runs):
     assert sorted(n for _, n, _ in bars) == sorted([len(flag_codes), grades])
 
 
-def test_no_submitted_text_becomes_a_formula_in_any_output(runs):
+def test_no_submitted_text_becomes_a_formula_in_any_output(runs, campaign):
     first, _, inbox = runs
     injected = set(demo.FORMULA_TEXTS)
-    outputs = [first.folder / leadership.REPORT_NAME, first.folder / leadership.PUBLICATION_NAME] + \
+    outputs = [first.folder / leadership.report_name(campaign), first.folder / publication.publication_name(campaign)] + \
         sorted((first.folder / labels.RETURNED_DIR).glob("*.xlsx"))
     seen = set()
     for path in outputs:
@@ -95,7 +95,7 @@ def test_no_submitted_text_becomes_a_formula_in_any_output(runs):
 
 def test_publication_list_has_names_units_and_grades_only(campaign, runs):
     first, _, inbox = runs
-    cells = _cells(first.folder / leadership.PUBLICATION_NAME)
+    cells = _cells(first.folder / publication.publication_name(campaign))
     assert list(cells) == ["党员评定等次", "组织评议等次"]
     text = "\n".join(str(v) for rows in cells.values() for row in rows for v in row)
     assert cells["党员评定等次"][2] == ["单位", "姓名", "评定等次"]
@@ -116,22 +116,22 @@ def test_publication_list_has_names_units_and_grades_only(campaign, runs):
     assert grades <= set(campaign.enums["@member_grades_decided"])
 
 
-def test_same_ledger_and_as_of_give_the_same_cells(runs):
+def test_same_ledger_and_as_of_give_the_same_cells(runs, campaign):
     first, second, _ = runs
-    for name in (leadership.REPORT_NAME, leadership.PUBLICATION_NAME):
+    for name in (leadership.report_name(campaign), publication.publication_name(campaign)):
         assert _cells(first.folder / name) == _cells(second.folder / name), name
-    a = load_workbook(first.folder / leadership.REPORT_NAME).properties
-    b = load_workbook(second.folder / leadership.REPORT_NAME).properties
+    a = load_workbook(first.folder / leadership.report_name(campaign)).properties
+    b = load_workbook(second.folder / leadership.report_name(campaign)).properties
     assert (a.creator, a.created, a.modified) == (b.creator, b.created, b.modified)
     assert a.created.date() == AS_OF
 
 
-def test_manifest_lists_every_output_with_its_hash(runs):
+def test_manifest_lists_every_output_with_its_hash(runs, campaign):
     import hashlib
     import json
     first, _, _ = runs
     m = json.loads((first.folder / "manifest.json").read_text(encoding="utf-8"))
     paths = {o["path"] for o in m["outputs"]}
-    assert {leadership.REPORT_NAME, leadership.PUBLICATION_NAME, "data/findings.csv"} <= paths
+    assert {leadership.report_name(campaign), publication.publication_name(campaign), "data/findings.csv"} <= paths
     for o in m["outputs"]:
         assert hashlib.sha256((first.folder / o["path"]).read_bytes()).hexdigest() == o["sha256"]

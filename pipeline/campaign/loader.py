@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 
 from pipeline.campaign.model import (
+    FORM_ROLES,
     Band,
     Campaign,
     CampaignError,
@@ -178,10 +179,14 @@ def _forms(raw, scales) -> dict[str, tuple[Form, ...]]:
             source = _get(f, "source", p, str)
             if source not in ("street", "unit"):
                 raise CampaignError(f"{p}.source", "应为 street 或 unit")
+            role = _get(f, "role", p, str)
+            if role not in FORM_ROLES:
+                raise CampaignError(f"{p}.role", f"应为 {'、'.join(FORM_ROLES)} 之一")
             lo, hi = _get(f, "min_ballots", p, int), f.get("max_ballots")
             if hi is not None and (not isinstance(hi, int) or hi < lo):
                 raise CampaignError(f"{p}.max_ballots", "应为不小于 min_ballots 的整数")
-            forms.append(Form(names[i], group, scales[scale], source, float(w[names[i]]), lo, hi))
+            forms.append(Form(names[i], group, scales[scale], source, role, float(w[names[i]]), lo, hi))
+        _unique([f.role for f in forms], f"forms.{group}", "评议方式的 role")
         out[group] = tuple(forms)
     return out
 
@@ -326,6 +331,23 @@ def _enum_values(name, enums, path) -> tuple[str, ...] | None:
     return enums[name]
 
 
+def _titles(head: dict, criteria) -> dict[str, str]:
+    titles = _get(head, "criteria_titles", "campaign", dict)
+    for group in criteria:
+        _get(titles, group, "campaign.criteria_titles", str)
+    return dict(titles)
+
+
+def _outputs(raw) -> dict[str, str]:
+    section = _get(raw, "outputs", "", dict)
+    out = {k: _get(section, k, "outputs", str).strip() for k in ("report", "publication")}
+    for k, v in out.items():
+        if not v or any(ch in v for ch in '\\/:*?"<>|'):
+            raise CampaignError(f"outputs.{k}", "应为可作文件名的标题（不含 \\ / : * ? \" < > |）")
+    _unique(list(out.values()), "outputs", "标题")
+    return out
+
+
 def parse(raw: dict, source: Path = Path("campaign.toml")) -> Campaign:
     """Turn the parsed TOML into a Campaign, checking every cross-reference."""
     head = _get(raw, "campaign", "", dict)
@@ -348,13 +370,13 @@ def parse(raw: dict, source: Path = Path("campaign.toml")) -> Campaign:
         id=_get(head, "id", "campaign", str), name=_get(head, "name", "campaign", str),
         street=_get(head, "street", "campaign", str), organiser=_get(head, "organiser", "campaign", str),
         template_version=_get(head, "template_version", "campaign", str),
-        rounds=rounds, units=units, criteria=criteria, scales=scales, forms=forms, trim=trim,
+        rounds=rounds, units=units, criteria=criteria, criteria_titles=_titles(head, criteria), scales=scales, forms=forms, trim=trim,
         decimals=_get(scoring, "decimals", "scoring", int), grades=grades,
         rectification=dict(_get(raw, "rectification", "", dict)),
         commendation=dict(_get(raw, "commendation", "", dict)),
         supervision=dict(_get(raw, "supervision", "", dict)),
         limits=_limits(raw), enums=enums, aliases=_aliases(raw, enums),
-        workbooks=_workbooks(raw, criteria, forms, enums), source=source)
+        workbooks=_workbooks(raw, criteria, forms, enums), outputs=_outputs(raw), source=source)
 
 
 def load(path: str | Path) -> Campaign:

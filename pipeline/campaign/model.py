@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -55,12 +56,16 @@ class Scale:
         return next((o.label for o in self.scored if o.points == points), None)
 
 
+FORM_ROLES = ("street", "public", "upward", "self", "peer", "branch")
+
+
 @dataclass(frozen=True)
 class Form:
     name: str
     group: str  # "org" or "member"
     scale: Scale
     source: str  # "street" or "unit"
+    role: str  # one of FORM_ROLES: what the form is, whatever its name
     weight: float
     min_ballots: int
     max_ballots: int | None
@@ -208,6 +213,7 @@ class Campaign:
     rounds: tuple[Round, ...]
     units: tuple[Unit, ...]
     criteria: dict[str, tuple[Criterion, ...]]
+    criteria_titles: dict[str, str]  # group -> its name (五个好 / 五带头)
     scales: dict[str, Scale]
     forms: dict[str, tuple[Form, ...]]
     trim: int
@@ -220,6 +226,7 @@ class Campaign:
     enums: dict[str, tuple[str, ...]]
     aliases: dict[str, str]
     workbooks: dict[str, WorkbookLayout]
+    outputs: dict[str, str]  # output workbook key -> its title (汇总报告 / 公示名单)
     source: Path = field(default=Path("campaign.toml"), compare=False)
 
     def round(self, code: str) -> Round:
@@ -228,8 +235,19 @@ class Campaign:
     def unit(self, code: str) -> Unit:
         return next(u for u in self.units if u.code == code)
 
+    def unit_name(self, code: str, default: str = "") -> str:
+        """The unit's name, or `default` for a code that is not in the campaign."""
+        return self._unit_names.get(code, default)
+
+    @cached_property
+    def _unit_names(self) -> dict[str, str]:
+        return {u.code: u.name for u in self.units}
+
     def form(self, group: str, name: str) -> Form:
         return next(f for f in self.forms[group] if f.name == name)
+
+    def form_by_role(self, group: str, role: str) -> Form | None:
+        return next((f for f in self.forms[group] if f.role == role), None)
 
     def round_for(self, day: dt.date) -> Round | None:
         return next((r for r in self.rounds if r.contains(day)), None)

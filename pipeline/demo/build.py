@@ -137,7 +137,7 @@ class _UnitBuilder:
             q = self.member_quality[m["member_id"]]
             for form in self.c.forms["member"]:
                 n = form.max_ballots or self.rng.randint(form.min_ballots, form.min_ballots + 3)
-                bias = 0.1 if form.name == self.c.forms["member"][0].name else 0.0  # people rate themselves higher
+                bias = 0.1 if form.role == "self" else 0.0  # people rate themselves higher
                 for _ in range(n):
                     row = {"ballot_id": self._ballot("P"), "member_id": m["member_id"], "form": form.name,
                            "opinion": None}
@@ -264,7 +264,7 @@ def suggested_grades(campaign: Campaign, unit_code: str, roster: list[dict], bal
 
 def _street(campaign: Campaign, rnd: Round, units: list[Unit], qualities: dict, as_of: dt.date, seed) -> Submission:
     rng = _rng(seed, "street")
-    form = next(f for f in campaign.forms["org"] if f.source == "street")
+    form = campaign.form_by_role("org", "street")
     leaders = [_name(rng) for _ in range(3)]
     rows, n = [], 0
     for unit in units:
@@ -302,10 +302,10 @@ def _inject_errors(c: Campaign, s: Submission) -> None:
     exp.append(("roster", 2, "name", "E_REQUIRED"))
     rows["org_ballots"][5]["ballot_id"] = rows["org_ballots"][4]["ballot_id"]
     exp.append(("org_ballots", 5, "ballot_id", "E_DUPLICATE_ID"))
-    peer = next(b for b in rows["member_ballots"] if b["form"] == c.forms["member"][1].name)
+    peer = next(b for b in rows["member_ballots"] if b["form"] == c.form_by_role("member", "peer").name)
     rows["member_ballots"].append(dict(peer, ballot_id="P99901", member_id=f"{unit}-999"))
     exp.append(("member_ballots", len(rows["member_ballots"]) - 1, "member_id", "E_UNKNOWN_MEMBER"))
-    self_form = c.forms["member"][0].name
+    self_form = c.form_by_role("member", "self").name
     first_self = next(b for b in rows["member_ballots"] if b["form"] == self_form)
     rows["member_ballots"].append(dict(first_self, ballot_id="P99902"))
     exp.append(("member_ballots", len(rows["member_ballots"]) - 1, "form", "E_FORM_COUNT"))
@@ -364,7 +364,7 @@ def _inject_variations(c: Campaign, s: Submission, builder: _UnitBuilder) -> Non
     s.variant.extra["roster"] = ("备注", ["退休" if i % 4 == 0 else None for i in range(len(rows["roster"]))])
     exp.append(("roster", None, "备注", "N_EXTRA_COLUMN"))
     # Intended warnings: one member with too few public-review ballots, one unexplained grade.
-    public = c.forms["member"][2]
+    public = c.form_by_role("member", "public")
     victim = rows["roster"][-1]["member_id"]
     kept = 0
     for b in list(rows["member_ballots"]):

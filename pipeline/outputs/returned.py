@@ -131,8 +131,8 @@ def write(path: Path, fmt: str, file: str, findings: list[Finding], unit_label: 
 def unit_label(campaign: Campaign, s) -> str:
     if s.kind == "street":
         return campaign.workbooks["street"].title
-    known = {u.code: u.name for u in campaign.units}
-    return f"{s.unit_code} {known[s.unit_code]}" if s.unit_code in known else UNKNOWN_UNIT
+    name = campaign.unit_name(s.unit_code)
+    return f"{s.unit_code} {name}" if name else UNKNOWN_UNIT
 
 
 def safe_stem(name: str) -> str:
@@ -145,11 +145,10 @@ def safe_stem(name: str) -> str:
 
 def _name(campaign: Campaign, f, taken: set[str]) -> str:
     s = f.stored
-    known = {u.code: u.name for u in campaign.units}
     if s.kind == "street":
         base = campaign.workbooks["street"].title
-    elif s.unit_code in known:
-        base = f"{s.unit_code}_{known[s.unit_code]}"
+    elif campaign.unit_name(s.unit_code):
+        base = f"{s.unit_code}_{campaign.unit_name(s.unit_code)}"
     else:
         base = f"{UNKNOWN_UNIT}_{safe_stem(f.name)}"
     name, n = f"{base}.xlsx", 1

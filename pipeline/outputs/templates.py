@@ -159,7 +159,8 @@ def _info_sheet(ws, campaign: Campaign, layout: WorkbookLayout, rnd: Round) -> N
         row += 1
     row += 1
     row = _text_block(ws, row, "填写方法", _how_to(layout, rnd))
-    for group, title in (("org", "先进基层党组织“五个好”"), ("member", "优秀共产党员“五带头”")):
+    cm, titles = campaign.commendation, campaign.criteria_titles
+    for group, title in (("org", f"{cm['org_kind']}“{titles['org']}”"), ("member", f"{cm['member_kind']}“{titles['member']}”")):
         if any(c.criterion and c.criterion.group == group for s in layout.sheets for c in s.columns):
             row = _text_block(ws, row, title, [f"{c.name}：{c.description}" for c in campaign.criteria[group]])
     scales = {f.scale.key: f.scale for g in campaign.forms.values() for f in g}

@@ -39,7 +39,7 @@ def _member_reasons(campaign: Campaign, rnd: Round, member: dict | None, history
 def _org_reasons(campaign: Campaign, unit: str, subject: str, org: dict | None, overdue: dict[str, int]) -> list[str]:
     cm = campaign.commendation
     if subject != unit:
-        return ["先进基层党组织只能推荐本单位"]
+        return [f"{cm['org_kind']}只能推荐本单位"]
     reasons = []
     if org is None or org.get("grade") is None or org.get("grade") != org.get("grade"):
         reasons.append("本阶段没有组织评议结果")
@@ -69,7 +69,7 @@ def check(campaign: Campaign, rnd: Round, nominations: pd.DataFrame, org_results
         member = people.get((unit, subject))
         if kind == cm["org_kind"]:
             reasons, name = _org_reasons(campaign, unit, subject, orgs.get(unit), overdue), \
-                next((u.name for u in campaign.units if u.code == unit), unit)
+                campaign.unit_name(unit, unit)
         else:
             reasons = _member_reasons(campaign, rnd, member, history, need_worker=kind == cm["worker_kind"])
             name = member["name"] if member else ""
@@ -82,7 +82,7 @@ def check(campaign: Campaign, rnd: Round, nominations: pd.DataFrame, org_results
     eligible = []
     for unit, org in sorted(orgs.items()):
         if not _org_reasons(campaign, unit, unit, org, overdue) and (unit, cm["org_kind"], unit) not in nominated:
-            name = next((u.name for u in campaign.units if u.code == unit), unit)
+            name = campaign.unit_name(unit, unit)
             eligible.append((unit, cm["org_kind"], unit, name, f"组织等次{cm['org_grade']}，无逾期整改"))
     for (unit, mid), m in sorted(people.items()):
         for kind, worker in ((cm["member_kind"], False), (cm["worker_kind"], True)):

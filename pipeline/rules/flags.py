@@ -73,7 +73,7 @@ def coverage(campaign: Campaign, items: pd.DataFrame, org_stats: pd.DataFrame, m
     """C_ flags: low scores and grades without an item, review problems and public opinions unanswered.
 
     `members`: unit_code, member_id, name, suggested_grade; `reviews`: the street's 组织点评 rows
-    (unit_code, reviewer, problems); `opinions`: 群众评议 ballots with an opinion (unit_code, opinion).
+    (unit_code, reviewer, problems); `opinions`: 群众评议 ballots with an opinion (unit_code, form, opinion).
     """
     rule = campaign.rectification
     threshold = rule["low_score_threshold"]
@@ -96,7 +96,7 @@ def coverage(campaign: Campaign, items: pd.DataFrame, org_stats: pd.DataFrame, m
         if (r.unit_code, r.member_id) not in on_subject:
             rows.append((r.unit_code, r.member_id, "", "C_LOW_GRADE",
                          f"党员 {r.member_id} {r.name} 建议等次为{r.suggested_grade}，整改台账中没有针对该党员的整改事项"))
-    street_form = next(f.name for f in campaign.forms["org"] if f.source == "street")
+    street_form = campaign.form_by_role("org", "street").name
     with_problems = reviews[~reviews["problems"].map(_blank)] if len(reviews) else reviews
     for unit, part in (with_problems.groupby("unit_code") if len(with_problems) else []):
         if (unit, street_form) not in by_source:
@@ -104,9 +104,10 @@ def coverage(campaign: Campaign, items: pd.DataFrame, org_stats: pd.DataFrame, m
             rows.append((unit, "", "", "C_REVIEW_UNADDRESSED",
                          f"街道{street_form}（{leaders}）指出：{'；'.join(dict.fromkeys(part['problems']))}。"
                          f"单位 {unit} 整改台账中没有来源为{street_form}的事项"))
-    public = "群众评议"
     for unit, part in (opinions.groupby("unit_code") if len(opinions) else []):
-        if (unit, public) not in by_source:
+        forms = sorted(set(part["form"]))  # the public's forms (role "public") these opinions came from
+        if not any((unit, form) in by_source for form in forms):
+            public = "/".join(forms)
             rows.append((unit, "", "", "C_OPINION_UNANSWERED",
                          f"单位 {unit} 的{public}票中有 {len(part)} 条意见建议，整改台账中没有来源为{public}的事项"))
     out = pd.DataFrame(rows, columns=COVERAGE_COLUMNS)

@@ -52,10 +52,11 @@ class RoundReport:
 
 
 def _opinions(campaign: Campaign, org_wide: pd.DataFrame, member_wide: pd.DataFrame) -> pd.DataFrame:
-    public = "群众评议"
-    parts = [df[(df["form"] == public) & df["opinion"].notna() & (df["opinion"].astype(str).str.strip() != "")]
-             [["unit_code", "opinion"]] for df in (org_wide, member_wide) if len(df)]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["unit_code", "opinion"])
+    """Opinions written on ballots of the public's forms (role "public")."""
+    public = {f.name for g in campaign.forms.values() for f in g if f.role == "public"}
+    parts = [df[df["form"].isin(public) & df["opinion"].notna() & (df["opinion"].astype(str).str.strip() != "")]
+             [["unit_code", "form", "opinion"]] for df in (org_wide, member_wide) if len(df)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["unit_code", "form", "opinion"])
 
 
 def _history(campaign: Campaign, ledger: Ledger) -> pd.DataFrame:
@@ -86,7 +87,7 @@ def build(campaign: Campaign, ledger: Ledger, round_code: str, as_of: dt.date) -
     street = ledger.accepted(round_code, "street")
     files = {s.unit_code: s.original_name for s in units}
     ids = [s.id for s in units]
-    street_form = next(f.name for f in campaign.forms["org"] if f.source == "street")
+    street_form = campaign.form_by_role("org", "street").name
 
     org_wide = ledger.rows("org_ballots", ids)
     reviews = ledger.rows("street_reviews", [s.id for s in street]).assign(form=street_form)

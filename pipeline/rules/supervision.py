@@ -74,16 +74,15 @@ def spot_checks(campaign: Campaign, rnd: Round, as_of: dt.date, units: list[str]
     """随机抽查: units of each kind and 已销号 items to verify on site; same round and as-of, same list."""
     rng = random.Random(spot_check_seed(campaign, rnd, as_of))
     per_kind = campaign.supervision["spot_check_units_per_kind"]
-    names = {u.code: u.name for u in campaign.units}
     rows = []
     for kind in campaign.enums["unit_kind"]:
         pool = sorted(u.code for u in campaign.units if u.kind == kind and u.code in units)
         for code in sorted(rng.sample(pool, min(per_kind, len(pool)))):
-            rows.append(("单位", code, names[code], "", f"{kind}党组织，实地检查创先争优活动开展情况"))
+            rows.append(("单位", code, campaign.unit_name(code), "", f"{kind}党组织，实地检查创先争优活动开展情况"))
     items = closed_items.sort_values(["unit_code", "item_id"], ignore_index=True)
     n = min(campaign.supervision["spot_check_closed_items"], len(items))
     for i in sorted(rng.sample(range(len(items)), n)):
         r = items.iloc[i]
-        rows.append(("整改事项", r["unit_code"], names.get(r["unit_code"], ""), r["item_id"],
+        rows.append(("整改事项", r["unit_code"], campaign.unit_name(r["unit_code"]), r["item_id"],
                      f"已销号事项核实：{r['problem']}"))
     return pd.DataFrame(rows, columns=SPOT_CHECK_COLUMNS)

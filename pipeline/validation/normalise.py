@@ -167,7 +167,7 @@ def _scale_for(campaign: Campaign, sd: SheetData, group: str) -> dict[str, Scale
     forms = {f.name: f.scale for f in campaign.forms[group]}
     if any(c.key == "form" for c in sd.spec.columns):
         return forms
-    return next(f.scale for f in campaign.forms[group] if f.source == "street")
+    return campaign.form_by_role(group, "street").scale
 
 
 def normalise(sd: SheetData, campaign: Campaign, file: str) -> tuple[pd.DataFrame, list[Finding]]:

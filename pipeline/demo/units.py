@@ -1,0 +1,211 @@
+"""One unit's workbook contents, and the street's: roster, ballots, decisions, rectifications, activities, nominations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from pipeline import scoring
+from pipeline.campaign import Campaign, Round, Unit
+from pipeline.demo import text as T
+from pipeline.demo.shapes import Submission, day_between, person_name, pick, seeded
+
+
+class UnitBuilder:
+    def __init__(self, campaign: Campaign, rnd: Round, unit: Unit, members: int, as_of: dt.date, seed, quality):
+        self.c, self.rnd, self.unit, self.as_of = campaign, rnd, unit, as_of
+        self.rng = seeded(seed, unit.code)
+        self.quality = quality
+        self.n_members = members
+        self.filled_from = rnd.start
+        self.ballot_no = 0
+
+    # roster -------------------------------------------------------
+    def roster(self) -> list[dict]:
+        rng, e = self.rng, self.c.enums
+        rows, self.member_quality = [], {}
+        workers = set(rng.sample(range(self.n_members), k=min(self.n_members, 2)))
+        for i in range(self.n_members):
+            mid = f"{self.unit.code}-{i + 1:03d}"
+            q = min(0.98, max(0.15, self.quality + rng.gauss(0, 0.1)))
+            if rng.random() < 0.08:
+                q = rng.uniform(0.2, 0.4)  # a clearly weaker member
+            self.member_quality[mid] = q
+            probationary = i > 0 and rng.random() < 0.12
+            joined = (self.rnd.start - dt.timedelta(days=rng.randint(100, 360))) if probationary else \
+                dt.date(rng.randint(1955, 2008), rng.randint(1, 12), rng.randint(1, 28))
+            rows.append({"member_id": mid, "name": person_name(rng), "gender": rng.choice(e["gender"]),
+                         "branch": rng.choice(T.BRANCHES), "member_kind": e["member_kind"][1 if probationary else 0],
+                         "joined_on": joined, "is_worker": e["yes_no"][0 if i in workers else 1]})
+        return rows
+
+    # ballots ------------------------------------------------------
+    def _ballot(self, prefix: str) -> str:
+        self.ballot_no += 1
+        return f"{prefix}{self.ballot_no:05d}"
+
+    def org_ballots(self) -> list[dict]:
+        rows = []
+        for form in self.c.forms["org"]:
+            if form.source != "unit":
+                continue
+            for _ in range(self.rng.randint(form.min_ballots + 2, form.min_ballots + 12)):
+                row = {"ballot_id": self._ballot("Z"), "form": form.name, "opinion": None}
+                for crit in self.c.criteria["org"]:
+                    row[crit.code] = pick(self.rng, form.scale, self.quality)
+                if self.rng.random() < 0.3:
+                    row["opinion"] = self.rng.choice(T.OPINIONS)
+                rows.append(row)
+        return rows
+
+    def member_ballots(self, roster: list[dict]) -> list[dict]:
+        rows = []
+        for m in roster:
+            q = self.member_quality[m["member_id"]]
+            for form in self.c.forms["member"]:
+                n = form.max_ballots or self.rng.randint(form.min_ballots, form.min_ballots + 3)
+                bias = 0.1 if form.role == "self" else 0.0  # people rate themselves higher
+                for _ in range(n):
+                    row = {"ballot_id": self._ballot("P"), "member_id": m["member_id"], "form": form.name,
+                           "opinion": None}
+                    for crit in self.c.criteria["member"]:
+                        row[crit.code] = pick(self.rng, form.scale, q + bias)
+                    if form.scale.options[-1].points is None and self.rng.random() < 0.1:
+                        row["opinion"] = self.rng.choice(T.OPINIONS)
+                    rows.append(row)
+        return rows
+
+    # decisions ----------------------------------------------------
+    def decisions(self, roster, ballots, deviate: bool = True) -> list[dict]:
+        suggested = suggested_grades(self.c, self.unit.code, roster, ballots)
+        grades = self.c.grades["member"]
+        rows = []
+        for m in roster:
+            grade = suggested.get(m["member_id"]) or grades.probationary_grade
+            rows.append({"member_id": m["member_id"], "decided_grade": grade, "explanation": None})
+        # A few explained deviations (不以票取人), never into the capped grade.
+        mid_grades = grades.grades[1:3]
+        candidates = [r for r in rows if r["decided_grade"] in mid_grades]
+        if deviate and candidates and self.rng.random() < 0.6:
+            r = self.rng.choice(candidates)
+            i = grades.grades.index(r["decided_grade"])
+            down = i + 1 < len(grades.grades) and self.rng.random() < 0.5
+            r["decided_grade"] = grades.grades[i + 1] if down else grades.grades[1]
+            if r["decided_grade"] == grades.grades[1] and not down:
+                r["decided_grade"] = grades.grades[2] if i == 1 else grades.grades[1]
+            r["explanation"] = T.DEVIATION_REASONS["down" if grades.grades.index(r["decided_grade"]) > i else "up"]
+        return rows
+
+    # rectification ledger -----------------------------------------
+    def rectifications(self, roster) -> list[dict]:
+        rng, c, e = self.rng, self.c, self.c.enums
+        weak = sorted(self.member_quality, key=self.member_quality.get)[:3]
+        rows = []
+        last_raise = max(self.rnd.start, self.as_of - dt.timedelta(days=10))
+        for k in range(rng.randint(5, 10)):
+            raised = day_between(rng, self.rnd.start, last_raise)
+            on_unit = rng.random() < 0.6 or not weak
+            subject = self.unit.code if on_unit else rng.choice(weak)
+            crit = rng.choice(c.criteria["org" if on_unit else "member"]).name if rng.random() < 0.9 \
+                else e["criterion_other"][0]
+            deadline = raised + dt.timedelta(days=rng.randint(20, 120))
+            row = {"item_id": f"ZG{k + 1:02d}", "raised_on": raised, "source": rng.choice(e["rect_source"]),
+                   "subject_id": subject, "criterion": crit, "problem": T.PROBLEMS[crit],
+                   "measure": rng.choice(T.MEASURES), "owner": person_name(rng), "deadline": deadline,
+                   "status": None, "closed_on": None, "outcome": None, "satisfaction": None}
+            statuses = e["rect_status"]  # 未启动, 整改中, 已销号, 复号
+            closable = (min(deadline, self.as_of) - raised).days >= 3
+            if closable and (deadline < self.as_of and rng.random() < 0.7 or rng.random() < 0.2):
+                row["status"] = statuses[2]
+                row["closed_on"] = day_between(rng, raised + dt.timedelta(days=3), min(deadline, self.as_of))
+                row["outcome"] = rng.choice(T.OUTCOMES)
+                row["satisfaction"] = rng.choices(e["rect_satisfaction"], weights=[70, 25, 5])[0]
+                if rng.random() < 0.05:
+                    row["outcome"] = None  # 销号不实: closed without an outcome
+            else:
+                row["status"] = rng.choices([statuses[0], statuses[1], statuses[3]], weights=[25, 70, 5])[0]
+            r = rng.random()
+            if r < 0.08:
+                row["measure"] = None
+            elif r < 0.16:
+                row["owner"] = None
+            elif r < 0.22:
+                row["deadline"] = None
+            rows.append(row)
+        return rows
+
+    # activities ---------------------------------------------------
+    def activities(self, skip_required: bool) -> list[dict]:
+        rng, e = self.rng, self.c.enums
+        rows = []
+        for req in self.rnd.required_activities:
+            if skip_required and req is self.rnd.required_activities[-1]:
+                continue
+            day = day_between(rng, self.rnd.start, min(req.due, self.as_of))
+            rows.append(self._activity(day, req.type))
+        others = [t for t in e["activity_type"] if t not in {r.type for r in self.rnd.required_activities}]
+        for _ in range(rng.randint(3, 8)):
+            rows.append(self._activity(day_between(rng, self.rnd.start, self.as_of), rng.choice(others)))
+        rows.sort(key=lambda r: r["held_on"])
+        return rows
+
+    def _activity(self, day, kind) -> dict:
+        rng = self.rng
+        return {"held_on": day, "activity_type": kind, "attendance": rng.randint(8, 120),
+                "summary": T.ACTIVITY_SUMMARY.get(kind, T.ACTIVITY_SUMMARY["其他"]),
+                "reported": self.c.enums["yes_no"][0 if rng.random() < 0.8 else 1]}
+
+    # nominations --------------------------------------------------
+    def nominations(self, roster, decisions) -> list[dict]:
+        rng, cm = self.rng, self.c.commendation
+        rows = []
+        if rng.random() < 0.6:
+            rows.append({"nomination_kind": cm["org_kind"], "subject_id": self.unit.code, "deeds": rng.choice(T.DEEDS)})
+        by_grade = {d["member_id"]: d["decided_grade"] for d in decisions}
+        excellent = [m["member_id"] for m in roster if by_grade.get(m["member_id"]) == cm["member_grade"]]
+        others = [m["member_id"] for m in roster if m["member_id"] not in excellent]
+        picks = excellent[:2]
+        if others and rng.random() < 0.3:
+            picks = picks[:1] + [rng.choice(others)]  # some nominations do not meet the rules
+        for mid in picks:
+            rows.append({"nomination_kind": cm["member_kind"], "subject_id": mid, "deeds": rng.choice(T.DEEDS)})
+        workers = [m["member_id"] for m in roster if m["is_worker"] == self.c.enums["yes_no"][0]]
+        if workers and rng.random() < 0.5:
+            rows.append({"nomination_kind": cm["worker_kind"], "subject_id": rng.choice(workers),
+                         "deeds": rng.choice(T.DEEDS)})
+        return rows
+
+    def info(self) -> dict:
+        filled = max(self.rnd.start, self.as_of - dt.timedelta(days=self.rng.randint(1, 10)))
+        return {"unit_code": self.unit.code, "round": self.rnd.code, "filled_by": person_name(self.rng),
+                "phone": f"139{self.rng.randint(10000000, 99999999)}", "filled_on": filled}
+
+
+def suggested_grades(campaign: Campaign, unit_code: str, roster: list[dict], ballots: list[dict]) -> dict[str, str]:
+    """The suggested grade of each member, computed by the pipeline's own scoring from these rows."""
+    graded = scoring.unit_member_grades(campaign, unit_code, pd.DataFrame(roster), pd.DataFrame(ballots))
+    return dict(zip(graded["member_id"], graded["suggested_grade"]))
+
+
+def street_submission(campaign: Campaign, rnd: Round, units: list[Unit], qualities: dict, as_of: dt.date, seed) -> Submission:
+    rng = seeded(seed, "street")
+    form = campaign.form_by_role("org", "street")
+    leaders = [person_name(rng) for _ in range(3)]
+    rows, n = [], 0
+    for unit in units:
+        for leader in leaders:
+            n += 1
+            q = qualities[unit.code]
+            row = {"ballot_id": f"J{n:04d}", "unit_code": unit.code, "reviewer": leader,
+                   "reviewed_on": day_between(rng, rnd.start, min(rnd.review_due, as_of)),
+                   "achievements": rng.choice(T.ACHIEVEMENTS), "problems": None, "suggestions": None}
+            for crit in campaign.criteria["org"]:
+                row[crit.code] = pick(rng, form.scale, q)
+            if q < 0.75 or rng.random() < 0.3:
+                row["problems"] = rng.choice(T.REVIEW_PROBLEMS)
+                row["suggestions"] = rng.choice(T.SUGGESTIONS)
+            rows.append(row)
+    filled = max(rnd.start, as_of - dt.timedelta(days=2))
+    info = {"round": rnd.code, "filled_by": leaders[0], "phone": "0571-86000000", "filled_on": filled}
+    return Submission("street", f"街道党工委组织点评表（{rnd.name}）.xlsx", info, {"street_reviews": rows})

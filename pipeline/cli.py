@@ -113,7 +113,8 @@ def _cmd_status(args, campaign, console) -> int:
         finally:
             lg.close()
     table = Table(title=f"{campaign.name}  台账（{args.archive}）")
-    for col in ("评议阶段", "应报单位", "已受理", "退回修改", "未报", "街道点评表", "最近一次汇总"):
+    round_label = next(f.label for f in campaign.workbooks["unit"].info if f.key == "round")
+    for col in (round_label, "应报单位", "已受理", "退回修改", "未报", kind_label(campaign, "street"), "最近一次汇总"):
         table.add_column(col)
     for r in rows:
         table.add_row(r.round, str(r.expected), str(len(r.accepted)), str(len(r.rejected)), str(len(r.missing)),

@@ -79,3 +79,27 @@ def test_no_import_cycle():
 def test_no_module_over_the_size_limit():
     sizes = {m: len(p.read_text(encoding="utf-8").splitlines()) for m, p in _modules().items()}
     assert {m: n for m, n in sizes.items() if n > MAX_LINES} == {}
+
+
+def _asserts_outside_loops(fn: ast.FunctionDef) -> int:
+    """Asserts (or assert_* calls, pytest.raises) of a test that run whatever its data: not under a loop or if."""
+    count = 0
+
+    def visit(node, guarded):
+        nonlocal count
+        for child in ast.iter_child_nodes(node):
+            is_check = isinstance(child, ast.Assert) or (
+                isinstance(child, ast.Call) and ("assert" in ast.unparse(child.func) or "raises" in ast.unparse(child.func)))
+            count += is_check and not guarded
+            visit(child, guarded or isinstance(child, (ast.For, ast.While, ast.If, ast.comprehension)))
+    visit(fn, False)
+    return count
+
+
+def test_every_test_checks_something_that_always_runs():
+    weak = []
+    for p in sorted((ROOT / "tests").glob("test_*.py")):
+        for fn in ast.parse(p.read_text(encoding="utf-8")).body:
+            if isinstance(fn, ast.FunctionDef) and fn.name.startswith("test_") and not _asserts_outside_loops(fn):
+                weak.append(f"{p.name}::{fn.name}")
+    assert weak == []

@@ -163,7 +163,9 @@ def test_bad_options_are_refused(campaign, tmp_path, kw, message):
 
 def test_round_two_dates_follow_the_round(campaign, tmp_path):
     folder, _ = make_demo(campaign, tmp_path / "r2", units=2, round_code="R2", as_of=dt.date(2012, 6, 10))
-    for path, ident in _unit_files(campaign, folder).items():
+    files = _unit_files(campaign, folder)
+    assert sorted(ident.kind for ident in files.values()) == ["street", "unit", "unit"]
+    for path, ident in files.items():
         assert ident.meta["round"] == "R2"
         if ident.kind == "unit":
             for r in _records(path, "活动记录"):

@@ -122,6 +122,7 @@ def test_stored_rows_read_back_equal_the_validated_rows(campaign, tmp_path):
     sub = validate.validate_file(path, path.name, campaign)
     lg = Ledger(tmp_path / "arch", campaign)
     sid = lg.accepted("R1", "unit")[0].id
+    assert len(sub.tables["member_ballots"]) > 0 and len(sub.tables["rectifications"]) > 0
     for key in ("member_ballots", "rectifications"):
         back = lg.rows(key, [sid])
         mine = sub.tables[key]

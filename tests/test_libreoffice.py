@@ -59,6 +59,7 @@ def run(campaign, tmp_path_factory):
 def test_templates_convert_to_pdf_with_their_headers(campaign, tmp_path, profile):
     files = templates.write_all(campaign, tmp_path / "t")
     pdfs = convert(files, "pdf", tmp_path / "pdf", profile)
+    assert len(pdfs) == len(files) > 0
     for f, pdf in zip(files, pdfs):
         text = pdf_text(pdf)
         layout = campaign.workbooks["unit" if f.name.startswith("单位") else "street"]

@@ -31,7 +31,7 @@ def _cells(path):
 def test_report_has_every_sheet_with_chinese_headers(runs, campaign):
     first, _, _ = runs
     wb = load_workbook(first.folder / leadership.report_name(campaign))
-    assert wb.sheetnames == leadership.SHEETS
+    assert wb.sheetnames == leadership.sheet_names(campaign)
     expect = {"总览": ["单位编码", "单位名称", "类别", "报送情况"], "组织评议": ["单位编码", "单位名称", "评议方式", "票数"],
               "党员评议": ["单位编码", "单位名称", "党员编号", "姓名"], "整改台账": ["单位编码", "编号", "提出日期"],
               "应整改未整改": ["单位编码", "党员编号", "对应标准"], "先进推荐": ["单位编码", "推荐类别", "对象编号"],

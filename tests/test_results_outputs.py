@@ -25,6 +25,7 @@ def test_columns_are_as_the_spec_names_them(out):
             "org_results.csv": ["unit_code", "composite", "grade", "rank"],
             "member_results.csv": ["unit_code", "member_id", "composite", "suggested_grade", "decided_grade",
                                    "rank_in_unit"]}
+    assert all((out / name).is_file() for name in spec)
     for name, cols in spec.items():
         head = (out / name).read_text(encoding="utf-8-sig").splitlines()[0].split(",")
         assert [c for c in head if c in cols] == cols, name

@@ -61,6 +61,8 @@ def test_every_coded_column_has_a_dropdown_and_headers_are_locked(campaign, tmp_
     wb.save(path)
     wb = load_workbook(path)
     layout = campaign.workbooks[layout_key]
+    assert [s.name for s in layout.sheets] == [n for n in wb.sheetnames if n in {s.name for s in layout.sheets}]
+    assert any(c.enum for s in layout.sheets for c in s.columns)
     for sheet in layout.sheets:
         ws = wb[sheet.name]
         assert [c.value for c in ws[1]] == [c.label for c in sheet.columns]
@@ -109,7 +111,9 @@ def test_a_new_criterion_needs_no_code_change(raw_campaign, tmp_path):
 
 
 def test_templates_are_valid_xlsx_packages(campaign, tmp_path):
-    for p in templates.write_all(campaign, tmp_path):
+    paths = templates.write_all(campaign, tmp_path)
+    assert len(paths) == len(campaign.workbooks) * len(campaign.rounds)
+    for p in paths:
         with zipfile.ZipFile(p) as z:
             assert z.testzip() is None
             assert "xl/workbook.xml" in z.namelist()

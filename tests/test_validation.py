@@ -88,6 +88,7 @@ def test_manifest_and_findings_csv_carry_every_finding(defects_run):
 
 def test_messages_are_chinese_and_say_how_to_fix(defects_run):
     result, _ = defects_run
+    assert any(x.is_error for f in result.files for x in f.findings)
     for f in result.files:
         for x in f.findings:
             assert any("\u4e00" <= ch <= "\u9fff" for ch in x.message)

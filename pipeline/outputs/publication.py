@@ -8,7 +8,7 @@ from openpyxl import Workbook
 
 from pipeline.campaign import Campaign
 from pipeline.outputs import xlsx
-from pipeline.outputs.leadership.style import colour_column, fixed_time, grade_fills
+from pipeline.outputs.leadership.style import colour_column, field_labels, fixed_time, grade_fills
 from pipeline.outputs.sheetkit import Col, print_setup, table, title
 from pipeline.rules.round_results import RoundReport
 
@@ -19,6 +19,7 @@ def publication_name(campaign: Campaign) -> str:
 
 def write(campaign: Campaign, report: RoundReport, path: Path) -> Path:
     """Names, units and grades only: nothing about ballots, opinions or who voted how."""
+    label_of = field_labels(campaign)
     rnd = campaign.round(report.round)
     wb = Workbook()
     ws = wb.active
@@ -29,7 +30,7 @@ def write(campaign: Campaign, report: RoundReport, path: Path) -> Path:
     decided = report.scores.member_results.set_index(["unit_code", "member_id"])["decided_grade"]
     rows = [[campaign.unit_name(r.unit_code, r.unit_code), r.name, decided.get((r.unit_code, r.member_id))]
             for r in roster.itertuples(index=False)]
-    first, last = table(ws, 3, [Col("单位"), Col("姓名"), Col("评定等次")], rows)
+    first, last = table(ws, 3, [Col("单位"), Col(label_of["name"]), Col(label_of["decided_grade"])], rows)
     colour_column(ws, 3, first, last, fills)
     print_setup(ws, landscape=False)
     ws2 = wb.create_sheet("组织评议等次")

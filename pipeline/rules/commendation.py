@@ -84,9 +84,10 @@ def check(campaign: Campaign, rnd: Round, nominations: pd.DataFrame, org_results
         if not _org_reasons(campaign, unit, unit, org, overdue) and (unit, cm["org_kind"], unit) not in nominated:
             name = campaign.unit_name(unit, unit)
             eligible.append((unit, cm["org_kind"], unit, name, f"组织等次{cm['org_grade']}，无逾期整改"))
+    decided_label = campaign.workbooks["unit"].sheet("decisions").column("decided_grade").label
     for (unit, mid), m in sorted(people.items()):
         for kind, worker in ((cm["member_kind"], False), (cm["worker_kind"], True)):
             if not _member_reasons(campaign, rnd, m, history, worker) and (unit, kind, mid) not in nominated:
-                eligible.append((unit, kind, mid, m["name"], f"评定等次{m['decided_grade']}" +
+                eligible.append((unit, kind, mid, m["name"], f"{decided_label}{m['decided_grade']}" +
                                  ("，党务工作者" if worker else "")))
     return checked, pd.DataFrame(eligible, columns=ELIGIBLE_COLUMNS)

@@ -1,4 +1,4 @@
-"""汇总报告.xlsx for the leadership (SPEC §8): one sheet builder per module, assembled here."""
+"""汇总报告.xlsx for the leadership (SPEC §8): the sheet builders of this package, assembled here."""
 
 from __future__ import annotations
 
@@ -8,17 +8,25 @@ from openpyxl import Workbook
 
 from pipeline.campaign import Campaign
 from pipeline.outputs import xlsx
-from pipeline.outputs.leadership.about import _about_sheet
-from pipeline.outputs.leadership.lists import (_activity_sheet, _coverage_sheet, _findings_sheet, _nomination_sheet,
-                                               _rectification_sheet, _spot_sheet)
-from pipeline.outputs.leadership.overview import _overview
-from pipeline.outputs.leadership.scores import _member_sheet, _org_sheet
-from pipeline.outputs.leadership.style import fixed_time
+from pipeline.outputs.leadership.about import about_sheet
+from pipeline.outputs.leadership.lists import (activity_sheet, coverage_sheet, findings_sheet, nomination_sheet,
+                                               rectification_sheet, spot_sheet)
+from pipeline.outputs.leadership.overview import overview
+from pipeline.outputs.leadership.scores import member_sheet, org_sheet
+from pipeline.outputs.leadership.style import NOTE, fixed_time
 from pipeline.outputs.sheetkit import print_setup
 from pipeline.rules.round_results import RoundReport
 
 
-SHEETS = ["总览", "组织评议", "党员评议", "整改台账", "应整改未整改", "先进推荐", "活动与信息", "抽查名单", "数据问题", "说明"]
+# Sheet -> its builder; a name given as a sheet key of the unit workbook is that sheet's name there.
+SHEETS = [("总览", overview), ("org_ballots", org_sheet), ("member_ballots", member_sheet),
+          ("rectifications", rectification_sheet), ("应整改未整改", coverage_sheet), ("nominations", nomination_sheet),
+          ("活动与信息", activity_sheet), ("抽查名单", spot_sheet), ("数据问题", findings_sheet), (NOTE, about_sheet)]
+
+
+def sheet_names(campaign: Campaign) -> list[str]:
+    keys = {s.key: s.name for s in campaign.workbooks["unit"].sheets}
+    return [keys.get(name, name) for name, _ in SHEETS]
 
 
 def report_name(campaign: Campaign) -> str:
@@ -28,13 +36,8 @@ def report_name(campaign: Campaign) -> str:
 def write_report(campaign: Campaign, report: RoundReport, files: list, path: Path) -> Path:
     wb = Workbook()
     wb.remove(wb.active)
-    builders = [_overview, _org_sheet, _member_sheet, _rectification_sheet, _coverage_sheet, _nomination_sheet,
-                _activity_sheet, _spot_sheet, _findings_sheet, _about_sheet]
-    for name, build in zip(SHEETS, builders):
+    for name, (_, build) in zip(sheet_names(campaign), SHEETS):
         ws = wb.create_sheet(name)
-        if build in (_overview, _findings_sheet, _about_sheet):
-            build(ws, campaign, report, files) if build is not _findings_sheet else build(ws, files, report)
-        else:
-            build(ws, campaign, report)
-        print_setup(ws, landscape=name != "说明")
+        build(ws, campaign, report, files)
+        print_setup(ws, landscape=name != NOTE)
     return xlsx.save(wb, path, fixed_time(report.as_of), campaign.organiser)

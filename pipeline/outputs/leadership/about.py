@@ -6,11 +6,12 @@ from openpyxl.styles import Font
 
 from pipeline.campaign import Campaign
 from pipeline.labels import STATUSES, kind_label
+from pipeline.outputs.leadership.style import NOTE
 from pipeline.outputs.sheetkit import Col, table, title
 from pipeline.rules.round_results import RoundReport
 
 
-def _about_sheet(ws, campaign: Campaign, report: RoundReport, files: list) -> None:
+def about_sheet(ws, campaign: Campaign, report: RoundReport, files: list) -> None:
     rnd = campaign.round(report.round)
     lines = [
         f"活动：{campaign.name}（{campaign.id}）；评议阶段：{rnd.name} {rnd.code}（{rnd.start} 至 {rnd.end}，报送截止 {rnd.submission_due}）。",
@@ -35,7 +36,7 @@ def _about_sheet(ws, campaign: Campaign, report: RoundReport, files: list) -> No
         "销号不实（已销号但缺完成日期或整改成效，或群众不满意）、三定不全。"
         f"某项标准得分低于 {campaign.rectification['low_score_threshold']:g} 而无对应整改事项的，列为应整改未整改。",
     ]
-    title(ws, 1, "说明", 6)
+    title(ws, 1, NOTE, 6)
     for i, line in enumerate(lines, start=2):
         title(ws, i, line, 6, size=10)
         ws.cell(i, 1).font = Font(size=10)

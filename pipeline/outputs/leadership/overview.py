@@ -9,7 +9,7 @@ import pandas as pd
 from pipeline.campaign import Campaign
 from pipeline.findings import FLAG_CODES, title_of
 from pipeline.labels import SUBMITTED, kind_label
-from pipeline.outputs.leadership.style import RED, YELLOW, colour_column, grade_fills, heat, stacked_bars
+from pipeline.outputs.leadership.style import RED, YELLOW, colour_column, field_labels, grade_fills, heat, stacked_bars
 from pipeline.outputs.sheetkit import Col, table, title
 from pipeline.rules.round_results import RoundReport
 
@@ -21,7 +21,8 @@ def _flag_counts(report: RoundReport) -> pd.DataFrame:
         pd.DataFrame()
 
 
-def _overview(ws, campaign: Campaign, report: RoundReport, files: list) -> None:
+def overview(ws, campaign: Campaign, report: RoundReport, files: list) -> None:
+    label_of = field_labels(campaign)
     rnd = campaign.round(report.round)
     sub = report.submissions.set_index("unit_code")
     org = report.scores.org_results.set_index("unit_code")
@@ -41,7 +42,8 @@ def _overview(ws, campaign: Campaign, report: RoundReport, files: list) -> None:
                  f"；{kind_label(campaign, 'street')}{street}。整改事项 {len(items)} 项，"
                  f"逾期未销号 {flagged('R_OVERDUE')} 项，销号不实 {flagged('R_FALSE_CLOSE')} 项；"
                  f"应整改未整改 {len(report.coverage)} 条。", 12, size=11)
-    cols = [Col("单位编码"), Col("单位名称"), Col("类别"), Col("报送情况"), Col("填报日期", "date", 12), Col("逾期"),
+    cols = [Col(label_of["unit_code"]), Col("单位名称"), Col("类别"),
+            Col("报送情况"), Col(label_of["filled_on"], "date", 12), Col("逾期"),
             Col("参评率", "rate", 9), Col("综合得分", "score2", 10), Col("组织等次"), Col("排名", "int", 7),
             Col("党员数", "int", 8), Col("评定优秀", "int", 9), Col("整改事项", "int", 9), Col("逾期未销号", "int", 11),
             Col("销号不实", "int", 9), Col("应整改未整改", "int", 12), Col("数据问题", "int", 9)]
@@ -71,7 +73,7 @@ def _overview(ws, campaign: Campaign, report: RoundReport, files: list) -> None:
     codes = [c for c in FLAG_CODES if c in counts.columns]
     top = last + 3
     title(ws, top - 1, "各单位问题标记（项）", 8, size=12)
-    fcols = [Col("单位编码")] + [Col(title_of(c), "int", 10) for c in codes]
+    fcols = [Col(label_of["unit_code"])] + [Col(title_of(c), "int", 10) for c in codes]
     frows = [[u.code] + [int(counts.loc[u.code, c]) if u.code in counts.index else 0 for c in codes]
              for u in campaign.units if u.code in report.files]
     _, flast = table(ws, top, fcols, frows, freeze=False, autofilter=False)

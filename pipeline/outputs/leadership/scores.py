@@ -9,18 +9,20 @@ from openpyxl.utils import get_column_letter
 
 from pipeline import scoring
 from pipeline.campaign import Campaign
-from pipeline.outputs.leadership.style import RADAR_H, RADAR_W, colour_column, grade_fills, heat, place, stacked_bars
+from pipeline.outputs.leadership.style import (NOTE, RADAR_H, RADAR_W, colour_column, field_labels, grade_fills, heat,
+                                               place, stacked_bars)
 from pipeline.outputs.sheetkit import Col, table, title
 from pipeline.rules import flags as flag_rules
 from pipeline.rules.round_results import RoundReport
 
 
-def _org_sheet(ws, campaign: Campaign, report: RoundReport) -> None:
+def org_sheet(ws, campaign: Campaign, report: RoundReport, files: list) -> None:
+    label_of = field_labels(campaign)
     rnd = campaign.round(report.round)
     s = report.scores
     crits = [c.name for c in campaign.criteria["org"]]
     title(ws, 1, f"组织评议：“{campaign.criteria_titles['org']}”得分（{rnd.name}，基准日期 {report.as_of}）", 8)
-    cols = ([Col("单位编码"), Col("单位名称"), Col("评议方式"), Col("票数", "int", 7)] +
+    cols = ([Col(label_of["unit_code"]), Col("单位名称"), Col(label_of["form"]), Col("票数", "int", 7)] +
             [Col(c, "score", 11) for c in crits] +
             [Col("方式得分", "score", 10), Col("好评率/满意率", "rate", 13), Col("综合得分", "score2", 10),
              Col("等次"), Col("排名", "int", 7)])
@@ -73,7 +75,8 @@ def _org_sheet(ws, campaign: Campaign, report: RoundReport) -> None:
     ws.print_title_rows = "3:3"
 
 
-def _member_sheet(ws, campaign: Campaign, report: RoundReport) -> None:
+def member_sheet(ws, campaign: Campaign, report: RoundReport, files: list) -> None:
+    label_of = field_labels(campaign)
     s = report.scores
     forms = [f.name for f in campaign.forms["member"]]
     people = {(r.unit_code, r.member_id): r for r in report.roster.itertuples(index=False)}
@@ -81,10 +84,12 @@ def _member_sheet(ws, campaign: Campaign, report: RoundReport) -> None:
                        s.member_forms["score"]))
     veto = campaign.grades["member"].veto
     title(ws, 1, f"党员评议：“{campaign.criteria_titles['member']}”综合得分与等次（基准日期 {report.as_of}）", 10)
-    cols = ([Col("单位编码"), Col("单位名称"), Col("党员编号"), Col("姓名"), Col("党员类别")] +
+    cols = ([Col(label_of["unit_code"]), Col("单位名称"),
+             Col(label_of["member_id"]), Col(label_of["name"]), Col(label_of["member_kind"])] +
             [Col(f, "score", 9) for f in forms] +
             [Col(f"{veto.form}满意率" if veto else "满意率", "rate", 12), Col("综合得分", "score2", 10),
-             Col("建议等次"), Col("评定等次"), Col("单位内排名", "int", 11), Col("说明", width=40, wrap=True)])
+             Col("建议等次"), Col(label_of["decided_grade"]),
+                                       Col("单位内排名", "int", 11), Col(NOTE, width=40, wrap=True)])
     rows = []
     for r in s.member_results.itertuples(index=False):
         key = (r.unit_code, r.member_id)
@@ -110,7 +115,7 @@ def _member_sheet(ws, campaign: Campaign, report: RoundReport) -> None:
     ws.cell(2, c0).value = "各单位评定等次分布（人）"
     ws.cell(2, c0).font = Font(bold=True, size=12)
     dist = s.member_results.groupby(["unit_code", "decided_grade"]).size()
-    dcols = [Col("单位编码")] + [Col(g, "int", 8) for g in grades]
+    dcols = [Col(label_of["unit_code"])] + [Col(g, "int", 8) for g in grades]
     drows = [[u] + [int(dist.get((u, g), 0)) for g in grades] for u in units]
     _, dlast = table(ws, 3, dcols, drows, col0=c0, freeze=False, autofilter=False)
     if units:

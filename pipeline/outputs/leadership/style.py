@@ -14,6 +14,7 @@ from pipeline.campaign import Campaign
 from pipeline.outputs.sheetkit import fill_cells
 
 
+NOTE = "说明"  # the header of a free-text explanation column, and the title of the rules sheet
 GRADE_FILLS = ["C6EFCE", "E2EFDA", "FFEB9C", "FFC7CE"]
 GREY = "EDEDED"
 RED, YELLOW = PatternFill("solid", fgColor="FFC7CE"), PatternFill("solid", fgColor="FFEB9C")
@@ -73,3 +74,14 @@ def stacked_bars(ws, name: str, unit: str, col0: int, n_series: int, header_row:
 
 def fixed_time(as_of: dt.date) -> dt.datetime:
     return dt.datetime.combine(as_of, dt.time(18, 0))
+
+
+def field_labels(campaign: Campaign) -> dict[str, str]:
+    """Field key -> its label as the unit workbook shows it (the 填报说明 block, then every sheet; a key
+    on several sheets has one label): the report speaks the units' words, and another campaign's follow."""
+    layout = campaign.workbooks["unit"]
+    out = {f.key: f.label for f in layout.info}
+    for sheet in layout.sheets:
+        for c in sheet.columns:
+            out.setdefault(c.key, c.label)
+    return out

@@ -107,3 +107,48 @@ def test_derived_lists_follow_the_file(raw_campaign):
     assert "FN11" in c.enums["@units"]
     col = c.workbooks["street"].sheet("street_reviews").column("unit_code")
     assert "FN11" in col.enum
+
+
+def test_weights_message_never_reads_one_for_a_sum_that_is_not_one(raw_campaign):
+    err = _refused(raw_campaign, lambda d: d["weights"]["org"].update({"组织点评": 0.40001}))
+    assert err.reason == "权重之和应为 1，现为 1.00001"
+
+
+def test_every_form_declares_a_known_role(raw_campaign):
+    err = _refused(raw_campaign, lambda d: d["forms"]["member"][2].update(role="masses"))
+    assert err.key == "forms.member[2].role" and "public" in err.reason
+    err = _refused(raw_campaign, lambda d: d["forms"]["member"][2].pop("role"))
+    assert err.key == "forms.member[2].role" and err.reason == "缺少此项"
+
+
+def test_a_role_is_held_by_one_form_of_a_group(raw_campaign):
+    err = _refused(raw_campaign, lambda d: d["forms"]["member"][1].update(role="public"))
+    assert err.key == "forms.member" and "public" in err.reason and "重复" in err.reason
+
+
+def test_forms_are_found_by_role_whatever_their_names(campaign):
+    assert campaign.form_by_role("member", "public").name == "群众评议"
+    assert campaign.form_by_role("org", "street").source == "street"
+    assert campaign.form_by_role("org", "self") is None
+
+
+def test_criteria_titles_and_output_titles_come_from_the_file(raw_campaign, campaign):
+    assert campaign.criteria_titles == {"org": "五个好", "member": "五带头"}
+    assert campaign.outputs == {"report": "汇总报告", "publication": "公示名单"}
+    err = _refused(raw_campaign, lambda d: d["campaign"]["criteria_titles"].pop("member"))
+    assert err.key == "campaign.criteria_titles.member"
+    err = _refused(raw_campaign, lambda d: d["outputs"].update(report="汇总/报告"))
+    assert err.key == "outputs.report" and "文件名" in err.reason
+    err = _refused(raw_campaign, lambda d: d["outputs"].update(report="公示名单"))
+    assert err.key == "outputs" and "重复" in err.reason
+
+
+@pytest.mark.parametrize("bom, newline", [(True, "\n"), (False, "\r\n"), (True, "\r\n")],
+                         ids=["bom", "crlf", "bom-crlf"])
+def test_a_file_saved_by_notepad_is_read(campaign, tmp_path, bom, newline):
+    from conftest import ROOT
+    text = (ROOT / "campaign.toml").read_text(encoding="utf-8").replace("\n", newline)
+    p = tmp_path / "campaign.toml"
+    p.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    loaded = campaign_mod.load(p)
+    assert loaded == campaign

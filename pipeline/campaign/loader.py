@@ -169,7 +169,7 @@ def _forms(raw, scales) -> dict[str, tuple[Form, ...]]:
                 raise CampaignError(f"weights.{group}", f"缺少评议方式“{name}”的权重")
         total = sum(w.values())
         if not math.isclose(total, 1.0, abs_tol=1e-9):
-            raise CampaignError(f"weights.{group}", f"权重之和应为 1，现为 {total:g}")
+            raise CampaignError(f"weights.{group}", f"权重之和应为 1，现为 {total:.12g}")
         forms = []
         for i, f in enumerate(items):
             p = f"forms.{group}[{i}]"
@@ -383,7 +383,8 @@ def load(path: str | Path) -> Campaign:
     """Read and check a campaign file."""
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: Windows Notepad saves with a byte-order mark; CRLF line ends are read as LF.
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise CampaignError(str(path), "找不到活动配置文件") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:

@@ -12,9 +12,9 @@ SAMPLE_AS_OF ?= 2010-08-02
 
 setup: $(STAMP)
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements/runtime.lock requirements/test.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/runtime.lock -r requirements/test.lock
 	touch $(STAMP)
 
 # Exit status 3 means "finished, some files are sent back to their units": a normal outcome.

@@ -8,11 +8,11 @@ import multiprocessing
 import os
 import shutil
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
+from pipeline import fsio
 from pipeline.campaign import Campaign
 from pipeline.findings import Finding, make
 from pipeline.intake import inbox as inbox_mod
@@ -90,6 +90,7 @@ def examine(received: inbox_mod.Received, campaign: Campaign) -> Submission:
 
 
 PARALLEL_MIN_FILES = 8  # below this, starting worker processes costs more than it saves
+WORKER_SECONDS = 900  # far above any file within the limits; a worker that died never answers
 _worker_campaign: Campaign | None = None
 
 
@@ -119,20 +120,22 @@ def validated(todo: list[inbox_mod.Received], campaign: Campaign):
     if workers < 2 or len(todo) < PARALLEL_MIN_FILES:
         yield from (examine(r, campaign) for r in todo)
         return
-    ctx = multiprocessing.get_context("spawn")  # no inherited lock or ledger handles in the workers
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(campaign,)) as pool:
+    # spawn: no inherited lock or ledger handles in the workers, and the same start on Windows and Linux.
+    # multiprocessing.Pool rather than ProcessPoolExecutor: the latter deadlocks under Wine 8.
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(campaign,)) as pool:
         ahead = iter(todo)
-        pending = deque((r, pool.submit(_examine_in_worker, r)) for r in islice(ahead, 2 * workers))
+        pending = deque((r, pool.apply_async(_examine_in_worker, (r,))) for r in islice(ahead, 2 * workers))
         while pending:
-            r, future = pending.popleft()
+            r, result = pending.popleft()
             try:
-                sub = future.result()
-            except Exception:  # a worker that died: validate that file here instead
+                sub = result.get(timeout=WORKER_SECONDS)
+            except Exception:  # a worker that failed or hung: validate that file here instead
                 log.exception("worker failed on %s", r.name)
                 sub = examine(r, campaign)
             nxt = next(ahead, None)
             if nxt is not None:
-                pending.append((nxt, pool.submit(_examine_in_worker, nxt)))
+                pending.append((nxt, pool.apply_async(_examine_in_worker, (nxt,))))
             yield sub
 
 
@@ -237,8 +240,10 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
         csvfiles.write_csv(every, csvfiles.FINDING_COLUMNS, tmp / "data" / "findings.csv")
         manifest.write(tmp, {"run_id": run_id, "as_of": as_of.isoformat(), "campaign_id": campaign.id, "round": code},
                        files, report.findings)
-        _fsync_tree(tmp)
-        os.rename(tmp, parent / run_id)
+        for p in tmp.rglob("*"):  # every output on disk before the folder is renamed into view
+            if p.is_file():
+                fsio.fsync_file(p)
+        fsio.rename(tmp, parent / run_id)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -249,10 +254,3 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
             f.returned = folder / f.returned.relative_to(tmp)
     return RunResult(run_id, code, as_of, folder, files, report)
 
-
-def _fsync_tree(folder: Path) -> None:
-    """Flush every output to disk before the folder is renamed into view."""
-    for p in folder.rglob("*"):
-        if p.is_file():
-            with open(p, "rb") as fh:
-                os.fsync(fh.fileno())

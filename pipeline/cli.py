@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
 import datetime as dt
 import logging
 import sys
@@ -15,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from pipeline import batch, demo, ledger
+from pipeline import batch, demo, fsio, ledger
 from pipeline.campaign import CampaignError, load
 from pipeline.findings import FLAG_CODES, title_of
 from pipeline.labels import RETURNED_DIR, STATUSES, SUBMITTED, kind_label
@@ -44,25 +46,38 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD 格式，例如 2010-08-02：{text}") from None
 
 
-def _run_options(p: argparse.ArgumentParser, suppress: bool) -> None:
-    d = (lambda v: argparse.SUPPRESS) if suppress else (lambda v: v)
-    p.add_argument("--inbox", type=Path, default=d(ROOT / "inbox"), help="收件箱文件夹（默认 inbox/）")
-    p.add_argument("--outbox", type=Path, default=d(ROOT / "outbox"), help="结果文件夹（默认 outbox/）")
-    p.add_argument("--archive", type=Path, default=d(ROOT / "archive"), help="台账与存档文件夹（默认 archive/）")
-    p.add_argument("--round", default=d(None), help="汇总的评议阶段，如 R1（默认：基准日期所在阶段）")
-    p.add_argument("--as-of", type=_date, default=d(None), help="基准日期 YYYY-MM-DD（默认今天），用于判断逾期")
-    p.add_argument("--wait", type=float, default=d(batch.DEFAULT_WAIT_SECONDS),
-                   help=f"另一个汇总正在运行时最多等待的秒数（默认 {batch.DEFAULT_WAIT_SECONDS}）")
+# The global options: accepted before the subcommand and after it alike (`run.py status --archive X`).
+GLOBAL_OPTIONS = {
+    "--campaign": dict(type=Path, default=ROOT / "campaign.toml", help="活动配置文件（默认 campaign.toml）"),
+    "--inbox": dict(type=Path, default=ROOT / "inbox", help="收件箱文件夹（默认 inbox/）"),
+    "--outbox": dict(type=Path, default=ROOT / "outbox", help="结果文件夹（默认 outbox/）"),
+    "--archive": dict(type=Path, default=ROOT / "archive", help="台账与存档文件夹（默认 archive/）"),
+    "--round": dict(default=None, help="汇总的评议阶段，如 R1（默认：基准日期所在阶段）"),
+    "--as-of": dict(type=_date, default=None, help="基准日期 YYYY-MM-DD（默认今天），用于判断逾期"),
+    "--wait": dict(type=float, default=batch.DEFAULT_WAIT_SECONDS,
+                   help=f"另一个汇总正在运行时最多等待的秒数（默认 {batch.DEFAULT_WAIT_SECONDS}）"),
+    "--open": dict(action="store_true", default=False, help="汇总完成后打开结果文件夹（Windows）"),
+}
+
+
+def _options(p: argparse.ArgumentParser, names, top: bool) -> None:
+    """Add global options; on a subcommand their defaults are suppressed so that the value given
+    before the subcommand (or the default) stays unless the option is given after it."""
+    for name in names:
+        kwargs = dict(GLOBAL_OPTIONS[name])
+        if not top:
+            kwargs["default"] = argparse.SUPPRESS
+        p.add_argument(name, **kwargs)
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="run.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--campaign", type=Path, default=ROOT / "campaign.toml", help="活动配置文件（默认 campaign.toml）")
-    _run_options(p, suppress=False)
+    _options(p, GLOBAL_OPTIONS, top=True)
     sub = p.add_subparsers(dest="command", metavar="子命令", parser_class=_Parser)
     r = sub.add_parser("run", help="校验并汇总收件箱（默认）")
-    _run_options(r, suppress=True)
+    _options(r, GLOBAL_OPTIONS, top=False)
     t = sub.add_parser("templates", help="按活动配置生成标准模板（单位填报表、街道点评表）")
+    _options(t, ["--campaign"], top=False)
     t.add_argument("--out", type=Path, default=ROOT / "templates_xlsx", help="输出文件夹（默认 templates_xlsx/）")
     m = sub.add_parser("demo", help="生成演示用的报送文件（含可选的常见错误与答案）")
     m.add_argument("--inbox", type=Path, required=True, help="写入演示文件的文件夹（须为空，或加 --force）")
@@ -74,7 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--defects", action="store_true", help="注入常见填报错误和可接受的写法，并写出答案文件")
     m.add_argument("--answer-key", type=Path, default=None, help="答案文件路径（默认：演示文件夹中的 answer_key.json）")
     m.add_argument("--force", action="store_true", help="文件夹非空时也写入")
-    sub.add_parser("status", help="查看已存档的各阶段报送情况")
+    _options(m, ["--campaign"], top=False)
+    s = sub.add_parser("status", help="查看已存档的各阶段报送情况")
+    _options(s, ["--campaign", "--archive", "--wait"], top=False)
     return p
 
 
@@ -181,6 +198,8 @@ def _cmd_run(args, campaign, console) -> int:
                       str(len(f.errors) or ""), str(len(f.warnings) or ""))
     console.print(table)
     console.print(_summary(campaign, result))
+    if args.open and hasattr(os, "startfile"):  # Windows: show the clerk the run's folder in Explorer
+        os.startfile(result.folder)
     return EXIT_REJECTED if result.rejected else EXIT_OK
 
 
@@ -209,7 +228,15 @@ def _summary(campaign, result) -> Table:
 COMMANDS = {"run": _cmd_run, "templates": _cmd_templates, "demo": _cmd_demo, "status": _cmd_status}
 
 
+def _never_fail_on_a_character() -> None:
+    """A GBK console, a cp1252 pipe: a character the output cannot encode is replaced, never raised."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+
+
 def main(argv: list[str] | None = None) -> int:
+    _never_fail_on_a_character()
     args = build_parser().parse_args(argv)
     console = Console(highlight=False)
     command = args.command or "run"
@@ -219,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     except CampaignError as e:
         console.print(f"[red]{e}[/red]")
         return EXIT_USAGE
-    except (batch.UsageError, ledger.LedgerBusy) as e:
+    except (batch.UsageError, ledger.LedgerBusy, fsio.FileBusy) as e:
         console.print(f"[red]{e}[/red]")
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -232,8 +259,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _write_log(archive: Path) -> Path:
-    folder = Path(archive) / "logs"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"error-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
-    path.write_text(traceback.format_exc(), encoding="utf-8")
-    return path
+    """The traceback in archive/logs/, or in the temporary folder when the archive cannot be written."""
+    name = f"error-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
+    text = traceback.format_exc()
+    for folder in (Path(archive) / "logs", Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(text, encoding="utf-8")
+            return folder / name
+        except OSError:
+            continue
+    return Path(name)

@@ -11,6 +11,12 @@ SUBMITTED = {"accepted": "已报", "rejected": "退回修改", "missing": "未�
 RETURNED_DIR = "退回修改"  # the run folder's sub-folder of annotated copies
 
 
+def cn_date(day) -> str:
+    """2010年07月31日, built from the date's fields: strftime with Chinese characters fails on
+    Windows CPython before 3.13 (gh-52551)."""
+    return f"{day.year}年{day.month:02d}月{day.day:02d}日"
+
+
 def kind_label(campaign: Campaign, kind: str | None) -> str:
     """A received file's template, as its title reads (单位填报表 / 街道点评表), or 非模板文件."""
     return campaign.workbooks[kind].title if kind else NOT_TEMPLATE

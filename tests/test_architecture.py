@@ -7,7 +7,7 @@ from conftest import ROOT
 
 PACKAGE = ROOT / "pipeline"
 # Stage order (STYLE: data flows one way). The core is what every stage may use.
-STAGES = {"campaign": 0, "findings": 0, "labels": 0, "layout": 0, "scoring": 0,
+STAGES = {"campaign": 0, "findings": 0, "labels": 0, "layout": 0, "scoring": 0, "fsio": 0,
           "intake": 1, "validation": 2, "ledger": 3, "rules": 4, "outputs": 5, "demo": 6,
           "batch": 7, "cli": 8, "__init__": 0}
 MAX_LINES = 400
@@ -103,3 +103,16 @@ def test_every_test_checks_something_that_always_runs():
             if isinstance(fn, ast.FunctionDef) and fn.name.startswith("test_") and not _asserts_outside_loops(fn):
                 weak.append(f"{p.name}::{fn.name}")
     assert weak == []
+
+
+def test_nothing_posix_only_in_the_product():
+    """The clerk runs Windows (SPEC §11): no fcntl, resource, termios, pwd, grp or signal in the program."""
+    posix = {"fcntl", "resource", "termios", "pwd", "grp", "signal"}
+    files = sorted(PACKAGE.rglob("*.py")) + [ROOT / "run.py"]
+    found = []
+    for p in files:
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            found += [f"{p.name}: {n}" for n in names if n.split(".")[0] in posix]
+    assert len(files) > 30 and found == []

@@ -10,18 +10,17 @@ that the outcome does not depend on the order in which runs happened to ingest t
 from __future__ import annotations
 
 import datetime as dt
-import errno
-import fcntl
 import os
 import re
 import sqlite3
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from filelock import FileLock, Timeout
 
+from pipeline import fsio
 from pipeline.campaign import Campaign, Sheet
 from pipeline.findings import Finding
 
@@ -223,7 +222,7 @@ class Ledger:
             dst.flush()
             os.fsync(dst.fileno())
         os.chmod(tmp, 0o444)
-        os.replace(tmp, target)
+        fsio.replace(tmp, target)
 
     def ingest(self, run_id: str, path: Path, name: str, sha256: str, size: int, sub, template_version: str = "",
                duplicate_of: int | None = None) -> Stored:
@@ -332,23 +331,17 @@ def _sql_value(v):
 
 @contextmanager
 def locked(archive: Path, wait_seconds: float):
-    """Hold the archive's lock; wait up to `wait_seconds` for another run, then give up."""
+    """Hold the archive's lock; wait up to `wait_seconds` for another run, then give up. The lock is
+    the operating system's (filelock: flock on Linux, LockFileEx on Windows), so a killed run leaves none."""
     archive = Path(archive)
     archive.mkdir(parents=True, exist_ok=True)
-    fh = open(archive / LOCK_NAME, "a+")
-    deadline = time.monotonic() + wait_seconds
+    lock = FileLock(archive / LOCK_NAME, timeout=max(wait_seconds, 0), poll_interval=0.2)
     try:
-        while True:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as e:
-                if e.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                if time.monotonic() >= deadline:
-                    raise LedgerBusy(f"另一个汇总正在运行（存档文件夹 {archive}），已等待 {wait_seconds:g} 秒仍未结束。"
-                                     "请等它结束后再运行。") from None
-                time.sleep(0.2)
+        lock.acquire()
+    except Timeout:
+        raise LedgerBusy(f"另一个汇总正在运行（存档文件夹 {archive}），已等待 {wait_seconds:g} 秒仍未结束。"
+                         "请等它结束后再运行。") from None
+    try:
         yield
     finally:
-        fh.close()
+        lock.release()

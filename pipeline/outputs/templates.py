@@ -12,6 +12,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.protection import SheetProtection
 
 from pipeline.campaign import Campaign, Column, Round, Sheet, WorkbookLayout
+from pipeline.labels import cn_date
 from pipeline.layout import INFO_FIRST_ROW, INFO_SHEET, LISTS_SHEET, META_SHEET
 from pipeline.outputs import xlsx
 
@@ -132,7 +133,7 @@ def _info_sheet(ws, campaign: Campaign, layout: WorkbookLayout, rnd: Round) -> N
     ws.column_dimensions["C"].width = 70
     ws["A1"] = f"{campaign.name}  {layout.title}（{rnd.name} {rnd.code}）"
     ws["A1"].font = Font(bold=True, size=14)
-    ws["A2"] = f"{layout.purpose}报送截止日期：{rnd.submission_due:%Y年%m月%d日}。请在黄色格内填写。"
+    ws["A2"] = f"{layout.purpose}报送截止日期：{cn_date(rnd.submission_due)}。请在黄色格内填写。"
     ws["A2"].alignment = _WRAP
     ws.merge_cells("A2:C2")
     ws.row_dimensions[2].height = 32
@@ -181,7 +182,7 @@ def _how_to(layout: WorkbookLayout, rnd: Round) -> list[str]:
         "2. 各工作表第一行是表头，请勿修改、删除或调换；从第二行起一行一条记录，不要合并单元格。",
         "3. 带下拉框的列请在下拉框中选择；日期请按 2010-06-01 的格式填写。",
         "4. 评议票为无记名票，只录入票面内容，不录入投票人信息。",
-        f"5. 填好后以 .xlsx 格式保存，于 {rnd.submission_due:%Y年%m月%d日} 前报街道党办。文件名可自定。",
+        f"5. 填好后以 .xlsx 格式保存，于 {cn_date(rnd.submission_due)} 前报街道党办。文件名可自定。",
     ]
 
 

@@ -12,6 +12,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.workbook import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
+from pipeline import fsio
+
 MAX_CELL_CHARS = 32767
 # Characters that make a spreadsheet program read a cell as a formula or command.
 _FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -70,7 +72,7 @@ def save(wb: Workbook, path: str | Path, when: dt.datetime, creator: str) -> Pat
         with _FixedTimeZip(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True, when=when) as archive:
             ExcelWriter(wb, archive).write_data()
         os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        fsio.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

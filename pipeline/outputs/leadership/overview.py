@@ -8,7 +8,7 @@ import pandas as pd
 
 from pipeline.campaign import Campaign
 from pipeline.findings import FLAG_CODES, title_of
-from pipeline.labels import SUBMITTED, kind_label
+from pipeline.labels import SUBMITTED, cn_date, kind_label
 from pipeline.outputs.leadership.style import RED, YELLOW, colour_column, field_labels, grade_fills, heat, stacked_bars
 from pipeline.outputs.sheetkit import Col, table, title
 from pipeline.rules.round_results import RoundReport
@@ -37,7 +37,7 @@ def overview(ws, campaign: Campaign, report: RoundReport, files: list) -> None:
     items = report.rectifications
     flagged = Counter(f.code for f in report.flags).__getitem__
     title(ws, 1, f"{campaign.name}  {rnd.name}（{rnd.code}）评议汇总报告", 12)
-    title(ws, 2, f"基准日期 {report.as_of:%Y年%m月%d日}。应报单位 {len(campaign.units)} 个：" +
+    title(ws, 2, f"基准日期 {cn_date(report.as_of)}。应报单位 {len(campaign.units)} 个：" +
                  "，".join(f"{label} {states[k]}" for k, label in SUBMITTED.items()) +
                  f"；{kind_label(campaign, 'street')}{street}。整改事项 {len(items)} 项，"
                  f"逾期未销号 {flagged('R_OVERDUE')} 项，销号不实 {flagged('R_FALSE_CLOSE')} 项；"

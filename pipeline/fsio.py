@@ -1,0 +1,56 @@
+"""File operations that behave alike on Windows and Linux.
+
+On Windows a file held open by Excel, WPS, antivirus or the search indexer cannot be replaced,
+renamed or deleted for a while (a sharing violation, raised as PermissionError). Such moves are
+retried for a few seconds; then the clerk is told which file to close.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+RETRY_SECONDS = 5.0
+
+
+class FileBusy(Exception):
+    """A file or folder is held open by another program: the clerk must close it and run again."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        super().__init__(f"文件被占用，无法写入：{path}\n请先关闭 Excel/WPS 中打开的该文件（或该文件夹中的文件），"
+                         "稍候片刻后重新运行。")
+
+
+def _retrying(action, path: Path, seconds: float):
+    deadline = time.monotonic() + seconds
+    delay = 0.1
+    while True:
+        try:
+            return action()
+        except PermissionError:
+            if time.monotonic() >= deadline:
+                raise FileBusy(path) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+def replace(src: Path, dst: Path, seconds: float = RETRY_SECONDS) -> None:
+    """Move `src` over `dst` atomically, waiting a little for a program that holds `dst` open."""
+    _retrying(lambda: os.replace(src, dst), Path(dst), seconds)
+
+
+def rename(src: Path, dst: Path, seconds: float = RETRY_SECONDS) -> None:
+    """Rename a file or folder (never over an existing one), waiting a little for a program holding it."""
+    _retrying(lambda: os.rename(src, dst), Path(src), seconds)
+
+
+def fsync_file(path: Path) -> None:
+    """Flush a written file to disk. Windows cannot fsync a read-only handle (EBADF; PermissionError
+    under Wine), so the file is opened for appending; where even that is refused, the OS flushes later."""
+    try:
+        with open(path, "ab") as fh:
+            os.fsync(fh.fileno())
+    except OSError:
+        pass

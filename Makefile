@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # The sample inbox is a demo round of 第一阶段; its as-of date is a few days after the deadline.
 SAMPLE_AS_OF ?= 2010-08-02
 
-.PHONY: run test setup clean templates sample
+.PHONY: run test setup clean templates sample bundle
 
 setup: $(STAMP)
 
@@ -33,5 +33,10 @@ sample: $(STAMP)
 	rm -rf inbox && $(PY) run.py demo --inbox inbox --units 5 --members 12 --seed sample --defects \
 	  --answer-key tests/sample_answer_key.json --as-of $(SAMPLE_AS_OF)
 
+# The offline Windows zip (SPEC §11): dist/fnc-review-win64.zip. Needs the package index once;
+# downloads are cached in $(BUNDLE_CACHE) (default ~/.cache/fnc-review-bundle).
+bundle: $(STAMP)
+	$(PY) packaging/bundle.py
+
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) dist

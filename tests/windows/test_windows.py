@@ -1,0 +1,90 @@
+"""The program on the clerk's Windows PC (SPEC §11): files held open, the lock between two runs, a
+GBK console, Chinese paths with spaces. Run by the bundle's python.exe (tests/test_windows_bundle.py)."""
+
+import datetime as dt
+import locale
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import BUNDLE, run_py
+
+from pipeline import demo
+
+AS_OF = dt.date(2010, 8, 2)
+
+
+def test_this_is_windows_and_the_bundle_sits_in_a_chinese_path_with_a_space():
+    assert sys.platform == "win32" and os.name == "nt"
+    assert " " in str(BUNDLE) and any("\u4e00" <= ch <= "\u9fff" for ch in str(BUNDLE))
+
+
+def test_a_template_held_open_gives_a_clear_message_and_exit_2(tmp_path):
+    out = tmp_path / "模板 输出"
+    assert run_py("templates", "--out", out).returncode == 0
+    held = sorted(out.glob("*.xlsx"))[0]
+    with open(held, "rb"):  # as Excel or WPS would hold it: replacing it is a sharing violation
+        started = time.monotonic()
+        done = run_py("templates", "--out", out)
+        waited = time.monotonic() - started
+    text = done.stdout.decode(locale.getpreferredencoding(False), errors="replace")
+    assert done.returncode == 2, text
+    assert "请先关闭" in text and held.name in text
+    assert waited >= 4, "a short retry comes before the message"
+    assert run_py("templates", "--out", out).returncode == 0, "once closed, the same command works"
+
+
+def test_a_second_run_waits_for_the_lock_then_stops_with_exit_2(tmp_path):
+    archive = tmp_path / "存档 文件夹"
+    holder = subprocess.Popen([sys.executable, "-c",
+                               "import sys, time\nfrom pipeline.ledger import locked\n"
+                               "with locked(sys.argv[1], 0):\n    print('held', flush=True)\n    time.sleep(30)\n",
+                               str(archive)], stdout=subprocess.PIPE, cwd=BUNDLE)
+    try:
+        assert holder.stdout.readline().strip() == b"held"
+        (tmp_path / "inbox").mkdir()
+        done = run_py("--inbox", tmp_path / "inbox", "--outbox", tmp_path / "out", "--archive", archive,
+                      "--wait", "1", "--as-of", AS_OF)
+    finally:
+        holder.kill()
+        holder.wait()
+    text = done.stdout.decode(locale.getpreferredencoding(False), errors="replace")
+    assert done.returncode == 2 and "另一个汇总正在运行" in text, text
+
+
+def test_a_gbk_console_never_fails_on_a_character(campaign, tmp_path):
+    inbox = tmp_path / "收件 箱"
+    demo.generate(campaign, inbox, units=2, members=4, seed=9, as_of=AS_OF)
+    first = sorted(inbox.glob("*.xlsx"))[0]
+    first.rename(inbox / f"😀{first.name}")  # GBK has no emoji
+    env = dict(os.environ)
+    env.pop("PYTHONIOENCODING", None)
+    env.pop("PYTHONUTF8", None)
+    done = run_py("--inbox", inbox, "--outbox", tmp_path / "out", "--archive", tmp_path / "arch", "--as-of", AS_OF,
+                  env=env)
+    text = done.stdout.decode("gbk", errors="strict")  # the pipe carries the ANSI code page, whole
+    assert locale.getpreferredencoding(False).lower() in ("cp936", "gbk")
+    assert done.returncode == 0, text + done.stderr.decode("gbk", errors="replace")
+    assert "汇总结果" in text and "?" in text  # the emoji replaced, not raised
+
+
+def test_csv_files_have_the_same_line_ends_as_on_linux(campaign, tmp_path):
+    inbox = tmp_path / "inbox"
+    demo.generate(campaign, inbox, units=2, members=4, seed=9, as_of=AS_OF)
+    assert run_py("--inbox", inbox, "--outbox", tmp_path / "out", "--archive", tmp_path / "arch",
+                  "--as-of", AS_OF).returncode == 0
+    csvs = sorted((tmp_path / "out").rglob("*.csv"))
+    assert len(csvs) >= 10
+    assert not [p.name for p in csvs if b"\r\n" in p.read_bytes()]
+
+
+@pytest.mark.parametrize("units", [9])
+def test_parallel_validation_runs_under_spawn(campaign, tmp_path, units):
+    """From 8 files up the run validates in worker processes (multiprocessing under spawn)."""
+    inbox = tmp_path / "多 文件"
+    demo.generate(campaign, inbox, units=units, members=4, seed=11, as_of=AS_OF)
+    done = run_py("--inbox", inbox, "--outbox", tmp_path / "out", "--archive", tmp_path / "arch", "--as-of", AS_OF)
+    assert len(list(inbox.glob("*.xlsx"))) >= 8
+    assert done.returncode == 0, done.stdout.decode(locale.getpreferredencoding(False), errors="replace")

@@ -30,7 +30,9 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
 DESCRIPTION = """丰年村街创先争优活动 评议汇总程序。
 
 不带子命令运行即为 run：读取 inbox/ 中各单位报送的工作簿，校验、汇总，结果写入 outbox/。
-退出状态：0 全部通过；3 已完成但有文件退回修改；2 用法或活动配置有误，或另一个汇总正在运行；1 意外故障（附日志路径）。"""
+退出状态：0 全部通过；3 已完成但有文件退回修改；2 用法或活动配置有误、另一个汇总正在运行，
+或文件被其他程序占用（请先关闭 Excel/WPS 中打开的文件）；1 意外故障（附日志路径）。
+全局选项写在子命令前后均可，如 run.py status --archive X。"""
 
 
 class _Parser(argparse.ArgumentParser):

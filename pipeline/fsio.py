@@ -23,8 +23,8 @@ class FileBusy(Exception):
                          "稍候片刻后重新运行。")
 
 
-def _retrying(action, path: Path, seconds: float):
-    deadline = time.monotonic() + seconds
+def _retrying(action, path: Path, seconds: float | None):
+    deadline = time.monotonic() + (RETRY_SECONDS if seconds is None else seconds)
     delay = 0.1
     while True:
         try:
@@ -36,12 +36,12 @@ def _retrying(action, path: Path, seconds: float):
             delay = min(delay * 2, 1.0)
 
 
-def replace(src: Path, dst: Path, seconds: float = RETRY_SECONDS) -> None:
+def replace(src: Path, dst: Path, seconds: float | None = None) -> None:
     """Move `src` over `dst` atomically, waiting a little for a program that holds `dst` open."""
     _retrying(lambda: os.replace(src, dst), Path(dst), seconds)
 
 
-def rename(src: Path, dst: Path, seconds: float = RETRY_SECONDS) -> None:
+def rename(src: Path, dst: Path, seconds: float | None = None) -> None:
     """Rename a file or folder (never over an existing one), waiting a little for a program holding it."""
     _retrying(lambda: os.rename(src, dst), Path(src), seconds)
 

@@ -105,3 +105,34 @@ def test_unexpected_failure_exits_1_with_a_log_path(tmp_path, monkeypatch, capsy
     assert status == 1 and "意外故障" in out and "Traceback" not in out
     logs = list((tmp_path / "a" / "logs").glob("error-*.log"))
     assert logs and "disk on fire" in logs[0].read_text(encoding="utf-8")
+
+
+def test_global_options_work_after_the_subcommand(campaign, tmp_path, capsys):
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=2, seed=4)
+    archive = tmp_path / "存档 X"
+    status = cli.main(["run", "--inbox", str(inbox), "--outbox", str(tmp_path / "out"), "--archive", str(archive),
+                       "--campaign", str(ROOT / "campaign.toml"), "--as-of", "2010-08-02"])
+    assert status == cli.EXIT_OK
+    capsys.readouterr()
+    assert cli.main(["status", "--archive", str(archive), "--campaign", str(ROOT / "campaign.toml")]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert "R1" in out and "尚未运行过汇总" not in out
+
+
+def test_an_option_after_the_subcommand_wins_over_the_one_before(tmp_path):
+    args = cli.build_parser().parse_args(["--archive", "A", "status", "--archive", "B"])
+    assert str(args.archive) == "B"
+    args = cli.build_parser().parse_args(["--archive", "A", "status"])
+    assert str(args.archive) == "A"
+
+
+def test_output_that_cannot_encode_a_character_replaces_it(campaign, tmp_path):
+    """A cp1252 pipe (or a GBK console) cannot encode 中文 or an emoji: never an exception, exit as usual."""
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=2, seed=4)
+    first = sorted(inbox.glob("*.xlsx"))[0]
+    first.rename(inbox / f"😀{first.name}")
+    out = subprocess.run([sys.executable, str(ROOT / "run.py"), "--inbox", str(inbox), "--outbox", str(tmp_path / "o"),
+                          "--archive", str(tmp_path / "a"), "--as-of", "2010-08-02"], capture_output=True,
+                         env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "cp1252"}, cwd=ROOT)
+    assert out.returncode == cli.EXIT_OK, out.stderr.decode("cp1252", errors="replace")[-2000:]
+    assert b"?" in out.stdout and b"Traceback" not in out.stdout + out.stderr

@@ -8,7 +8,7 @@ import multiprocessing
 import os
 import shutil
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
@@ -71,6 +71,8 @@ class RunResult:
     folder: Path
     files: list[FileResult]
     report: round_results.RoundReport | None = None
+    ignored: list[inbox_mod.Received] = field(default_factory=list)  # lock files and system files
+    changed: list[inbox_mod.Received] = field(default_factory=list)  # bytes changed while read: not taken in
 
     def with_status(self, status: str) -> list[FileResult]:
         return [f for f in self.files if f.status == status]
@@ -78,6 +80,11 @@ class RunResult:
     @property
     def rejected(self) -> list[FileResult]:
         return self.with_status("rejected")
+
+    @property
+    def complete(self) -> bool:
+        """Every file taken in was accepted (exit status 0); ignored system files do not count."""
+        return not self.rejected and not self.changed
 
 
 def examine(received: inbox_mod.Received, campaign: Campaign) -> Submission:
@@ -111,6 +118,47 @@ def to_validate(ledger: Ledger, received: list[inbox_mod.Received]) -> list[inbo
             out.append(r)
         seen.add(r.sha256)
     return out
+
+
+def snapshots(todo: list[inbox_mod.Received], folder: Path) -> tuple[dict[str, inbox_mod.Received], list]:
+    """Private copies of the files to validate, keyed by name, and the files whose bytes changed since
+    the scan (still being copied into the inbox): those are left for the next run."""
+    snaps, changed = {}, []
+    for r in todo:
+        s = inbox_mod.snapshot(r, folder)
+        if s is None:
+            changed.append(r)
+        else:
+            snaps[r.name] = s
+    return snaps, changed
+
+
+def log_path() -> str:
+    """Where this run's log is written (cli sets it up in archive/logs/), for messages that cite it."""
+    for h in logging.getLogger("pipeline").handlers:
+        if isinstance(h, logging.FileHandler):
+            return h.baseFilename
+    return "archive/logs"
+
+
+def take_in_safely(ledger: Ledger, run_id: str, received: inbox_mod.Received, campaign: Campaign,
+                   sub: Submission | None = None) -> Stored:
+    """take_in, where any failure on this one file stores it as rejected with E_INTERNAL (naming the
+    log) and the run goes on: one file never stops the round."""
+    try:
+        return take_in(ledger, run_id, received, campaign, sub)
+    except fsio.FileBusy:
+        raise
+    except OSError as e:
+        if fsio.is_environment_error(e, ledger.archive):
+            raise
+        error = e
+    except Exception as e:  # noqa: BLE001 - anything this file's content provoked
+        error = e
+    log.error("failed to take in %s", received.name, exc_info=error)
+    failed = Submission(received.name, findings=[make("E_INTERNAL", received.name,
+                                                      detail=f"{type(error).__name__}；日志：{log_path()}")])
+    return ledger.ingest(run_id, received.path, received.name, received.sha256, received.size, failed)
 
 
 def validated(todo: list[inbox_mod.Received], campaign: Campaign):
@@ -206,21 +254,26 @@ def run(campaign: Campaign, inbox: Path, outbox: Path, archive: Path, *, round_c
 def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file) -> RunResult:
     outbox.mkdir(parents=True, exist_ok=True)
     _clean_stale(outbox)
-    received = inbox_mod.scan(inbox)
+    scanned = inbox_mod.scan(inbox)
+    ignored = [r for r in scanned if r.ignored]
+    received = [r for r in scanned if not r.ignored]
     run_id = _new_run_id(ledger.run_ids(), outbox, now)
-    ledger.begin_run(run_id, as_of, len(received))
-    todo = to_validate(ledger, received)
-    subs = validated(todo, campaign)  # a generator: validation runs a window ahead of the ledger
-    queue = iter(todo)
-    upcoming = next(queue, None)
-    stored = []
-    for i, r in enumerate(received):
-        on_file(i, len(received), r.name)
-        sub = None
-        if r is upcoming:
-            sub, upcoming = next(subs), next(queue, None)
-        stored.append(take_in(ledger, run_id, r, campaign, sub))
-    on_file(len(received), len(received), "")
+    ledger.begin_run(run_id, as_of, len(scanned))
+    incoming = ledger.archive / f".incoming-{run_id}"
+    try:
+        snaps, changed = snapshots(to_validate(ledger, received), incoming)
+        received = [r for r in received if r not in changed]
+        todo = list(snaps.values())
+        subs = validated(todo, campaign)  # a generator: validation runs a window ahead of the ledger
+        stored = []
+        for i, r in enumerate(received):
+            on_file(i, len(received), r.name)
+            snap = snaps.get(r.name)  # the snapshots come in the order of `received`, as `subs` does
+            sub = next(subs) if snap is not None else None
+            stored.append(take_in_safely(ledger, run_id, snap or r, campaign, sub))
+        on_file(len(received), len(received), "")
+    finally:
+        inbox_mod.discard_snapshots(incoming)
     stored = [ledger.get(s.id) for s in stored]  # statuses after every supersession of this run
     files = [FileResult(r, s, ledger.findings(s.id), kind_label(campaign, s.kind)) for r, s in zip(received, stored)]
     code = choose_round(campaign, round_code, as_of, [s.round for s in stored])
@@ -239,7 +292,7 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
         every = [x.record() for f in files for x in f.findings] + [x.record() for x in report.findings]
         csvfiles.write_csv(every, csvfiles.FINDING_COLUMNS, tmp / "data" / "findings.csv")
         manifest.write(tmp, {"run_id": run_id, "as_of": as_of.isoformat(), "campaign_id": campaign.id, "round": code},
-                       files, report.findings)
+                       files, report.findings, ignored, changed)
         for p in tmp.rglob("*"):  # every output on disk before the folder is renamed into view
             if p.is_file():
                 fsio.fsync_file(p)
@@ -252,5 +305,5 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
     for f in files:
         if f.returned:
             f.returned = folder / f.returned.relative_to(tmp)
-    return RunResult(run_id, code, as_of, folder, files, report)
+    return RunResult(run_id, code, as_of, folder, files, report, ignored, changed)
 

@@ -198,11 +198,15 @@ def _cmd_run(args, campaign, console) -> int:
             verdict += f"：{f.errors[0].title}"
         table.add_row(f.name, kind_label(campaign, s.kind), s.unit_code, f"[{colours[f.status]}]{verdict}[/]",
                       str(len(f.errors) or ""), str(len(f.warnings) or ""))
+    for r in result.ignored:
+        table.add_row(r.name, "—", "", "[dim]已忽略：系统文件[/]", "", "")
+    for r in result.changed:
+        table.add_row(r.name, "—", "", "[yellow]未处理：读取时文件在变化，请稍后再运行[/]", "", "")
     console.print(table)
     console.print(_summary(campaign, result))
     if args.open and hasattr(os, "startfile"):  # Windows: show the clerk the run's folder in Explorer
         os.startfile(result.folder)
-    return EXIT_REJECTED if result.rejected else EXIT_OK
+    return EXIT_OK if result.complete else EXIT_REJECTED
 
 
 def _summary(campaign, result) -> Table:
@@ -216,7 +220,9 @@ def _summary(campaign, result) -> Table:
     t.add_row("单位报送", f"应报 {len(campaign.units)}：" + "，".join(f"{label} {states[k]}" for k, label in SUBMITTED.items()) +
               f"；{kind_label(campaign, 'street')}{SUBMITTED['accepted' if report.street_file else 'missing']}")
     t.add_row("问题标记", "，".join(f"{title_of(c)} {counts[c]}" for c in FLAG_CODES if counts[c]) or "无")
-    t.add_row("文件", "，".join(f"{label} {len(result.with_status(k))}" for k, label in STATUSES.items()))
+    t.add_row("文件", "，".join(f"{label} {len(result.with_status(k))}" for k, label in STATUSES.items()) +
+              (f"，已忽略系统文件 {len(result.ignored)}" if result.ignored else "") +
+              (f"，读取时在变化、未处理 {len(result.changed)}（请稍后再运行）" if result.changed else ""))
     folder = result.folder
     t.add_row(campaign.outputs["report"], str(folder / leadership.report_name(campaign)))
     t.add_row(campaign.outputs["publication"], str(folder / publication.publication_name(campaign)))

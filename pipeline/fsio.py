@@ -7,6 +7,7 @@ retried for a few seconds; then the clerk is told which file to close.
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from pathlib import Path
@@ -44,6 +45,32 @@ def replace(src: Path, dst: Path, seconds: float | None = None) -> None:
 def rename(src: Path, dst: Path, seconds: float | None = None) -> None:
     """Rename a file or folder (never over an existing one), waiting a little for a program holding it."""
     _retrying(lambda: os.rename(src, dst), Path(src), seconds)
+
+
+# Errors of the machine, not of a file's content: the run stops with exit status 2 and says why.
+_FULL_OR_READ_ONLY = {errno.ENOSPC, errno.EROFS, getattr(errno, "EDQUOT", errno.ENOSPC)}
+_NO_ACCESS = {errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EISDIR}
+CAUSES = {errno.ENOSPC: "磁盘空间已满", errno.EROFS: "所在磁盘为只读", errno.EACCES: "没有写入权限（只读或被保护）",
+          errno.EPERM: "没有写入权限（只读或被保护）", errno.ENOTDIR: "路径中有同名的文件而不是文件夹",
+          errno.EISDIR: "应为文件，却是文件夹"}
+
+
+def is_environment_error(e: OSError, *roots: Path) -> bool:
+    """A full or read-only disk anywhere, or no access to a path below one of `roots` (the program's
+    own folders): the machine's problem, which the clerk must fix, not one file's."""
+    if e.errno in _FULL_OR_READ_ONLY:
+        return True
+    if e.errno in _NO_ACCESS and e.filename:
+        path = Path(os.fsdecode(e.filename)).resolve()
+        return any(path == Path(r).resolve() or Path(r).resolve() in path.parents for r in roots)
+    return False
+
+
+def environment_message(e: OSError) -> str:
+    """The Chinese message for an environment error: the path and the cause."""
+    cause = CAUSES.get(e.errno, e.strerror or type(e).__name__)
+    where = os.fsdecode(e.filename) if e.filename else "（未知路径）"
+    return f"无法写入：{where}\n原因：{cause}。请腾出磁盘空间、检查文件夹权限，或换一个可写的文件夹后重新运行。"
 
 
 def fsync_file(path: Path) -> None:

@@ -158,7 +158,8 @@ def take_in_safely(ledger: Ledger, run_id: str, received: inbox_mod.Received, ca
     log.error("failed to take in %s", received.name, exc_info=error)
     failed = Submission(received.name, findings=[make("E_INTERNAL", received.name,
                                                       detail=f"{type(error).__name__}；日志：{log_path()}")])
-    return ledger.ingest(run_id, received.path, received.name, received.sha256, received.size, failed)
+    return ledger.ingest(run_id, received.path, received.name, received.sha256, received.size, failed,
+                         mtime_ns=received.mtime_ns)
 
 
 def validated(todo: list[inbox_mod.Received], campaign: Campaign):
@@ -199,10 +200,30 @@ def take_in(ledger: Ledger, run_id: str, received: inbox_mod.Received, campaign:
         sub = Submission(received.name, original.format, original.kind, original.unit_code, original.round,
                          findings=[make("W_DUPLICATE_FILE", received.name, detail=original.original_name)])
         return ledger.ingest(run_id, received.path, received.name, received.sha256, received.size, sub,
-                             duplicate_of=original.id)
+                             duplicate_of=original.id, mtime_ns=received.mtime_ns)
     sub = sub or examine(received, campaign)
     version = sub.workbook.identity.meta.get("template_version", "") if sub.workbook else ""
-    return ledger.ingest(run_id, received.path, received.name, received.sha256, received.size, sub, version)
+    return ledger.ingest(run_id, received.path, received.name, received.sha256, received.size, sub, version,
+                         mtime_ns=received.mtime_ns)
+
+
+def check_folders(inbox: Path, outbox: Path, archive: Path) -> None:
+    """Refuse, before anything is written, an outbox or archive that lies inside the inbox (the run would
+    take in its own outputs), that is a file, or that cannot be written."""
+    for label, folder, option in (("结果文件夹", outbox, "--outbox"), ("存档文件夹", archive, "--archive")):
+        here, box = Path(folder).resolve(), inbox.resolve()
+        if here == box or box in here.parents:
+            raise UsageError(f"{label} {folder} 在收件箱 {inbox} 之内，程序会把自己的输出当作报送文件。"
+                             f"请把它放到收件箱之外（{option}）。")
+        if folder.exists() and not folder.is_dir():
+            raise UsageError(f"{label} {folder} 是一个文件，不是文件夹。请删除或改名该文件，或用 {option} 指定别的文件夹。")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / f".probe-{os.getpid()}"
+            probe.write_bytes(b"0")
+            probe.unlink()
+        except OSError as e:
+            raise UsageError(f"{label}" + fsio.environment_message(e if e.filename else OSError(e.errno, e.strerror, str(folder))))
 
 
 def choose_round(campaign: Campaign, requested: str | None, as_of: dt.date, seen_rounds: list[str]) -> str:
@@ -239,6 +260,7 @@ def run(campaign: Campaign, inbox: Path, outbox: Path, archive: Path, *, round_c
     """Take in every inbox file, record it in the ledger, and write the run folder."""
     if not inbox.is_dir():
         raise UsageError(f"找不到收件箱文件夹：{inbox}")
+    check_folders(inbox, outbox, archive)
     now = now or dt.datetime.now()
     as_of = as_of or now.date()
     if round_code:

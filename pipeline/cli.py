@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import tempfile
 import datetime as dt
 import logging
@@ -43,9 +44,12 @@ class _Parser(argparse.ArgumentParser):
 
 def _date(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD 格式，例如 2010-08-02：{text}") from None
+    if not 1990 <= day.year <= 2099:
+        raise argparse.ArgumentTypeError(f"日期应在 1990 年至 2099 年之间：{text}")
+    return day
 
 
 # The global options: accepted before the subcommand and after it alike (`run.py status --archive X`).
@@ -180,6 +184,8 @@ class _LazyProgress:
 
 
 def _cmd_run(args, campaign, console) -> int:
+    if args.inbox.is_dir():
+        batch.check_folders(args.inbox, args.outbox, args.archive)  # before anything is written there
     _log_to(args.archive)
     progress = _LazyProgress(console)
     try:
@@ -254,16 +260,29 @@ def main(argv: list[str] | None = None) -> int:
     except CampaignError as e:
         console.print(f"[red]{e}[/red]")
         return EXIT_USAGE
-    except (batch.UsageError, ledger.LedgerBusy, fsio.FileBusy) as e:
+    except (batch.UsageError, ledger.LedgerBusy, ledger.LedgerDamaged, fsio.FileBusy) as e:
         console.print(f"[red]{e}[/red]")
+        return EXIT_USAGE
+    except OSError as e:
+        if not fsio.is_environment_error(e, *(getattr(args, k, ROOT / k) for k in ("outbox", "archive"))):
+            return _unexpected(console, args)
+        console.print(f"[red]{fsio.environment_message(e)}[/red]")
+        return EXIT_USAGE
+    except sqlite3.DatabaseError as e:
+        console.print(f"[red]台账 {Path(getattr(args, 'archive', ROOT / 'archive')) / ledger.DB_NAME} 无法读写（{e}）。"
+                      "请检查磁盘空间和文件夹权限；台账已损坏时请从备份恢复。[/red]")
         return EXIT_USAGE
     except KeyboardInterrupt:
         console.print("已中断。")
         return EXIT_FAILURE
     except Exception:
-        log = _write_log(getattr(args, "archive", ROOT / "archive"))
-        console.print(f"[red]程序发生意外故障，未完成。详细信息已写入：{log}\n请把该文件发给技术支持。[/red]")
-        return EXIT_FAILURE
+        return _unexpected(console, args)
+
+
+def _unexpected(console, args) -> int:
+    log = _write_log(getattr(args, "archive", ROOT / "archive"))
+    console.print(f"[red]程序发生意外故障，未完成。详细信息已写入：{log}\n请把该文件发给技术支持。[/red]")
+    return EXIT_FAILURE
 
 
 def _write_log(archive: Path) -> Path:

@@ -42,6 +42,8 @@ _FINDINGS: dict[str, tuple[str, str]] = {
     "W_DUPLICATE_FILE": ("重复报送", "与已收到的文件“{detail}”内容完全相同，按重复报送处理，不再计入。若文件名所示单位尚未报送，请联系该单位。"),
     # --- identification (填报说明)
     "E_UNKNOWN_UNIT": ("单位编码有误", "单位编码“{value}”不在本活动单位名单中。请在下拉框中选择本单位编码。"),
+    "E_ROUND_MISMATCH": ("评议阶段与模板不符", "填报说明中的评议阶段为“{value}”，而本模板属于“{detail}”阶段。"
+                         "若报送的是{detail}阶段，请改为{detail}；若是{value}阶段，请改用该阶段的模板重新填报。"),
     "E_UNKNOWN_ROUND": ("评议阶段有误", "评议阶段“{value}”无法识别。请在下拉框中选择（如 R1）。"),
     # --- cells
     "E_REQUIRED": ("必填项为空", "“{column}”为必填项，不能为空。请补填。"),
@@ -58,11 +60,12 @@ _FINDINGS: dict[str, tuple[str, str]] = {
     "E_SCALE_FORM": ("选项与评议方式不符", "“{value}”不能用于{detail}。请改用该评议方式的选项。"),
     "E_NOMINATION_SUBJECT": ("推荐对象不符", "{detail}。请核对“对象编号”。"),
     # --- warnings
+    "W_SAME_FILLED_ON": ("填报日期相同的两份报送", "本单位本阶段另有一份报送的填报日期也是 {value}（{detail}）。"
+                         "请核对哪一份是最终版本；若采用的不是最终版本，请修改填报日期后重新报送。"),
     "W_FEW_BALLOTS": ("评议票偏少", "{detail}，少于规定的最低票数，结果仅供参考。"),
     "W_FORM_MISSING": ("缺少评议方式", "{detail}没有任何评议票，综合得分按其余评议方式的权重重新折算。"),
     "W_GRADE_UNEXPLAINED": ("评定等次未说明", "评定等次“{value}”与建议等次“{detail}”不一致，请在“说明”中写明理由。"),
     "W_CAP_EXCEEDED": ("优秀等次超出比例", "{detail}。请核对评定结果。"),
-    "W_ROUND_MISMATCH": ("评议阶段与模板不符", "填报说明中的评议阶段为“{value}”，模板为“{detail}”。已按填报说明处理，请核对。"),
     # --- notes (accepted, recorded)
     "N_NORMALISED": ("已规范化", "“{value}”已按“{detail}”读取。"),
     "N_POINTS": ("分值已换算", "“{value}”按分值读取为“{detail}”。以后请直接在下拉框中选择。"),

@@ -177,10 +177,10 @@ def test_migration_from_the_first_schema_version(campaign, tmp_path):
     conn.commit()
     conn.close()
     lg = Ledger(arch, campaign)
-    assert lg.conn.execute("SELECT version FROM schema_version").fetchone()[0] == ledger.SCHEMA_VERSION == 2
+    assert lg.conn.execute("SELECT version FROM schema_version").fetchone()[0] == ledger.SCHEMA_VERSION == 3
     old = lg.find("abc", "old.xlsx")
     assert old.unit_code == "FN01" and old.status == "accepted"
-    assert lg.conn.execute("SELECT template_version FROM submissions").fetchone()[0] == ""
+    assert lg.conn.execute("SELECT template_version, mtime_ns FROM submissions").fetchone() == ("", 0)
     assert lg.integrity() == "ok"
     lg.close()
 

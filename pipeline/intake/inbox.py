@@ -26,6 +26,7 @@ class Received:
     sha256: str
     size: int
     ignored: bool = False  # a lock file or system file: listed, never taken in
+    mtime_ns: int = 0  # when it was saved: of two versions with one 填报日期, the later one wins
 
 
 def sha256_of(path: Path) -> str:
@@ -68,7 +69,8 @@ def scan(inbox: Path, skip: tuple[Path, ...] = ()) -> list[Received]:
             continue
         name = display_name(path.relative_to(inbox))
         ignored = is_system_file(name)
-        out.append(Received(path, name, "" if ignored else sha256_of(path), path.stat().st_size, ignored))
+        stat = path.stat()
+        out.append(Received(path, name, "" if ignored else sha256_of(path), stat.st_size, ignored, stat.st_mtime_ns))
     return out
 
 
@@ -85,7 +87,7 @@ def snapshot(received: Received, folder: Path) -> Received | None:
     if h.hexdigest() != received.sha256:
         target.unlink(missing_ok=True)
         return None
-    return Received(target, received.name, received.sha256, received.size)
+    return Received(target, received.name, received.sha256, received.size, mtime_ns=received.mtime_ns)
 
 
 def discard_snapshots(folder: Path) -> None:

@@ -22,7 +22,8 @@ from filelock import FileLock, Timeout
 
 from pipeline import fsio
 from pipeline.campaign import Campaign, Sheet
-from pipeline.findings import Finding
+from pipeline.findings import Finding, make
+from pipeline.layout import INFO_SHEET
 
 DB_NAME = "ledger.sqlite"
 LOCK_NAME = "ledger.lock"
@@ -60,12 +61,24 @@ MIGRATIONS = [
     ALTER TABLE submissions ADD COLUMN template_version TEXT NOT NULL DEFAULT '';
     ALTER TABLE runs ADD COLUMN inbox_files INTEGER;
     """,
+    """
+    ALTER TABLE submissions ADD COLUMN mtime_ns INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class LedgerBusy(Exception):
     """Another run holds the ledger."""
+
+
+class LedgerDamaged(Exception):
+    """The ledger is missing, empty or unreadable while archived files exist: history would be lost."""
+
+    def __init__(self, db: Path, n_files: int, cause: str):
+        super().__init__(
+            f"台账文件 {db} {cause}，而存档中已有 {n_files} 个收到的文件。为免丢失已有的报送记录，程序没有新建台账，"
+            f"也没有改动任何文件。请从备份中恢复 {db.name}（连同同名的 -wal 文件），或联系技术支持。")
 
 
 @dataclass(frozen=True)
@@ -117,7 +130,16 @@ class Ledger:
         self.archive = Path(archive)
         self.campaign = campaign
         (self.archive / FILES_DIR).mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(self.archive / DB_NAME, isolation_level=None, timeout=30)
+        db = self.archive / DB_NAME
+        archived = sum(1 for p in (self.archive / FILES_DIR).iterdir() if not p.name.startswith("."))
+        if archived and (not db.exists() or db.stat().st_size == 0):
+            raise LedgerDamaged(db, archived, "不存在" if not db.exists() else "是空文件（0 字节）")
+        self.conn = sqlite3.connect(db, isolation_level=None, timeout=30)
+        try:
+            self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as e:
+            self.conn.close()
+            raise LedgerDamaged(db, archived, f"已损坏，无法读取（{e}）") from None
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=FULL")
         self.conn.execute("PRAGMA foreign_keys=ON")
@@ -225,8 +247,9 @@ class Ledger:
         fsio.replace(tmp, target)
 
     def ingest(self, run_id: str, path: Path, name: str, sha256: str, size: int, sub, template_version: str = "",
-               duplicate_of: int | None = None) -> Stored:
-        """Store one received file and what validation found, in one transaction."""
+               duplicate_of: int | None = None, mtime_ns: int = 0) -> Stored:
+        """Store one received file and what validation found, in one transaction. `mtime_ns`: when the
+        file was saved, which orders two versions of one unit with the same 填报日期."""
         ext = _ext(name, sub.format)
         self._archive_file(path, sha256, ext)
         status = "duplicate" if duplicate_of else ("accepted" if sub.accepted else "rejected")
@@ -236,10 +259,10 @@ class Ledger:
                               (sha256, ext, size, dt.datetime.now().isoformat(timespec="seconds")))
             cur = self.conn.execute(
                 "INSERT INTO submissions (sha256, original_name, received_at, run_id, format, kind, unit_code, round, "
-                "filled_on, status, duplicate_of, template_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "filled_on, status, duplicate_of, template_version, mtime_ns) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (sha256, name, dt.datetime.now().isoformat(timespec="seconds"), run_id, sub.format, sub.kind,
                  sub.unit_code or "", sub.round or "", filled.isoformat() if filled else None, status, duplicate_of,
-                 template_version))
+                 template_version, mtime_ns))
             sid = cur.lastrowid
             self.conn.executemany(
                 "INSERT INTO findings (submission_id, code, severity, file, sheet, cell, column_label, value, detail, "
@@ -274,16 +297,36 @@ class Ledger:
             self.conn.executemany(f'INSERT INTO "{_table(sheet.key)}" ({names}) VALUES ({marks})', zip(*out.values()))
 
     def _resolve_supersession(self, kind: str, unit_code: str, round_code: str) -> None:
-        """Of the accepted submissions of one unit and round, the latest stays; the others are superseded."""
+        """Of the accepted submissions of one unit and round, the latest 填报日期 stays; the others are
+        superseded. With the same 填报日期 the one received later wins (a later run; in one run, the later
+        saved file), and each of the two carries a warning naming the other: never silent."""
         rows = self.conn.execute(
-            "SELECT id, filled_on, original_name, sha256 FROM submissions WHERE kind = ? AND unit_code = ? "
-            "AND round = ? AND status IN ('accepted', 'superseded')", (kind, unit_code, round_code)).fetchall()
+            "SELECT s.id, s.filled_on, r.rowid, s.mtime_ns, s.original_name FROM submissions s "
+            "JOIN runs r ON r.run_id = s.run_id WHERE s.kind = ? AND s.unit_code = ? AND s.round = ? "
+            "AND s.status IN ('accepted', 'superseded')", (kind, unit_code, round_code)).fetchall()
         if not rows:
             return
-        latest = max(rows, key=lambda r: (r[1] or "", r[2], r[3]))[0]
+        latest = max(rows, key=lambda r: (r[1] or "", r[2], r[3], r[0]))
         for r in rows:
             self.conn.execute("UPDATE submissions SET status = ? WHERE id = ?",
-                              ("accepted" if r[0] == latest else "superseded", r[0]))
+                              ("accepted" if r[0] == latest[0] else "superseded", r[0]))
+        for r in rows:
+            if r[0] != latest[0] and r[1] and r[1] == latest[1]:
+                self._warn_same_date(latest, r, latest)
+                self._warn_same_date(r, latest, latest)
+
+    def _warn_same_date(self, row: tuple, other: tuple, winner: tuple) -> None:
+        """W_SAME_FILLED_ON on `row`, naming `other` (once per pair)."""
+        sid, day, name, other_name = row[0], row[1], row[4], other[4]
+        seen = self.conn.execute("SELECT 1 FROM findings WHERE submission_id = ? AND code = 'W_SAME_FILLED_ON' "
+                                 "AND detail LIKE ?", (sid, f"%“{other_name}”%")).fetchone()
+        if seen:
+            return
+        f = make("W_SAME_FILLED_ON", name, sheet=INFO_SHEET, value=day,
+                 detail=f"另一份为“{other_name}”，现采用较晚收到的“{winner[4]}”")
+        self.conn.execute("INSERT INTO findings (submission_id, code, severity, file, sheet, cell, column_label, "
+                          "value, detail, message) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                          (sid, f.code, f.severity, f.file, f.sheet, f.cell, f.column, f.value, f.detail, f.message))
 
     # ------------------------------------------------------------ reading rows back
     def rows(self, sheet_key: str, submission_ids: list[int]) -> pd.DataFrame:

@@ -4,24 +4,27 @@ first sheet 问题清单 linking to each cell. The unit fixes it and sends it st
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections import defaultdict
 from pathlib import Path
 
 import python_calamine
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from pipeline.campaign import Campaign
+from pipeline.fsio import FileBusy
 from pipeline.findings import Finding, make
 from pipeline.intake.book import Book
 from pipeline.labels import RETURNED_DIR
 from pipeline.outputs import xlsx
 from pipeline.outputs.xlsx import set_text
 
+log = logging.getLogger(__name__)
 SHEET = "问题清单"
 UNKNOWN_UNIT = "未识别单位"
 FILLS = {"错误": PatternFill("solid", fgColor="FF9999"), "警告": PatternFill("solid", fgColor="FFE699")}
@@ -57,13 +60,24 @@ def _keep_escaped(wb: Workbook) -> None:
                     cell.value = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"_x{ord(m.group()):04X}_", v)
 
 
+def _writable(ws, ref: str):
+    """The cell that carries a comment for `ref`: itself, or the top-left cell of the merged range
+    that covers it (a unit may have merged cells; only the top-left one can hold a comment)."""
+    cell = ws[ref]
+    if isinstance(cell, MergedCell):
+        rng = next((r for r in ws.merged_cells.ranges if cell.coordinate in r), None)
+        if rng is not None:
+            return ws.cell(rng.min_row, rng.min_col)
+    return cell
+
+
 def _annotate(wb: Workbook, findings: list[Finding]) -> None:
     by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for f in findings:
         if f.sheet in wb.sheetnames and f.cell and not f.code.startswith("N_"):
             by_cell[(f.sheet, f.cell)].append(f)
     for (sheet, ref), group in by_cell.items():
-        cell = wb[sheet][ref]
+        cell = _writable(wb[sheet], ref)
         worst = "错误" if any(f.is_error for f in group) else "警告"
         cell.fill = FILLS[worst]
         text = "\n".join(f"【{f.severity}】{f.title}：{f.message}" for f in group)
@@ -109,10 +123,11 @@ def _findings_sheet(wb: Workbook, findings: list[Finding], unit_label: str) -> N
 
 
 def write(path: Path, fmt: str, file: str, findings: list[Finding], unit_label: str, out: Path,
-          when: dt.datetime, creator: str) -> Path:
-    """Write the returned copy of one submission to `out` and return its path."""
+          when: dt.datetime, creator: str, rebuild: bool = False) -> Path:
+    """Write the returned copy of one submission to `out` and return its path; `rebuild`: from the
+    cell values (as for .xls), when the workbook itself cannot be annotated in place."""
     findings = list(findings)
-    if fmt in ("xlsx", "xlsm"):
+    if fmt in ("xlsx", "xlsm") and not rebuild:
         wb = load_workbook(path, keep_vba=False, keep_links=False, rich_text=True)
         _keep_escaped(wb)
     else:
@@ -159,8 +174,7 @@ def _name(campaign: Campaign, f, taken: set[str]) -> str:
     return name
 
 
-def write_all(campaign: Campaign, ledger, files: list, folder: Path,
-                    when: dt.datetime) -> None:
+def write_all(campaign: Campaign, ledger, files: list, folder: Path, when: dt.datetime) -> None:
     """An annotated copy for each identified submission of this inbox with errors or warnings."""
     taken: set[str] = set()
     for f in files:
@@ -170,5 +184,17 @@ def write_all(campaign: Campaign, ledger, files: list, folder: Path,
         if not any(x.code[0] in "EW" for x in f.findings):
             continue
         out = folder / RETURNED_DIR / _name(campaign, f, taken)
-        f.returned = write(ledger.archived_path(s), s.format, f.name, f.findings,
-                                    unit_label(campaign, s), out, when, campaign.organiser)
+        args = (ledger.archived_path(s), s.format, f.name, f.findings, unit_label(campaign, s), out, when,
+                campaign.organiser)
+        try:
+            f.returned = write(*args)
+        except (FileBusy, MemoryError):
+            raise
+        except Exception:  # odd parts openpyxl cannot keep: the copy is rebuilt from the cell values
+            log.warning("annotating %s in place failed; rebuilt from values", f.name, exc_info=True)
+            try:
+                f.returned = write(*args, rebuild=True)
+            except (FileBusy, MemoryError):
+                raise
+            except Exception:  # no copy for this file; its findings are in 汇总报告 and findings.csv
+                log.error("no returned copy for %s", f.name, exc_info=True)

@@ -70,8 +70,10 @@ def _info(wb: Workbook, campaign: Campaign, file: str) -> tuple[dict, list[Findi
         out[f.key] = value
     meta_round = wb.identity.meta.get("round")
     if meta_round and out.get("round") and out["round"] != meta_round:
-        findings.append(make("W_ROUND_MISMATCH", file, sheet=INFO_SHEET, cell=wb.identity.info["round"][1],
+        # The template knows its round; a typed round that disagrees is a mistake on that cell.
+        findings.append(make("E_ROUND_MISMATCH", file, sheet=INFO_SHEET, cell=wb.identity.info["round"][1],
                              value=out["round"], detail=meta_round))
+        out["round"] = meta_round
     return out, findings
 
 

@@ -38,6 +38,7 @@ class FileResult:
     findings: list[Finding]
     kind: str  # the template's title as people read it (单位填报表...), or 非模板文件
     returned: Path | None = None
+    other_round: bool = False  # identified as another round than the one this run reports (非本阶段)
 
     @property
     def name(self) -> str:
@@ -59,6 +60,7 @@ class FileResult:
         s = self.stored
         return {"name": self.name, "sha256": self.received.sha256, "size": self.received.size, "format": s.format,
                 "kind": self.kind, "unit_code": s.unit_code, "round": s.round, "status": s.status,
+                "other_round": self.other_round,
                 "errors": len(self.errors), "warnings": len(self.warnings),
                 "findings": [f.record() for f in self.findings]}
 
@@ -299,6 +301,8 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
     stored = [ledger.get(s.id) for s in stored]  # statuses after every supersession of this run
     files = [FileResult(r, s, ledger.findings(s.id), kind_label(campaign, s.kind)) for r, s in zip(received, stored)]
     code = choose_round(campaign, round_code, as_of, [s.round for s in stored])
+    for f in files:  # stored for their own round; never counted as submitted for this one
+        f.other_round = bool(f.stored.kind and f.stored.round and f.stored.round != code)
     parent = outbox / code
     parent.mkdir(parents=True, exist_ok=True)
     tmp = parent / f".tmp-{run_id}"

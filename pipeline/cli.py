@@ -21,7 +21,7 @@ from rich.table import Table
 from pipeline import batch, demo, fsio, ledger
 from pipeline.campaign import CampaignError, load
 from pipeline.findings import FLAG_CODES, title_of
-from pipeline.labels import RETURNED_DIR, STATUSES, SUBMITTED, kind_label
+from pipeline.labels import OTHER_ROUND, RETURNED_DIR, STATUSES, SUBMITTED, kind_label
 from pipeline.ledger import status
 from pipeline.outputs import leadership, publication, templates
 
@@ -200,6 +200,8 @@ def _cmd_run(args, campaign, console) -> int:
     for f in result.files:
         s = f.stored
         verdict = STATUSES[f.status] if s.kind or f.status != "rejected" else "未受理"
+        if f.other_round:
+            verdict = f"{OTHER_ROUND}（{s.round}）：{verdict}"
         if f.status == "rejected" and f.errors:
             verdict += f"：{f.errors[0].title}"
         table.add_row(f.name, kind_label(campaign, s.kind), s.unit_code, f"[{colours[f.status]}]{verdict}[/]",

@@ -57,6 +57,7 @@ _FINDINGS: dict[str, tuple[str, str]] = {
     "E_DATE_ORDER": ("日期先后不符", "“{column}”（{value}）早于{detail}。请核对日期。"),
     "E_FORM_COUNT": ("评议票数不符", "{detail}。请核对“党员评议”表。"),
     "E_GRADE_MISSING": ("缺少评定结果", "正式党员“{value}”在“评定结果”表中没有评定等次。请补填。"),
+    "E_FORMULA_ERROR": ("公式结果为错误值", "此格的值是 Excel 错误值“{value}”（公式算不出结果）。请改为有效的值，不要用公式，然后重新报送。"),
     "E_SCALE_FORM": ("选项与评议方式不符", "“{value}”不能用于{detail}。请改用该评议方式的选项。"),
     "E_NOMINATION_SUBJECT": ("推荐对象不符", "{detail}。请核对“对象编号”。"),
     # --- warnings
@@ -65,6 +66,7 @@ _FINDINGS: dict[str, tuple[str, str]] = {
     "W_FEW_BALLOTS": ("评议票偏少", "{detail}，少于规定的最低票数，结果仅供参考。"),
     "W_FORM_MISSING": ("缺少评议方式", "{detail}没有任何评议票，综合得分按其余评议方式的权重重新折算。"),
     "W_GRADE_UNEXPLAINED": ("评定等次未说明", "评定等次“{value}”与建议等次“{detail}”不一致，请在“说明”中写明理由。"),
+    "W_HIDDEN_DATA": ("隐藏的行或列中有数据", "{detail}在 Excel 中被隐藏，但其中的数据已计入汇总。请核对这些数据是否应当报送；不应报送的请删除整行（列）后重新报送。"),
     "W_CAP_EXCEEDED": ("优秀等次超出比例", "{detail}。请核对评定结果。"),
     # --- notes (accepted, recorded)
     "N_NORMALISED": ("已规范化", "“{value}”已按“{detail}”读取。"),

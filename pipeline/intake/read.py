@@ -23,6 +23,11 @@ from pipeline.layout import HEADER_SCAN_ROWS
 
 _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+\d+)"[^>]*>(?:<v>[^<]*</v>)?<f[ >/]')
+_ERROR_CELL = re.compile(rb'<c\b([^>]*\bt="e"[^>]*)>(.*?)</c>', re.S)  # #DIV/0!, #N/A...: calamine reads ''
+_CELL_REF = re.compile(rb'\br="([A-Z]+\d+)"')
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+_HIDDEN_ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*?\bhidden="(?:1|true)"|<row\b[^>]*?\bhidden="(?:1|true)"[^>]*?\br="(\d+)"')
+_HIDDEN_COL = re.compile(rb'<col\b([^>]*\bhidden="(?:1|true)"[^>]*)/?>')
 
 
 class Rejected(Exception):
@@ -42,6 +47,7 @@ class SheetData:
     letters: dict[str, str]  # column key -> Excel column letter
     frame: pd.DataFrame  # one column per found key (raw values) plus `_row` (Excel row number)
     formulas: set[str] = field(default_factory=set)  # A1 cells that held formulas
+    errors: dict[str, str] = field(default_factory=dict)  # A1 cells that held Excel error values
 
     def cell(self, key: str, row: int) -> str:
         return f"{self.letters[key]}{row}"
@@ -108,16 +114,39 @@ def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def formula_cells(path: Path, fmt: str, sheet_name: str) -> set[str]:
-    """Cells holding formulas in an xlsx sheet (calamine gives their cached values)."""
+@dataclass
+class Marks:
+    """What an xlsx sheet's XML says beyond its values: formula cells (calamine gives their cached
+    values), cells holding Excel error values, hidden rows and columns."""
+    formulas: set[str] = field(default_factory=set)
+    errors: dict[str, str] = field(default_factory=dict)  # A1 -> "#DIV/0!"
+    hidden_rows: set[int] = field(default_factory=set)  # Excel row numbers
+    hidden_cols: set[int] = field(default_factory=set)  # 1-based column numbers
+
+
+def sheet_marks(path: Path, fmt: str, sheet_name: str) -> Marks:
+    out = Marks()
     if fmt not in ("xlsx", "xlsm"):
-        return set()
+        return out
     with zipfile.ZipFile(path) as z:
         part = _sheet_parts(z).get(sheet_name)
         if not part or part not in z.namelist():
-            return set()
+            return out
         data = z.read(part)
-    return {m.decode() for m in _FORMULA_CELL.findall(data)} if b"<f" in data else set()
+    if b"<f" in data:
+        out.formulas = {m.decode() for m in _FORMULA_CELL.findall(data)}
+    if b't="e"' in data:
+        for attrs, inner in _ERROR_CELL.findall(data):
+            ref, value = _CELL_REF.search(attrs), _VALUE.search(inner)
+            if ref:
+                out.errors[ref.group(1).decode()] = value.group(1).decode(errors="replace") if value else "#错误"
+    if b"hidden=" in data:
+        out.hidden_rows = {int(a or b) for a, b in _HIDDEN_ROW.findall(data)}
+        for attrs in _HIDDEN_COL.findall(data):
+            lo, hi = re.search(rb'\bmin="(\d+)"', attrs), re.search(rb'\bmax="(\d+)"', attrs)
+            if lo and hi:
+                out.hidden_cols.update(range(int(lo.group(1)), min(int(hi.group(1)), 16384) + 1))
+    return out
 
 
 def _find_header(rows: list[list], spec: Sheet) -> tuple[int, dict[str, int], list[tuple[int, str]]]:
@@ -174,11 +203,33 @@ def read_sheet(book, name: str, spec: Sheet, file: str, fmt: str, path: Path, ca
         findings.append(make("N_EXTRA_COLUMN", file, sheet=name, cell=f"{get_column_letter(c0 + j + 1)}{header_row}",
                              column=label))
     first = hr + 1  # keep rows that hold anything: trailing and spacer blank rows are tolerated
-    kept = [(first + i, row) for i, row in enumerate(rows[first:]) if not _blank_row(row)]
+    marks = sheet_marks(path, fmt, name)
+    data_cells = {f"{letters[k]}{r0 + i + 1}" for k in found for i in range(first, len(rows))} if marks.errors else ()
+    errors = {cell: v for cell, v in marks.errors.items() if cell in data_cells}
+    error_rows = {int(re.sub(r"[A-Z]+", "", cell)) - 1 for cell in errors}
+    kept = [(first + i, row) for i, row in enumerate(rows[first:]) if not _blank_row(row) or first + i in error_rows]
     data = {k: [row[j] if j < len(row) else "" for _, row in kept] for k, j in found.items()}
     frame = pd.DataFrame(data, dtype=object)
     frame["_row"] = [r0 + i + 1 for i, _ in kept]
-    return SheetData(spec, name, header_row, letters, frame, formula_cells(path, fmt, name))
+    for cell, value in sorted(errors.items()):
+        key = next(k for k, letter in letters.items() if cell.startswith(letter) and cell[len(letter):].isdigit())
+        findings.append(make("E_FORMULA_ERROR", file, sheet=name, cell=cell,
+                             column=spec.column(key).label, value=value))
+    _note_hidden(marks, frame, found, letters, spec, name, file, findings)
+    return SheetData(spec, name, header_row, letters, frame, marks.formulas, errors)
+
+
+def _note_hidden(marks: Marks, frame: pd.DataFrame, found: dict[str, int], letters: dict[str, str], spec: Sheet,
+                 sheet: str, file: str, findings: list[Finding]) -> None:
+    """W_HIDDEN_DATA: rows or columns hidden in Excel still hold data, and it is counted."""
+    rows = sorted(set(frame["_row"]) & marks.hidden_rows)
+    cols = sorted(k for k, j in found.items() if j + 1 in marks.hidden_cols and frame[k].astype(str).str.strip().ne("").any())
+    if rows:
+        shown = "、".join(map(str, rows[:10])) + (f" 等 {len(rows)} 行" if len(rows) > 10 else "")
+        findings.append(make("W_HIDDEN_DATA", file, sheet=sheet, cell=f"A{rows[0]}", detail=f"第 {shown} 行"))
+    for k in cols:
+        findings.append(make("W_HIDDEN_DATA", file, sheet=sheet, cell=f"{letters[k]}{int(frame['_row'].iloc[0])}",
+                             detail=f"“{spec.column(k).label}”列"))
 
 
 def read_workbook(path: Path, fmt: str, campaign: Campaign, file: str) -> Workbook:

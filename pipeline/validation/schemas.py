@@ -37,9 +37,9 @@ def _column(col: Column, refs: dict[str, set[str]]) -> pa.Column:
         checks.append(_in_range(col.min, col.max))
     elif col.type == "date":
         dtype, coerce = "datetime64[ns]", True
-    if col.ref == "roster":
+    if col.ref == "roster" and "roster" in refs:  # no reference check against a roster that could not be read
         checks.append(pa.Check(lambda s, ids=frozenset(refs.get("roster", ())): s.isin(ids), name=IN_ROSTER))
-    elif col.ref == "@subjects":
+    elif col.ref == "@subjects" and "subjects" in refs:
         checks.append(pa.Check(lambda s, ids=frozenset(refs.get("subjects", ())): s.isin(ids), name=KNOWN_SUBJECT))
     return pa.Column(dtype, checks=checks, nullable=not col.required, unique=col.unique, coerce=coerce,
                      required=False, name=col.key)

@@ -78,7 +78,11 @@ def _info(wb: Workbook, campaign: Campaign, file: str) -> tuple[dict, list[Findi
 
 
 def _refs(tables: dict[str, pd.DataFrame], unit_code: str, campaign: Campaign) -> dict[str, set[str]]:
-    roster = set(tables["roster"]["member_id"].dropna()) if "roster" in tables else set()
+    """The ids references must name; none when the roster could not be read (one root error, not a
+    cascade of unknown members)."""
+    if "roster" not in tables:
+        return {}
+    roster = set(tables["roster"]["member_id"].dropna())
     # With the unit code itself wrong, any unit code passes here: one root error, not a cascade.
     units = {unit_code} if unit_code else {u.code for u in campaign.units}
     return {"roster": roster, "subjects": roster | units}
@@ -100,21 +104,35 @@ def _typed(df: pd.DataFrame, sd: SheetData) -> pd.DataFrame:
 
 
 def validate_workbook(wb: Workbook, campaign: Campaign, file: str) -> Submission:
+    sub = _checked(wb, campaign, file)
+    # An Excel error value (E_FORMULA_ERROR) reads as an empty cell: one finding there, not two.
+    errors = {(f.sheet, f.cell) for f in sub.findings if f.code == "E_FORMULA_ERROR"}
+    if errors:
+        sub.findings = [f for f in sub.findings if f.code != "E_REQUIRED" or (f.sheet, f.cell) not in errors]
+    return sub
+
+
+def _checked(wb: Workbook, campaign: Campaign, file: str) -> Submission:
     sub = Submission(file, wb.format, wb.identity.kind, workbook=wb, findings=list(wb.findings))
     sub.info, info_findings = _info(wb, campaign, file)
     sub.findings += info_findings
     sub.unit_code = sub.info.get("unit_code", "") if sub.kind == "unit" else ""
     sub.round = sub.info.get("round", wb.identity.meta.get("round", ""))
     layout = campaign.workbooks[sub.kind]
+    # A sheet that lost a column (E_MISSING_COLUMN, already reported) is not checked further: its
+    # rows cannot be read as the layout says, and the file is rejected anyway.
+    incomplete = {f.sheet for f in wb.findings if f.code == "E_MISSING_COLUMN"}
     for spec in layout.sheets:  # layout order: the roster comes before the sheets that refer to it
         sd = wb.sheets.get(spec.key)
-        if sd is None:
+        if sd is None or sd.name in incomplete:
             continue
         df, notes = normalise.normalise(sd, campaign, file)
         sub.findings += notes
         sub.findings += schemas.validate(df, sd, _refs(sub.tables, sub.unit_code, campaign), campaign, file)
         sub.tables[spec.key] = _typed(df, sd)
     t, s = sub.tables, wb.sheets
+    if incomplete or any(spec.key not in t for spec in layout.sheets):
+        return sub  # the cross-sheet checks need every sheet whole; the missing part is already an error
     sub.findings += crosscheck.rating_scales(t, s, campaign, file)
     sub.findings += crosscheck.ballot_counts(t, s, campaign, file)
     sub.findings += crosscheck.date_order(t, s, file)

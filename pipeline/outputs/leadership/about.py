@@ -5,7 +5,7 @@ from __future__ import annotations
 from openpyxl.styles import Font
 
 from pipeline.campaign import Campaign
-from pipeline.labels import STATUSES, kind_label
+from pipeline.labels import OTHER_ROUND, STATUSES, kind_label
 from pipeline.outputs.leadership.style import NOTE
 from pipeline.outputs.sheetkit import Col, table, title
 from pipeline.rules.round_results import RoundReport
@@ -45,6 +45,6 @@ def about_sheet(ws, campaign: Campaign, report: RoundReport, files: list) -> Non
     cols = [Col("文件名", width=36, wrap=True), Col("SHA-256", width=66), Col("大小（字节）", "int", 12), Col("类型"),
             Col("单位"), Col("受理状态")]
     table(ws, top, cols, [[f.name, f.received.sha256, f.received.size, kind_label(campaign, f.stored.kind), f.stored.unit_code or None,
-                           STATUSES[f.stored.status]] for f in files], freeze=False, autofilter=False)
+                           (f"{OTHER_ROUND}（{f.stored.round}）：" if f.other_round else "") + STATUSES[f.stored.status]] for f in files], freeze=False, autofilter=False)
     for col, width in (("A", 36), ("B", 66)):
         ws.column_dimensions[col].width = width

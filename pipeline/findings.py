@@ -116,15 +116,9 @@ def severity_of(code: str) -> str:
     return CATALOGUE[code].severity
 
 
-@dataclass(frozen=True)
-class Finding:
+class Catalogued:
+    """What a record's code says in the catalogue: its severity and title."""
     code: str
-    file: str
-    sheet: str = ""
-    cell: str = ""
-    column: str = ""
-    value: str = ""
-    detail: str = ""
 
     @property
     def severity(self) -> str:
@@ -133,6 +127,17 @@ class Finding:
     @property
     def title(self) -> str:
         return CATALOGUE[self.code].title
+
+
+@dataclass(frozen=True)
+class Finding(Catalogued):
+    code: str
+    file: str
+    sheet: str = ""
+    cell: str = ""
+    column: str = ""
+    value: str = ""
+    detail: str = ""
 
     @property
     def message(self) -> str:
@@ -162,7 +167,7 @@ def _text(v) -> str:
 
 
 @dataclass(frozen=True)
-class Flag:
+class Flag(Catalogued):
     """A flag of the round on a subject: a rectification item (R_) or a unit or member's coverage (C_)."""
     code: str
     unit_code: str
@@ -174,14 +179,6 @@ class Flag:
     def __post_init__(self):
         if self.code not in CATALOGUE or self.code[0] not in "RC":
             raise KeyError(f"uncatalogued flag code {self.code}")
-
-    @property
-    def severity(self) -> str:
-        return CATALOGUE[self.code].severity
-
-    @property
-    def title(self) -> str:
-        return CATALOGUE[self.code].title
 
     @property
     def message(self) -> str:

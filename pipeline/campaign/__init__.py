@@ -1,26 +1,8 @@
-"""The campaign file (SPEC §2): the model and its loader."""
+"""The campaign file (SPEC §2): the model (model.py) and its loader (loader.py)."""
 
 from pipeline.campaign.loader import load, parse
-from pipeline.campaign.model import (
-                                     Band,
-                                     Campaign,
-                                     CampaignError,
-                                     Cap,
-                                     Column,
-                                     Criterion,
-                                     Form,
-                                     Grading,
-                                     InfoField,
-                                     Limits,
-                                     Option,
-                                     RequiredActivity,
-                                     Round,
-                                     Scale,
-                                     Sheet,
-                                     Unit,
-                                     Veto,
-                                     WorkbookLayout,
-)
+from pipeline.campaign.model import (Campaign, CampaignError, Column, Grading, Limits, Round, Scale, Sheet, Unit,
+                                     WorkbookLayout)
 
-__all__ = ["Band", "Campaign", "CampaignError", "Cap", "Column", "Criterion", "Form", "Grading", "InfoField", "Limits",
-           "Option", "RequiredActivity", "Round", "Scale", "Sheet", "Unit", "Veto", "WorkbookLayout", "load", "parse"]
+__all__ = ["Campaign", "CampaignError", "Column", "Grading", "Limits", "Round", "Scale", "Sheet", "Unit",
+           "WorkbookLayout", "load", "parse"]

@@ -277,3 +277,33 @@ def test_ballots_in_hidden_rows_are_counted_and_noted(campaign, tmp_path):
     assert status == cli.EXIT_OK  # a warning: accepted, the ballots counted
     assert [(f["sheet"], f["cell"]) for f in notes] == [(name, "A3")] and "3、4" in notes[0]["message"]
     assert ROOT.exists()
+
+
+def test_an_archive_that_is_read_only_or_full_exits_2_naming_it(campaign, tmp_path, capsys, monkeypatch):
+    import errno
+
+    from pipeline.ledger import store
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=1, seed=3)
+    for code, cause in ((errno.EACCES, "没有写入权限"), (errno.ENOSPC, "磁盘空间已满")):
+        def refuse(self, path, sha256, ext, code=code):
+            raise OSError(code, os.strerror(code), str(self.archive / "files" / f".tmp-{sha256}"))
+        monkeypatch.setattr(store.Ledger, "_archive_file", refuse)
+        capsys.readouterr()
+        status, _ = run(inbox, tmp_path / str(code))
+        out = capsys.readouterr().out.replace("\n", "")
+        assert status == cli.EXIT_USAGE and cause in out and str(tmp_path / str(code) / "arch") in out
+
+
+def test_the_error_log_falls_back_to_the_temporary_folder_and_says_where(tmp_path, capsys, monkeypatch):
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    (tmp_path / "arch").write_text("a file where the archive should be")
+
+    def boom(*a, **k):
+        raise RuntimeError("disk on fire")
+    monkeypatch.setitem(cli.COMMANDS, "status", boom)
+    assert cli.main(["status", "--archive", str(tmp_path / "arch")]) == cli.EXIT_FAILURE
+    out = capsys.readouterr().out.replace("\n", "")
+    (log,) = (tmp_path / "tmp").glob("error-*.log")
+    assert str(log) in out and "disk on fire" in log.read_text(encoding="utf-8")

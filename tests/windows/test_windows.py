@@ -88,3 +88,17 @@ def test_parallel_validation_runs_under_spawn(campaign, tmp_path, units):
     done = run_py("--inbox", inbox, "--outbox", tmp_path / "out", "--archive", tmp_path / "arch", "--as-of", AS_OF)
     assert len(list(inbox.glob("*.xlsx"))) >= 8
     assert done.returncode == 0, done.stdout.decode(locale.getpreferredencoding(False), errors="replace")
+
+
+def test_office_lock_and_system_files_are_ignored(campaign, tmp_path):
+    inbox = tmp_path / "收件箱"
+    demo.generate(campaign, inbox, units=1, members=4, seed=9, as_of=AS_OF)
+    first = sorted(inbox.glob("*.xlsx"))[0]
+    for name in (f"~${first.name}", "Thumbs.db", "desktop.ini"):
+        (inbox / name).write_bytes(b"\x00junk")
+    done = run_py("--inbox", inbox, "--outbox", tmp_path / "out", "--archive", tmp_path / "arch", "--as-of", AS_OF)
+    text = done.stdout.decode(locale.getpreferredencoding(False), errors="replace")
+    assert done.returncode == 0, text
+    import json
+    (manifest,) = (tmp_path / "out").glob("*/*/manifest.json")
+    assert len(json.loads(manifest.read_text(encoding="utf-8"))["ignored_files"]) == 3

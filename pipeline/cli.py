@@ -94,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--seed", default="1", help="随机种子（相同种子生成相同文件）")
     m.add_argument("--defects", action="store_true", help="注入常见填报错误和可接受的写法，并写出答案文件")
     m.add_argument("--answer-key", type=Path, default=None, help="答案文件路径（默认：演示文件夹中的 answer_key.json）")
+    m.add_argument("--absent", type=int, default=0, metavar="K",
+                   help="每单位 K 名正式党员本阶段未参评（填写未参评原因，无评议票）")
     m.add_argument("--force", action="store_true", help="文件夹非空时也写入")
     _options(m, ["--campaign"], top=False)
     s = sub.add_parser("status", help="查看已存档的各阶段报送情况")
@@ -114,7 +116,8 @@ def _cmd_demo(args, campaign, console) -> int:
         return EXIT_USAGE
     try:
         key = demo.generate(campaign, args.inbox, units=args.units, members=args.members, round_code=args.round,
-                            as_of=args.as_of, seed=args.seed, defects=args.defects, answer_key=args.answer_key)
+                            as_of=args.as_of, seed=args.seed, defects=args.defects, answer_key=args.answer_key,
+                            absent=args.absent)
     except demo.DemoError as e:
         console.print(f"[red]{e}[/red]")
         return EXIT_USAGE

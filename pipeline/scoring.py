@@ -107,14 +107,17 @@ def pooled_top2(stats: pd.DataFrame, form: str) -> pd.DataFrame:
 
 def member_grades(comp: pd.DataFrame, stats: pd.DataFrame, roster: pd.DataFrame, campaign: Campaign,
                   full_kind: str) -> pd.DataFrame:
-    """Suggested grades: bands, then the veto, then the per-unit cap; probationary members not graded.
+    """Suggested grades: bands, then the veto, then the per-unit cap; probationary members not graded,
+    full members without any ballot not reviewed (未参评: no grade, not in the cap's N).
 
-    `roster` has unit_code, member_id, member_kind; `full_kind` is the label of a full member.
-    Returns unit_code, member_id, composite, suggested_grade, grade_note, rank_in_unit.
+    `roster` has unit_code, member_id, member_kind (and absence_reason, if read); `full_kind` is the
+    label of a full member. Returns unit_code, member_id, composite, suggested_grade, grade_note, rank_in_unit.
     """
     grading = campaign.grades["member"]
-    df = roster[SUBJECT + ["member_kind"]].merge(comp, on=SUBJECT, how="left")
-    full = df["member_kind"] == full_kind
+    cols = SUBJECT + ["member_kind"] + (["absence_reason"] if "absence_reason" in roster else [])
+    df = roster[cols].merge(comp, on=SUBJECT, how="left")
+    reviewed = df["composite"].notna()
+    full = (df["member_kind"] == full_kind) & reviewed
     df["suggested_grade"] = band_grades(df["composite"], grading)
     df["grade_note"] = ""
     if grading.veto:
@@ -137,7 +140,14 @@ def member_grades(comp: pd.DataFrame, stats: pd.DataFrame, roster: pd.DataFrame,
             df.loc[over, "suggested_grade"] = c.demote_to
             df.loc[over, "grade_note"] = (f"本单位正式党员 {n_full} 名，{c.grade}至多 {allowed} 名"
                                           f"（1/{c.denominator}），按得分顺序调整为{c.demote_to}")
-    df.loc[~full, "suggested_grade"] = grading.probationary_grade
+    df.loc[df["member_kind"] != full_kind, "suggested_grade"] = grading.probationary_grade
+    absent = (df["member_kind"] == full_kind) & ~reviewed
+    if absent.any():
+        df.loc[absent, "suggested_grade"] = grading.not_reviewed_grade
+        reasons = df.loc[absent, "absence_reason"] if "absence_reason" in df else pd.Series("", index=df.index[absent])
+        df.loc[absent, "grade_note"] = [f"未参评：{r}" if isinstance(r, str) and r.strip() else "未参评：没有评议票"
+                                        for r in reasons]
+    df = df.drop(columns=["absence_reason"], errors="ignore")
     df["rank_in_unit"] = pd.Series(pd.NA, index=df.index, dtype="Int64")
     ranked = full & df["composite"].notna()
     df.loc[ranked, "rank_in_unit"] = df[ranked].groupby("unit_code")["composite"].transform(competition_rank)

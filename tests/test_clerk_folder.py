@@ -3,11 +3,13 @@ and the run checked as the clerk and an auditor would: exit status, manifest, fi
 cells, the inbox unchanged, the ledger sound and every archived file equal to its hash."""
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
 import sqlite3
 
+import pytest
 from conftest import ROOT, make_demo
 from openpyxl import load_workbook
 
@@ -279,19 +281,18 @@ def test_ballots_in_hidden_rows_are_counted_and_noted(campaign, tmp_path):
     assert ROOT.exists()
 
 
-def test_an_archive_that_is_read_only_or_full_exits_2_naming_it(campaign, tmp_path, capsys, monkeypatch):
-    import errno
-
+@pytest.mark.parametrize("code, cause", [(errno.EACCES, "没有写入权限"), (errno.ENOSPC, "磁盘空间已满")],
+                         ids=["read-only", "full"])
+def test_an_archive_that_is_read_only_or_full_exits_2_naming_it(campaign, tmp_path, capsys, monkeypatch, code, cause):
     from pipeline.ledger import store
     inbox, _ = make_demo(campaign, tmp_path / "inbox", units=1, seed=3)
-    for code, cause in ((errno.EACCES, "没有写入权限"), (errno.ENOSPC, "磁盘空间已满")):
-        def refuse(self, path, sha256, ext, code=code):
-            raise OSError(code, os.strerror(code), str(self.archive / "files" / f".tmp-{sha256}"))
-        monkeypatch.setattr(store.Ledger, "_archive_file", refuse)
-        capsys.readouterr()
-        status, _ = run(inbox, tmp_path / str(code))
-        out = capsys.readouterr().out.replace("\n", "")
-        assert status == cli.EXIT_USAGE and cause in out and str(tmp_path / str(code) / "arch") in out
+
+    def refuse(self, path, sha256, ext):
+        raise OSError(code, os.strerror(code), str(self.archive / "files" / f".tmp-{sha256}"))
+    monkeypatch.setattr(store.Ledger, "_archive_file", refuse)
+    status, _ = run(inbox, tmp_path)
+    out = capsys.readouterr().out.replace("\n", "")
+    assert status == cli.EXIT_USAGE and cause in out and str(tmp_path / "arch") in out
 
 
 def test_the_error_log_falls_back_to_the_temporary_folder_and_says_where(tmp_path, capsys, monkeypatch):

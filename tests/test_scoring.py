@@ -73,9 +73,9 @@ def test_members_by_hand(tiny):
     # A: every form 100.
     assert m.loc["A", "composite"] == 100.0 and m.loc["A", "suggested_grade"] == "优秀"
     # B: 党员互评 (100+100+85)/3 = 95; 0.1*100 + 0.4*95 + 0.3*100 + 0.2*100 = 98 -> 优秀, but the cap is
-    # floor(5 full members / 3) = 1 and A is higher: B drops to 合格 with a note.
+    # floor(4 reviewed full members / 3) = 1 (F took no part: not in N) and A is higher: B drops to 合格.
     assert m.loc["B", "composite"] == 98.0 and m.loc["B", "suggested_grade"] == "合格"
-    assert "至多 1 名" in m.loc["B", "grade_note"]
+    assert "正式党员 4 名" in m.loc["B", "grade_note"] and "至多 1 名" in m.loc["B", "grade_note"]
     # C: 群众评议 (50+50+100)/3 = 66.67; 10 + 40 + 0.3*66.667 + 20 = 90.00 -> 优秀 by band, but the pooled
     # 群众评议 满意率 is 5/15 < 50%: vetoed to 不合格 (before the cap, so it takes no 优秀 place).
     assert m.loc["C", "composite"] == 90.0 and m.loc["C", "suggested_grade"] == "不合格"
@@ -85,12 +85,27 @@ def test_members_by_hand(tiny):
     # E: probationary, reviewed but not graded nor ranked.
     assert m.loc["E", "composite"] == 100.0 and m.loc["E", "suggested_grade"] == "不定等次"
     assert pd.isna(m.loc["E", "rank_in_unit"])
-    # F: no ballot at all.
-    assert pd.isna(m.loc["F", "composite"]) and pd.isna(m.loc["F", "suggested_grade"])
+    # F: no ballot at all: not reviewed (未参评), no composite, no rank.
+    assert pd.isna(m.loc["F", "composite"]) and m.loc["F", "suggested_grade"] == "未参评"
+    assert m.loc["F", "grade_note"] == "未参评：没有评议票" and pd.isna(m.loc["F", "rank_in_unit"])
     assert list(m.loc[list("ABCD"), "rank_in_unit"]) == [1, 2, 3, 4]
     assert list(m.loc[list("ABCDE"), "decided_grade"]) == ["优秀", "合格", "不合格", "合格", "不定等次"]
-    f_missing = sorted(f.detail for f in tiny.findings if f.value == "F")
-    assert f_missing == sorted(f"党员 F 的{x}" for x in ["自评", "党员互评", "群众评议", "组织点评"])
+    # D lacks one form (群众评议): W_FORM_MISSING; F lacks all: not reviewed, not four missing forms.
+    assert [f.detail for f in tiny.findings if f.value == "D"] == ["党员 D 的群众评议"]
+    assert [f for f in tiny.findings if f.value == "F"] == []
+
+
+def test_members_who_took_no_part_are_not_in_the_caps_n(campaign):
+    """Six full members, three away (外出务工经商...): N = 3, so one 优秀 (not floor(6/3) = 2)."""
+    comp = pd.DataFrame({"unit_code": "FN01", "member_id": list("ABC"), "composite": [99.0, 98.0, 97.0]})
+    roster = pd.DataFrame({"unit_code": "FN01", "member_id": list("ABCXYZ"), "member_kind": "正式党员",
+                           "absence_reason": [None, None, None, "外出务工经商", "因病", "流动党员"]})
+    stats = pd.DataFrame(columns=["unit_code", "member_id", "form", "criterion", "n_top2", "n_scored"])
+    g = scoring.member_grades(comp, stats, roster, campaign, "正式党员").set_index("member_id")
+    assert list(g.loc[list("ABC"), "suggested_grade"]) == ["优秀", "合格", "合格"]
+    assert "正式党员 3 名" in g.loc["B", "grade_note"]
+    assert list(g.loc[list("XYZ"), "suggested_grade"]) == ["未参评"] * 3
+    assert g.loc["Y", "grade_note"] == "未参评：因病"
 
 
 def test_round_half_up():

@@ -226,7 +226,8 @@ def _grading(raw, group: str) -> Grading:
         if cap.denominator < 1:
             raise CampaignError(f"{p}.cap.denominator", "应为正整数")
     probationary = section.get("probationary_grade")
-    return Grading(tuple(bands), probationary, veto, cap)
+    not_reviewed = section.get("not_reviewed_grade")
+    return Grading(tuple(bands), probationary, not_reviewed, veto, cap)
 
 
 def _limits(raw) -> Limits:
@@ -255,7 +256,8 @@ def _enums(raw, rounds, units, criteria, forms, grades) -> dict[str, tuple[str, 
         "@rounds": tuple(r.code for r in rounds),
         "@org_unit_forms": tuple(f.name for f in forms["org"] if f.source == "unit"),
         "@member_forms": tuple(f.name for f in forms["member"]),
-        "@member_grades_decided": member.grades + ((member.probationary_grade,) if member.probationary_grade else ()),
+        "@member_grades_decided": member.grades + tuple(g for g in (member.probationary_grade, member.not_reviewed_grade)
+                                                        if g),
         "@criteria_any": tuple(c.name for g in ("org", "member") for c in criteria[g]) + enums["criterion_other"],
     })
     return enums

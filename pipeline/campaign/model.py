@@ -132,6 +132,7 @@ class Cap:
 class Grading:
     bands: tuple[Band, ...]
     probationary_grade: str | None = None
+    not_reviewed_grade: str | None = None  # a full member without ballots (未参评)
     veto: Veto | None = None
     cap: Cap | None = None
 

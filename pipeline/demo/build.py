@@ -84,8 +84,9 @@ def default_as_of(rnd: Round) -> dt.date:
 
 def generate(campaign: Campaign, inbox: str | Path, *, units: int | None = None, members: int = 20,
              round_code: str | None = None, as_of: dt.date | None = None, seed: int | str = 1,
-             defects: bool = False, answer_key: str | Path | None = None) -> list[dict]:
-    """Write demo submissions into `inbox`; return the answer key (also written when `defects`)."""
+             defects: bool = False, answer_key: str | Path | None = None, absent: int = 0) -> list[dict]:
+    """Write demo submissions into `inbox`; return the answer key (also written when `defects`).
+    `absent`: members per unit who took no part (a 未参评原因, no ballots, 评定结果 未参评)."""
     if round_code is None:
         rnd = campaign.round_for(as_of) if as_of else None
         rnd = rnd or campaign.rounds[0]
@@ -99,6 +100,10 @@ def generate(campaign: Campaign, inbox: str | Path, *, units: int | None = None,
     n = len(campaign.units) if units is None else units
     if not 1 <= n <= len(campaign.units):
         raise DemoError(f"单位数应在 1 到 {len(campaign.units)} 之间（活动配置中的单位数）")
+    if not 0 <= absent <= members - 2:
+        raise DemoError(f"未参评人数应在 0 到 {members - 2} 之间（每单位至少两名党员参评）")
+    if absent and defects:
+        raise DemoError("--absent 与 --defects 不能同时使用")
     if members < 3:
         raise DemoError("每单位党员数至少为 3")
     chosen = list(campaign.units[:n])
@@ -113,6 +118,7 @@ def generate(campaign: Campaign, inbox: str | Path, *, units: int | None = None,
     for i, unit in enumerate(chosen):
         b = UnitBuilder(campaign, rnd, unit, members, as_of, seed, qualities[unit.code])
         roster = b.roster()
+        b.mark_absent(roster, absent)
         ballots = b.member_ballots(roster)
         rows = {"roster": roster, "org_ballots": b.org_ballots(), "member_ballots": ballots,
                 "decisions": b.decisions(roster, ballots), "rectifications": b.rectifications(roster),

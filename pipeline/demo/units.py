@@ -59,9 +59,18 @@ class UnitBuilder:
                 rows.append(row)
         return rows
 
+    def mark_absent(self, roster: list[dict], k: int) -> None:
+        """K full members who took no part this round (a 未参评原因, no ballots): the last ones of the roster."""
+        full = [m for m in roster if m["member_kind"] == self.c.enums["member_kind"][0]][1:]  # never the first
+        draw = seeded(self.unit.code, "absent")  # its own stream: the other members' draws stay the same
+        for m in full[-k:] if k else []:
+            m["absence_reason"] = draw.choice(self.c.enums["absence_reason"])
+
     def member_ballots(self, roster: list[dict]) -> list[dict]:
         rows = []
         for m in roster:
+            if m.get("absence_reason"):
+                continue
             q = self.member_quality[m["member_id"]]
             for form in self.c.forms["member"]:
                 n = form.max_ballots or self.rng.randint(form.min_ballots, form.min_ballots + 3)
@@ -83,6 +92,8 @@ class UnitBuilder:
         rows = []
         for m in roster:
             grade = suggested.get(m["member_id"]) or grades.probationary_grade
+            if m.get("absence_reason"):
+                grade = grades.not_reviewed_grade
             rows.append({"member_id": m["member_id"], "decided_grade": grade, "explanation": None})
         # A few explained deviations (不以票取人), never into the capped grade.
         mid_grades = grades.grades[1:3]

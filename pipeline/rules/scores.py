@@ -40,10 +40,14 @@ def _ordered(stats: pd.DataFrame, campaign: Campaign, group: str) -> pd.DataFram
 
 def _missing_forms(campaign: Campaign, group: str, subjects: pd.DataFrame, stats: pd.DataFrame,
                    files: dict[str, str], sheet: str) -> list[Finding]:
-    """W_FORM_MISSING for every subject with no ballot of a configured form."""
+    """W_FORM_MISSING for every subject with no ballot of a configured form; a member with no ballot at
+    all is not reviewed (未参评, W_NOT_REVIEWED at validation), not missing four forms."""
     have = set(zip(stats["unit_code"], stats["member_id"], stats["form"]))
+    scored = set(zip(stats["unit_code"], stats["member_id"]))
     out = []
     for s in subjects.itertuples(index=False):
+        if s.member_id and (s.unit_code, s.member_id) not in scored:
+            continue
         for form in campaign.forms[group]:
             if (s.unit_code, s.member_id, form.name) not in have:
                 who = f"党员 {s.member_id} 的" if s.member_id else f"单位 {s.unit_code} 的"

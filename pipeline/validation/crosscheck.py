@@ -54,8 +54,8 @@ def ballot_counts(tables, sheets, campaign: Campaign, file: str) -> list[Finding
                         out.append(make("E_FORM_COUNT", file, sheet=ms.name, cell=_at(ms, "form", mb.at[j, "_row"]),
                                         column=ms.spec.column("form").label, value=form.name,
                                         detail=f"党员 {m} 的{form.name}票有 {n} 张，应为 {form.max_ballots} 张"))
-                elif n < form.min_ballots and (n > 0 or form.max_ballots == form.min_ballots):
-                    # no ballot at all of a form is W_FORM_MISSING, raised by scoring
+                elif 0 < n < form.min_ballots:
+                    # no ballot at all of a form is W_FORM_MISSING (raised by scoring), never an error
                     exact = form.max_ballots == form.min_ballots
                     text = f"党员 {m} 的{form.name}票{'有' if exact else '仅'} {n} 张" + \
                         (f"，应为 {form.min_ballots} 张" if exact else f"（至少 {form.min_ballots} 张）")
@@ -71,6 +71,20 @@ def ballot_counts(tables, sheets, campaign: Campaign, file: str) -> list[Finding
                 out.append(make("W_FEW_BALLOTS", file, sheet=os_.name,
                                 detail=f"本单位{form.name}票仅 {n} 张（至少 {form.min_ballots} 张）"))
     return out
+
+
+def not_reviewed(tables, sheets, campaign: Campaign, file: str) -> list[Finding]:
+    """W_NOT_REVIEWED: a full member with no ballot at all and no 未参评原因 (SPEC §6)."""
+    if not {"roster", "member_ballots"} <= tables.keys():
+        return []
+    roster, rs = tables["roster"], sheets["roster"]
+    voted = set(tables["member_ballots"]["member_id"])
+    reason = roster["absence_reason"] if "absence_reason" in roster else pd.Series(None, index=roster.index)
+    full = roster["member_kind"] == campaign.enums["member_kind"][0]
+    silent = roster[full & ~roster["member_id"].isin(voted) & reason.map(lambda v: v is None or v != v or v == "")]
+    return [make("W_NOT_REVIEWED", file, sheet=rs.name, cell=_at(rs, "member_id", r["_row"]),
+                 column=rs.spec.column("member_id").label, value=r["member_id"])
+            for _, r in silent.iterrows()]
 
 
 def date_order(tables, sheets, file: str) -> list[Finding]:

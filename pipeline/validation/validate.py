@@ -135,6 +135,8 @@ def _checked(wb: Workbook, campaign: Campaign, file: str) -> Submission:
         return sub  # the cross-sheet checks need every sheet whole; the missing part is already an error
     sub.findings += crosscheck.rating_scales(t, s, campaign, file)
     sub.findings += crosscheck.ballot_counts(t, s, campaign, file)
+    if sub.kind == "unit":
+        sub.findings += crosscheck.not_reviewed(t, s, campaign, file)
     sub.findings += crosscheck.date_order(t, s, file)
     if sub.kind == "unit":
         sub.findings += crosscheck.decisions_cover_roster(t, s, campaign, file)

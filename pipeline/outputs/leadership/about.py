@@ -30,7 +30,8 @@ def about_sheet(ws, campaign: Campaign, report: RoundReport, files: list) -> Non
         "党员建议等次：" + "，".join(f"≥{b.min:g} {b.grade}" for b in mg.bands[:-1]) + f"，其余{mg.bands[-1].grade}" +
         (f"；{mg.veto.form}满意率低于 {mg.veto.min_rate:.0%} 的定为{mg.veto.grade}" if mg.veto else "") +
         (f"；{mg.cap.grade}不超过本单位正式党员的 1/{mg.cap.denominator}，超出的按得分改为{mg.cap.demote_to}" if mg.cap else "") +
-        (f"；预备党员{mg.probationary_grade}。" if mg.probationary_grade else "。"),
+        (f"；预备党员{mg.probationary_grade}" if mg.probationary_grade else "") +
+        (f"；没有评议票的正式党员为{mg.not_reviewed_grade}，不定等次、不计入比例基数。" if mg.not_reviewed_grade else "。"),
         "组织等次：" + "，".join(f"≥{b.min:g} {b.grade}" for b in og.bands[:-1]) + f"，其余{og.bands[-1].grade}。排名并列同名次。",
         f"整改标记：逾期未销号（时限早于基准日期）、即将到期（{campaign.rectification['due_soon_days']} 天内）、"
         "销号不实（已销号但缺完成日期或整改成效，或群众不满意）、三定不全。"

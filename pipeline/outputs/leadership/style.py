@@ -27,9 +27,9 @@ def grade_fills(campaign: Campaign) -> dict[str, PatternFill]:
     for group in ("org", "member"):
         for grade, colour in zip(campaign.grades[group].grades, GRADE_FILLS):
             out[grade] = PatternFill("solid", fgColor=colour)
-    prob = campaign.grades["member"].probationary_grade
-    if prob:
-        out[prob] = PatternFill("solid", fgColor=GREY)
+    for ungraded in (campaign.grades["member"].probationary_grade, campaign.grades["member"].not_reviewed_grade):
+        if ungraded:
+            out[ungraded] = PatternFill("solid", fgColor=GREY)
     return out
 
 

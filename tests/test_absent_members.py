@@ -1,0 +1,99 @@
+"""Members who took no part in the round (SPEC §3, §6): 未参评原因 in 党员名册, no ballots, not graded, not
+in the cap's N; a missing form is scored on the others; no ballots and no reason is W_NOT_REVIEWED."""
+
+import datetime as dt
+
+import pytest
+from conftest import AS_OF, make_demo
+from openpyxl import load_workbook
+from python_calamine import CalamineWorkbook
+
+from pipeline import batch, demo
+from pipeline.demo import DemoError
+from pipeline.outputs import leadership
+
+
+@pytest.fixture(scope="module")
+def absent_run(campaign, tmp_path_factory):
+    root = tmp_path_factory.mktemp("absent")
+    inbox, _ = make_demo(campaign, root / "inbox", units=3, members=8, seed=12, absent=2)
+    return batch.run(campaign, inbox, root / "out", root / "arch", as_of=AS_OF), inbox
+
+
+def test_absent_members_are_accepted_shown_as_not_reviewed_and_lower_participation(campaign, absent_run):
+    result, _ = absent_run
+    assert result.complete and not result.rejected
+    m = result.report.scores.member_results
+    away = m[m["suggested_grade"] == "未参评"]
+    assert len(away) == 3 * 2 and away["composite"].isna().all() and away["rank_in_unit"].isna().all()
+    assert set(away["decided_grade"]) == {"未参评"}
+    assert all(note.startswith("未参评：") and note != "未参评：没有评议票" for note in away["grade_note"])
+    rates = result.report.scores.org_results.set_index("unit_code")["participation_rate"]
+    assert (rates < 1).all() and (rates > 0.5).all()
+    book = CalamineWorkbook.from_path(str(result.folder / leadership.report_name(campaign)))
+    rows = book.get_sheet_by_name(campaign.workbooks["unit"].sheet("member_ballots").name).to_python()
+    shown = {r[2]: r for r in rows[3:] if len(r) > 2}
+    assert all("未参评" in shown[mid] for mid in away["member_id"])
+
+
+def test_the_roster_says_why_and_no_ballot_is_written_for_them(campaign, absent_run):
+    _, inbox = absent_run
+    path = next(p for p in sorted(inbox.iterdir()) if p.name.startswith("FN01"))
+    wb = load_workbook(path)
+    roster = wb[campaign.workbooks["unit"].sheet("roster").name]
+    header = [c.value for c in roster[1]]
+    col = header.index("未参评原因")
+    reasons = {r[0]: r[col] for r in roster.iter_rows(min_row=2, values_only=True) if r[0]}
+    away = {m for m, why in reasons.items() if why}
+    assert len(away) == 2 and {reasons[m] for m in away} <= set(campaign.enums["absence_reason"])
+    ballots = wb[campaign.workbooks["unit"].sheet("member_ballots").name]
+    voted = {r[1] for r in ballots.iter_rows(min_row=2, values_only=True)}
+    assert not away & voted
+
+
+def _drop_ballots(path, campaign, member, form=None):
+    wb = load_workbook(path)
+    ws = wb[campaign.workbooks["unit"].sheet("member_ballots").name]
+    for r in range(ws.max_row, 1, -1):
+        if ws.cell(r, 2).value == member and (form is None or ws.cell(r, 3).value == form):
+            ws.delete_rows(r)
+    wb.save(path)
+
+
+def test_no_ballots_and_no_reason_is_a_warning_not_a_rejection(campaign, tmp_path):
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=1, members=6, seed=4)
+    path = next(p for p in inbox.iterdir() if p.name.startswith("FN01"))
+    _drop_ballots(path, campaign, "FN01-002")
+    wb = load_workbook(path)  # the branch recorded 未参评 as the decided grade
+    ws = wb[campaign.workbooks["unit"].sheet("decisions").name]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "FN01-002")
+    ws.cell(row, 2).value, ws.cell(row, 3).value = "未参评", None
+    wb.save(path)
+    result = batch.run(campaign, inbox, tmp_path / "out", tmp_path / "arch", as_of=AS_OF)
+    (mine,) = [f for f in result.files if f.name == path.name]
+    assert mine.status == "accepted"
+    assert [(x.code, x.value, x.cell) for x in mine.findings if x.code == "W_NOT_REVIEWED"] == \
+        [("W_NOT_REVIEWED", "FN01-002", "A3")]
+    m = result.report.scores.member_results.set_index("member_id")
+    assert m.loc["FN01-002", "suggested_grade"] == "未参评"
+
+
+def test_a_member_missing_one_form_is_scored_on_the_others_never_rejected(campaign, tmp_path):
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=1, members=6, seed=4)
+    path = next(p for p in inbox.iterdir() if p.name.startswith("FN01"))
+    self_form = campaign.form_by_role("member", "self").name
+    _drop_ballots(path, campaign, "FN01-003", self_form)
+    result = batch.run(campaign, inbox, tmp_path / "out", tmp_path / "arch", as_of=AS_OF)
+    (mine,) = [f for f in result.files if f.name == path.name]
+    assert mine.status == "accepted" and not [x for x in mine.findings if x.code == "E_FORM_COUNT"]
+    missing = [f.detail for f in result.report.findings if f.code == "W_FORM_MISSING" and f.value == "FN01-003"]
+    assert missing == [f"党员 FN01-003 的{self_form}"]
+    m = result.report.scores.member_results.set_index("member_id")
+    assert m.loc["FN01-003", "composite"] > 0
+
+
+def test_the_demo_refuses_impossible_absences(campaign, tmp_path):
+    with pytest.raises(DemoError):
+        demo.generate(campaign, tmp_path / "a", units=1, members=4, absent=3, as_of=dt.date(2010, 8, 2))
+    with pytest.raises(DemoError):
+        demo.generate(campaign, tmp_path / "b", units=1, members=6, absent=1, defects=True, as_of=dt.date(2010, 8, 2))

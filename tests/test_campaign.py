@@ -152,3 +152,14 @@ def test_a_file_saved_by_notepad_is_read(campaign, tmp_path, bom, newline):
     p.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
     loaded = campaign_mod.load(p)
     assert loaded == campaign
+
+
+def test_publication_grades_and_days_are_checked(raw_campaign, campaign):
+    assert campaign.publication.days == 7 and campaign.publication.phone
+    err = _refused(raw_campaign, lambda d: d["publication"].update(grades=["特优"]))
+    assert err.key == "publication.grades" and "特优" in err.reason
+    err = _refused(raw_campaign, lambda d: d["publication"].update(days=0))
+    assert err.key == "publication.days"
+    d = copy.deepcopy(raw_campaign)
+    d.pop("publication")
+    assert parse(d).publication.grades == campaign.enums["@member_grades_decided"]  # default: every grade

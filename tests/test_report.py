@@ -96,9 +96,9 @@ def test_no_submitted_text_becomes_a_formula_in_any_output(runs, campaign):
 def test_publication_list_has_names_units_and_grades_only(campaign, runs):
     first, _, inbox = runs
     cells = _cells(first.folder / publication.publication_name(campaign))
-    assert list(cells) == ["党员评定等次", "组织评议等次"]
+    assert list(cells) == ["党员评定等次", "组织评议等次", "拟表彰对象"]
     text = "\n".join(str(v) for rows in cells.values() for row in rows for v in row)
-    assert cells["党员评定等次"][2] == ["单位", "姓名", "评定等次"]
+    assert cells["党员评定等次"][4] == ["单位", "姓名", "评定等次"]
     opinions = set()
     for path in inbox.glob("*.xlsx"):
         if path.stat().st_size == 0:
@@ -112,8 +112,30 @@ def test_publication_list_has_names_units_and_grades_only(campaign, runs):
     assert opinions and not any(o in text for o in opinions)
     assert not re.search(r"FN\d\d-\d{3}", text), "no member ids"
     assert "票" not in text and "满意率" not in text
-    grades = {r[2] for r in cells["党员评定等次"][3:]}
-    assert grades <= set(campaign.enums["@member_grades_decided"])
+    grades = {r[2] for r in cells["党员评定等次"][5:]}
+    assert grades <= set(campaign.publication.grades)
+
+
+def test_publication_period_contact_and_nominees(campaign, runs, tmp_path):
+    import dataclasses
+
+    from pipeline.outputs import publication as pub_mod
+    first, _, _ = runs
+    cells = _cells(first.folder / publication.publication_name(campaign))
+    start, end = campaign.publication.period(AS_OF)
+    assert (end - start).days == campaign.publication.days - 1
+    for sheet in cells.values():
+        assert f"公示期：{start.year}年{start.month:02d}月{start.day:02d}日至" in sheet[1][0]
+        assert campaign.publication.phone in sheet[2][0] and campaign.publication.contact in sheet[2][0]
+    passed = first.report.nominations[first.report.nominations["verdict"] == "符合"]
+    listed = [r for r in cells["拟表彰对象"][5:] if any(r)]
+    assert len(passed) > 0 and len(listed) == len(passed) and {r[2] for r in listed} == set(passed["name"])
+    assert "2011年07月01日" in cells["拟表彰对象"][0][0]  # the round's commendation date
+    # Only the configured grades are listed.
+    only = dataclasses.replace(campaign, publication=dataclasses.replace(campaign.publication, grades=("优秀",)))
+    pub_mod.write(only, first.report, tmp_path / "p.xlsx")
+    rows = [r for r in _cells(tmp_path / "p.xlsx")["党员评定等次"][5:] if any(r)]
+    assert rows and {r[2] for r in rows} == {"优秀"}
 
 
 def test_same_ledger_and_as_of_give_the_same_cells(runs, campaign):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pipeline.campaign.model import (
     FORM_ROLES,
+    Publication,
     Band,
     Campaign,
     CampaignError,
@@ -350,6 +351,18 @@ def _outputs(raw) -> dict[str, str]:
     return out
 
 
+def _publication(raw, decided: tuple[str, ...]) -> Publication:
+    section = raw.get("publication", {})
+    grades = tuple(section.get("grades", decided))
+    for g in grades:
+        if g not in decided:
+            raise CampaignError("publication.grades", f"“{g}”不是党员的评定等次（可选：{'、'.join(decided)}）")
+    days = section.get("days", 7)
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 60:
+        raise CampaignError("publication.days", "公示天数应为 1 到 60 之间的整数")
+    return Publication(grades, days, str(section.get("contact", "")).strip(), str(section.get("phone", "")).strip())
+
+
 def parse(raw: dict, source: Path = Path("campaign.toml")) -> Campaign:
     """Turn the parsed TOML into a Campaign, checking every cross-reference."""
     head = _get(raw, "campaign", "", dict)
@@ -378,7 +391,8 @@ def parse(raw: dict, source: Path = Path("campaign.toml")) -> Campaign:
         commendation=dict(_get(raw, "commendation", "", dict)),
         supervision=dict(_get(raw, "supervision", "", dict)),
         limits=_limits(raw), enums=enums, aliases=_aliases(raw, enums),
-        workbooks=_workbooks(raw, criteria, forms, enums), outputs=_outputs(raw), source=source)
+        workbooks=_workbooks(raw, criteria, forms, enums), outputs=_outputs(raw),
+        publication=_publication(raw, enums["@member_grades_decided"]), source=source)
 
 
 def load(path: str | Path) -> Campaign:

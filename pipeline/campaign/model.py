@@ -196,6 +196,18 @@ class WorkbookLayout:
 
 
 @dataclass(frozen=True)
+class Publication:
+    """公示: the decided grades listed, the 公示期 length from the as-of date, the contact lines."""
+    grades: tuple[str, ...]
+    days: int
+    contact: str
+    phone: str
+
+    def period(self, as_of: dt.date) -> tuple[dt.date, dt.date]:
+        return as_of, as_of + dt.timedelta(days=self.days - 1)
+
+
+@dataclass(frozen=True)
 class Limits:
     max_file_bytes: int
     max_uncompressed_bytes: int
@@ -228,6 +240,7 @@ class Campaign:
     aliases: dict[str, str]
     workbooks: dict[str, WorkbookLayout]
     outputs: dict[str, str]  # output workbook key -> its title (汇总报告 / 公示名单)
+    publication: Publication
     source: Path = field(default=Path("campaign.toml"), compare=False)
 
     def round(self, code: str) -> Round:

@@ -135,3 +135,28 @@ def test_thresholds_come_from_the_campaign_file(raw_campaign):
     assert flags.item_flags({**BASE, "deadline": "2010-08-25"}, AS_OF, other) == ["R_DUE_SOON"]
     org = [("FN01", "", "组织点评", "工作机制好", 70.0)]
     assert _coverage(other, org=org).empty
+
+
+def test_a_review_of_the_unit_is_answered_only_by_an_item_about_the_unit(campaign):
+    reviews = [("FN01", "王书记", "整改进度偏慢。")]
+    on_member = [{**BASE, "source": "组织点评", "subject_id": "FN01-003"}]
+    out = _coverage(campaign, items=on_member, reviews=reviews)
+    assert list(out["code"]) == ["C_REVIEW_UNADDRESSED"] and "针对本单位" in out.iloc[0]["detail"]
+    assert "偏慢。。" not in out.iloc[0]["detail"]
+    on_unit = [{**BASE, "source": "组织点评", "subject_id": "FN01"}]
+    assert _coverage(campaign, items=on_unit, reviews=reviews).empty
+
+
+def test_a_branch_without_lower_organisations_expects_no_upward_review(campaign, tmp_path):
+    from conftest import AS_OF, make_demo
+
+    from pipeline import batch
+    lone = [u for u in campaign.units if not u.lower_orgs]
+    assert lone and all("支部" in u.name for u in lone)
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=6, members=4, seed=6)
+    result = batch.run(campaign, inbox, tmp_path / "out", tmp_path / "arch", as_of=AS_OF)
+    upward = campaign.form_by_role("org", "upward").name
+    forms = result.report.scores.org_forms
+    assert upward not in set(forms[forms["unit_code"] == "FN06"]["form"])
+    assert upward in set(forms[forms["unit_code"] == "FN01"]["form"])
+    assert not [f for f in result.report.findings if f.code == "W_FORM_MISSING" and f.value == "FN06"]

@@ -7,28 +7,9 @@ import math
 import tomllib
 from pathlib import Path
 
-from pipeline.campaign.model import (
-    FORM_ROLES,
-    Publication,
-    Band,
-    Campaign,
-    CampaignError,
-    Cap,
-    Column,
-    Criterion,
-    Form,
-    Grading,
-    InfoField,
-    Limits,
-    Option,
-    RequiredActivity,
-    Round,
-    Scale,
-    Sheet,
-    Unit,
-    Veto,
-    WorkbookLayout,
-)
+from pipeline.campaign.model import (FORM_ROLES, Band, Campaign, CampaignError, Cap, Column, Criterion, Form, Grading,
+                                     InfoField, Limits, Option, Publication, RequiredActivity, Round, Scale, Sheet,
+                                     Unit, Veto, WorkbookLayout)
 
 # ------------------------------------------------------------------ parsing helpers
 
@@ -104,7 +85,10 @@ def _units(raw, kinds) -> tuple[Unit, ...]:
         kind = _get(u, "kind", p, str)
         if kind not in kinds:
             raise CampaignError(f"{p}.kind", f"单位类别“{kind}”不在 enums.unit_kind 中")
-        units.append(Unit(_get(u, "code", p, str).strip(), _get(u, "name", p, str).strip(), kind))
+        lower = u.get("lower_orgs", True)
+        if not isinstance(lower, bool):
+            raise CampaignError(f"{p}.lower_orgs", "应为 true 或 false")
+        units.append(Unit(_get(u, "code", p, str).strip(), _get(u, "name", p, str).strip(), kind, lower))
     _unique([u.code for u in units], "units", "单位编码")
     _unique([u.name for u in units], "units", "单位名称")
     return tuple(units)

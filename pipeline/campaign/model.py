@@ -84,6 +84,7 @@ class Unit:
     code: str
     name: str
     kind: str
+    lower_orgs: bool = True  # has lower-level organisations: the "upward" review is expected of it
 
 
 @dataclass(frozen=True)
@@ -248,6 +249,12 @@ class Campaign:
 
     def unit(self, code: str) -> Unit:
         return next(u for u in self.units if u.code == code)
+
+    def expects(self, unit_code: str, form: Form) -> bool:
+        """Whether a unit is expected to have ballots of an org form: the upward review needs lower-level
+        organisations to give it."""
+        unit = next((u for u in self.units if u.code == unit_code), None)
+        return form.role != "upward" or unit is None or unit.lower_orgs
 
     def unit_name(self, code: str, default: str = "") -> str:
         """The unit's name, or `default` for a code that is not in the campaign."""

@@ -48,7 +48,7 @@ class UnitBuilder:
     def org_ballots(self) -> list[dict]:
         rows = []
         for form in self.c.forms["org"]:
-            if form.source != "unit":
+            if form.source != "unit" or not self.c.expects(self.unit.code, form):
                 continue
             for _ in range(self.rng.randint(form.min_ballots + 2, form.min_ballots + 12)):
                 row = {"ballot_id": self._ballot("Z"), "form": form.name, "opinion": None}

@@ -61,11 +61,13 @@ def criterion_scores(stats: pd.DataFrame, campaign: Campaign, group: str) -> pd.
     return (g["ws"].sum() / g["w"].sum()).rename("score").reset_index()
 
 
-def _items_on(items: pd.DataFrame) -> tuple[set, set, set]:
+def _items_on(items: pd.DataFrame) -> tuple[set, set, set, set]:
     on_criterion = set(zip(items["unit_code"], items["subject_id"], items["criterion"]))
     on_subject = set(zip(items["unit_code"], items["subject_id"]))
     by_source = set(zip(items["unit_code"], items["source"]))
-    return on_criterion, on_subject, by_source
+    on_unit = items[items["subject_id"] == items["unit_code"]]  # items about the unit itself
+    unit_by_source = set(zip(on_unit["unit_code"], on_unit["source"]))
+    return on_criterion, on_subject, by_source, unit_by_source
 
 
 def coverage(campaign: Campaign, items: pd.DataFrame, org_stats: pd.DataFrame, member_stats: pd.DataFrame,
@@ -77,7 +79,7 @@ def coverage(campaign: Campaign, items: pd.DataFrame, org_stats: pd.DataFrame, m
     """
     rule = campaign.rectification
     threshold = rule["low_score_threshold"]
-    on_criterion, on_subject, by_source = _items_on(items)
+    on_criterion, on_subject, by_source, unit_by_source = _items_on(items)
     rows = []
     names = dict(zip(members["member_id"], members["name"])) if len(members) else {}
     for group, stats in (("org", org_stats), ("member", member_stats)):
@@ -99,11 +101,11 @@ def coverage(campaign: Campaign, items: pd.DataFrame, org_stats: pd.DataFrame, m
     street_form = campaign.form_by_role("org", "street").name
     with_problems = reviews[~reviews["problems"].map(_blank)] if len(reviews) else reviews
     for unit, part in (with_problems.groupby("unit_code") if len(with_problems) else []):
-        if (unit, street_form) not in by_source:
+        if (unit, street_form) not in unit_by_source:  # the street reviewed the unit: an item on the unit answers
             leaders = "、".join(sorted(set(part["reviewer"])))
             rows.append((unit, "", "", "C_REVIEW_UNADDRESSED",
-                         f"街道{street_form}（{leaders}）指出：{'；'.join(dict.fromkeys(part['problems']))}。"
-                         f"单位 {unit} 整改台账中没有来源为{street_form}的事项"))
+                         f"街道{street_form}（{leaders}）指出：{'；'.join(dict.fromkeys(p.rstrip('。；; ') for p in part['problems']))}。"
+                         f"单位 {unit} 整改台账中没有针对本单位、来源为{street_form}的事项"))
     for unit, part in (opinions.groupby("unit_code") if len(opinions) else []):
         forms = sorted(set(part["form"]))  # the public's forms (role "public") these opinions came from
         if not any((unit, form) in by_source for form in forms):

@@ -49,6 +49,8 @@ def _missing_forms(campaign: Campaign, group: str, subjects: pd.DataFrame, stats
         if s.member_id and (s.unit_code, s.member_id) not in scored:
             continue
         for form in campaign.forms[group]:
+            if not s.member_id and not campaign.expects(s.unit_code, form):
+                continue  # a 党支部 without lower-level organisations has no upward review
             if (s.unit_code, s.member_id, form.name) not in have:
                 who = f"党员 {s.member_id} 的" if s.member_id else f"单位 {s.unit_code} 的"
                 out.append(make("W_FORM_MISSING", files.get(s.unit_code, ""), sheet=sheet if s.member_id else "",

@@ -41,3 +41,16 @@ def defects_inbox(campaign, tmp_path_factory):
 def clean_inbox(campaign, tmp_path_factory):
     folder = tmp_path_factory.mktemp("clean") / "inbox"
     return make_demo(campaign, folder, units=5, seed=3)
+
+
+def sheet_part(xlsx: Path, sheet_name: str) -> str:
+    """The zip part (xl/worksheets/sheetN.xml) holding a sheet, found by its name, as Excel resolves it."""
+    import re
+    import zipfile
+    with zipfile.ZipFile(xlsx) as z:
+        book, rels = z.read("xl/workbook.xml").decode(), z.read("xl/_rels/workbook.xml.rels").decode()
+    rid = re.search(rf'<sheet [^>]*name="{re.escape(sheet_name)}"[^>]*r:id="([^"]+)"', book).group(1)
+    target = re.search(rf'<Relationship [^>]*Id="{rid}"[^>]*Target="([^"]+)"', rels) or \
+        re.search(rf'<Relationship [^>]*Target="([^"]+)"[^>]*Id="{rid}"', rels)
+    t = target.group(1)
+    return t.lstrip("/") if t.startswith("/") else f"xl/{t}"

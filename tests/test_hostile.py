@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import AS_OF, ROOT, make_demo
+from conftest import AS_OF, ROOT, make_demo, sheet_part
 from openpyxl import load_workbook
 
 from pipeline import batch, labels
@@ -79,12 +79,14 @@ SHEET = (b'<worksheet %s><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&l
 
 
 @pytest.mark.parametrize("doctype", [LAUGHS, XXE], ids=["billion-laughs", "external-entity"])
-@pytest.mark.parametrize("part", ["xl/worksheets/sheet2.xml", "xl/workbook.xml"])
+@pytest.mark.parametrize("part", ["roster sheet", "xl/workbook.xml"])
 def test_xml_entities_are_never_expanded(campaign, unit_file, tmp_path, doctype, part):
+    if part == "roster sheet":
+        part = sheet_part(unit_file, campaign.workbooks["unit"].sheet("roster").name)
     with zipfile.ZipFile(unit_file) as z:
         original = z.read(part)
     # The entity is used where the reader must resolve it: a cell's text, or the first sheet's name.
-    body = SHEET if part.endswith("sheet2.xml") else \
+    body = SHEET if part.startswith("xl/worksheets/") else \
         original.split(b"?>", 1)[-1].replace("填报说明".encode(), b"&lol9;", 1)
     evil = _rewrite(unit_file, tmp_path / "evil.xlsx", {part: doctype + body})
     codes, sub = _codes(evil, campaign)
@@ -111,7 +113,8 @@ def test_a_million_row_sheet_is_refused_in_bounded_time_and_memory(campaign, uni
     xml = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
            'spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>党员编号</t></is></c></row>'
            + rows + "</sheetData></worksheet>").encode()
-    big = _rewrite(unit_file, tmp_path / "百万行.xlsx", {"xl/worksheets/sheet2.xml": xml})
+    big = _rewrite(unit_file, tmp_path / "百万行.xlsx",
+                   {sheet_part(unit_file, campaign.workbooks["unit"].sheet("roster").name): xml})
     del rows, xml
     script = ("import json, resource, sys, time\nfrom pathlib import Path\nfrom pipeline import campaign\nfrom pipeline.validation import validate\n"
               "c = campaign.load(sys.argv[1]); p = Path(sys.argv[2]); t = time.perf_counter()\n"

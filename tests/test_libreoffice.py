@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import AS_OF, make_demo
+from conftest import AS_OF, ROOT, make_demo
 from openpyxl import load_workbook
 
 from pipeline import batch, labels
@@ -124,3 +124,23 @@ def test_a_template_filled_and_saved_by_libreoffice_keeps_its_dropdowns(campaign
     before, after = dropdowns(filled), dropdowns(saved)
     assert after == before and sum(len(v) for v in after.values()) >= 15
     assert load_workbook(saved)["党员名册"]["B2"].value == "张三"
+
+
+def test_libreoffice_offers_each_ballot_row_only_its_forms_options(campaign, tmp_path):
+    """Typed into the template in LibreOffice itself: 好 on a 群众评议 row and 满意 on a 党员互评 row are
+    invalid there, the right options and a row without a form yet are not."""
+    uno_python = shutil.which("python3", path="/usr/bin")
+    probe = subprocess.run([uno_python or "python3", "-c", "import uno"], capture_output=True)
+    if probe.returncode != 0:
+        if os.environ.get("CI"):
+            pytest.fail("python3-uno is missing: .ci/run installs it")
+        pytest.skip("python3-uno (LibreOffice's Python bridge) is not installed here; CI installs it")
+    path = templates.write_all(campaign, tmp_path / "t")[0]
+    sheet = campaign.workbooks["unit"].sheet("member_ballots")
+    public, peer = (campaign.form_by_role("member", r).name for r in ("public", "peer"))
+    best, satisfied = campaign.scales["rating"].labels[0], campaign.scales["satisfaction"].labels[0]
+    rows = [f"{public}|{best}", f"{public}|{satisfied}", f"{peer}|{satisfied}", f"{peer}|{best}", f"|{best}"]
+    done = subprocess.run([uno_python, str(ROOT / "tests" / "lo_validity.py"), str(path), sheet.name,
+                           str(tmp_path / "profile"), "2203", *rows], capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-1] == "2,4"  # Excel rows 2 and 4: 好 for 群众评议, 满意 for 党员互评

@@ -1,6 +1,7 @@
 """Templates: generated from the campaign file, committed, and equal in content to a fresh generation."""
 
 import copy
+import re
 import zipfile
 
 import pytest
@@ -54,6 +55,41 @@ def _dv_for(ws, col_letter):
     return None, None
 
 
+def _named(wb, name):
+    sheet, ref = wb.defined_names[name].attr_text.split("!")
+    return [c.value for row in wb[sheet][ref.replace("$", "")] for c in row]
+
+
+def offered(wb, dv, form):
+    """What a rating cell's dropdown offers on a row whose 评议方式 is `form` (None: blank), resolving
+    INDIRECT("<prefix>"&IFERROR(MATCH(<form cell>,<prefix>forms,0),0)) as Excel and LibreOffice do."""
+    prefix = re.match(r'INDIRECT\("([^"]+)"', dv.formula1).group(1)
+    forms = _named(wb, f"{prefix}forms")
+    return _named(wb, f"{prefix}{forms.index(form) + 1 if form in forms else 0}")
+
+
+@pytest.mark.parametrize("sheet_key, group", [("org_ballots", "org"), ("member_ballots", "member")])
+def test_each_ballot_row_offers_only_its_forms_options(campaign, tmp_path, sheet_key, group):
+    path = tmp_path / "t.xlsx"
+    templates.build(campaign, "unit", "R1").save(path)
+    wb = load_workbook(path)
+    sheet = campaign.workbooks["unit"].sheet(sheet_key)
+    ws = wb[sheet.name]
+    forms = sheet.column("form").enum
+    assert forms
+    for j, col in enumerate(sheet.columns, start=1):
+        if col.type != "rating":
+            continue
+        dv, _ = _dv_for(ws, ws.cell(1, j).column_letter)
+        for name in forms:
+            assert offered(wb, dv, name) == list(campaign.form(group, name).scale.labels)
+    public = campaign.form_by_role(group, "public").name
+    best_rating = campaign.scales["rating"].labels[0]
+    assert best_rating not in offered(wb, dv, public)  # a 群众评议 row never offers 好
+    if campaign.form_by_role(group, "peer"):
+        assert campaign.scales["satisfaction"].labels[0] not in offered(wb, dv, campaign.form_by_role(group, "peer").name)
+
+
 @pytest.mark.parametrize("layout_key", ["unit", "street"])
 def test_every_coded_column_has_a_dropdown_and_headers_are_locked(campaign, tmp_path, layout_key):
     path = tmp_path / "t.xlsx"
@@ -74,7 +110,10 @@ def test_every_coded_column_has_a_dropdown_and_headers_are_locked(campaign, tmp_
             assert ws.cell(1, j).protection.locked
             assert ws.column_dimensions[letter].protection.locked is False
             dv, last = _dv_for(ws, letter)
-            if col.enum:
+            if col.type == "rating" and any(c.key == "form" for c in sheet.columns):
+                assert dv is not None and dv.type == "list" and dv.formula1.startswith("INDIRECT(")
+                assert offered(wb, dv, None) == list(col.enum)  # a row with no form yet: every option
+            elif col.enum:
                 assert dv is not None and dv.type == "list", f"{sheet.name}.{col.label} has no dropdown"
                 assert dv.formula1.strip('"').split(",") == list(col.enum)
                 assert last >= campaign.limits.template_rows

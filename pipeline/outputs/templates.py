@@ -8,6 +8,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.protection import SheetProtection
 
@@ -57,16 +58,43 @@ def build(campaign: Campaign, layout_key: str, round_code: str) -> Workbook:
     return wb
 
 
-def _validation(ws, lists, column: Column, letter: str, last_row: int, first_row: int) -> None:
+def _list_column(lists, values) -> str:
+    """Write `values` down the next free column of the hidden list sheet; its absolute range."""
+    col = lists.max_column + 1 if lists.max_row > 1 or lists["A1"].value else 1
+    for i, v in enumerate(values, start=1):
+        lists.cell(i, col, v)
+    cl = get_column_letter(col)
+    return f"{LISTS_SHEET}!${cl}$1:${cl}${len(values)}"
+
+
+def _options_by_form(lists, sheet: Sheet, campaign: Campaign) -> str | None:
+    """For a ballot sheet with a 评议方式 column: named lists of each form's own options, and the list
+    formula a rating cell uses, so that it offers only the options of the form typed on its row (all of
+    them while the row has no form yet). None for a sheet without a form column."""
+    form_col = next((c for c in sheet.columns if c.key == "form"), None)
+    if form_col is None or not sheet.rating_columns:
+        return None
+    group = sheet.rating_columns[0].criterion.group
+    forms = [campaign.form(group, name) for name in form_col.enum]
+    wb, prefix = lists.parent, f"_{sheet.key}_"
+    wb.defined_names[f"{prefix}forms"] = DefinedName(f"{prefix}forms", attr_text=_list_column(lists, form_col.enum))
+    everything = list(dict.fromkeys(label for f in forms for label in f.scale.labels))
+    for i, options in enumerate([everything] + [list(f.scale.labels) for f in forms]):
+        wb.defined_names[f"{prefix}{i}"] = DefinedName(f"{prefix}{i}", attr_text=_list_column(lists, options))
+    letter = get_column_letter(next(j for j, c in enumerate(sheet.columns, start=1) if c.key == "form"))
+    return f'INDIRECT("{prefix}"&IFERROR(MATCH(${letter}2,{prefix}forms,0),0))'
+
+
+def _validation(ws, lists, column: Column, letter: str, last_row: int, first_row: int, by_form: str | None) -> None:
     rng = f"{letter}{first_row}:{letter}{last_row}"
-    if column.enum:
+    if column.type == "rating" and by_form:
+        dv = DataValidation(type="list", formula1=by_form, allow_blank=True, showErrorMessage=True,
+                            errorTitle="选项不符", error=f"请在下拉框中选择“{column.label}”的选项（随本行的评议方式而定）。",
+                            showInputMessage=False)
+    elif column.enum:
         formula = '"' + ",".join(column.enum) + '"'
         if len(formula) > 255:  # Excel's limit for an inline list: refer to the hidden list sheet
-            col = lists.max_column + 1 if lists.max_row > 1 or lists["A1"].value else 1
-            for i, v in enumerate(column.enum, start=1):
-                lists.cell(i, col, v)
-            cl = get_column_letter(col)
-            formula = f"{LISTS_SHEET}!${cl}$1:${cl}${len(column.enum)}"
+            formula = _list_column(lists, column.enum)
         dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True,
                             errorTitle="选项不符", error=f"请在下拉框中选择“{column.label}”的选项。",
                             showInputMessage=False)
@@ -105,6 +133,7 @@ def _print_setup(ws, title_rows: str | None) -> None:
 
 def _data_sheet(ws, sheet: Sheet, campaign: Campaign, lists) -> None:
     last = campaign.limits.template_rows + 1
+    by_form = _options_by_form(lists, sheet, campaign)
     for j, column in enumerate(sheet.columns, start=1):
         letter = get_column_letter(j)
         cell = ws.cell(1, j, column.label)
@@ -118,7 +147,7 @@ def _data_sheet(ws, sheet: Sheet, campaign: Campaign, lists) -> None:
             dim.number_format = _DATE_FORMAT
         elif column.type in ("text", "id", "phone"):
             dim.number_format = "@"
-        _validation(ws, lists, column, letter, last, 2)
+        _validation(ws, lists, column, letter, last, 2, by_form)
     ws.row_dimensions[1].height = 30
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(sheet.columns))}1"

@@ -1,0 +1,46 @@
+"""Run by tests/test_libreoffice.py with Debian's python3 (python3-uno, LibreOffice's own bridge): type
+ballot rows into a template in LibreOffice and print the rows its validity check marks invalid
+(XSheetAuditing.showInvalid draws a circle on each invalid cell).
+
+usage: python3 lo_validity.py TEMPLATE SHEET PROFILE_DIR PORT "form|rating" ...  (rows from Excel row 2)"""
+import os
+import subprocess
+import sys
+import time
+
+import uno
+from com.sun.star.beans import PropertyValue
+
+path, sheet_name, profile, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+rows = [r.split("|") for r in sys.argv[5:]]  # each "C-value|D-value": 评议方式 and the first rating
+proc = subprocess.Popen(["soffice", "--headless", "--invisible", "--norestore",
+                         f"-env:UserInstallation={uno.systemPathToFileUrl(profile)}",
+                         f"--accept=socket,host=127.0.0.1,port={port};urp;"], stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL)
+try:
+    local = uno.getComponentContext()
+    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+    for _ in range(60):
+        try:
+            ctx = resolver.resolve(f"uno:socket,host=127.0.0.1,port={port};urp;StarOffice.ComponentContext")
+            break
+        except Exception:
+            time.sleep(0.5)
+    desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+    hidden = PropertyValue(); hidden.Name = "Hidden"; hidden.Value = True
+    doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(os.path.abspath(path)), "_blank", 0, (hidden,))
+    sheet = doc.Sheets.getByName(sheet_name)
+    sheet.unprotect("")
+    for i, (form, rating) in enumerate(rows, start=1):
+        sheet.getCellByPosition(2, i).setString(form)
+        sheet.getCellByPosition(3, i).setString(rating)
+    doc.calculateAll()
+    sheet.showInvalid()
+    page = sheet.DrawPage
+    marked = sorted({page.getByIndex(k).Anchor.CellAddress.Row + 1 for k in range(page.Count)
+                     if hasattr(page.getByIndex(k), "Anchor") and hasattr(page.getByIndex(k).Anchor, "CellAddress")})
+    print("invalid-rows", ",".join(str(r) for r in marked))  # Excel row numbers
+    doc.close(True)
+finally:
+    proc.terminate()
+    proc.wait(timeout=30)

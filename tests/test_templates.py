@@ -156,3 +156,23 @@ def test_templates_are_valid_xlsx_packages(campaign, tmp_path):
         with zipfile.ZipFile(p) as z:
             assert z.testzip() is None
             assert "xl/workbook.xml" in z.namelist()
+
+
+def _instructions(campaign, layout_key) -> str:
+    wb = templates.build(campaign, layout_key, "R1")
+    return "\n".join(str(c.value) for row in wb[layout.INFO_SHEET].iter_rows() for c in row if c.value)
+
+
+def test_the_unit_instructions_answer_what_a_clerk_asks(campaign):
+    text = _instructions(campaign, "unit")
+    for term in ("票号", "组织点评", "复号", "信息已上报", "未参评原因", "不以票取人"):
+        assert term in text, term
+    for f in campaign.forms["member"]:
+        assert f"{f.name}{'恰 ' if f.max_ballots == f.min_ballots else '至少 '}{f.min_ballots} 张" in text
+    assert "下拉框" in text and "2010年07月31日" in text
+
+
+def test_the_street_workbook_speaks_to_the_street(campaign):
+    text = _instructions(campaign, "street")
+    assert "无记名" not in text and "单位编码和评议阶段请在下拉框中选择" not in text
+    assert "署名" in text and "被评单位编码" in text

@@ -306,7 +306,11 @@ def _workbooks(raw, criteria, forms, enums) -> dict[str, WorkbookLayout]:
             _unique([c.key for c in columns], f"{sp}.columns", "列键")
             sheets.append(Sheet(_get(s, "key", sp, str), _get(s, "name", sp, str), s.get("note", ""), tuple(columns)))
         _unique([s.name for s in sheets], f"{p}.sheets", "工作表名")
-        out[key] = WorkbookLayout(key, _get(wb, "title", p, str), wb.get("purpose", ""), tuple(info), tuple(sheets))
+        how_to = wb.get("how_to", [])
+        if not isinstance(how_to, list) or not all(isinstance(x, str) for x in how_to):
+            raise CampaignError(f"{p}.how_to", "应为文字列表")
+        out[key] = WorkbookLayout(key, _get(wb, "title", p, str), wb.get("purpose", ""), tuple(info), tuple(sheets),
+                                  tuple(how_to))
     return out
 
 

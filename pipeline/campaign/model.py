@@ -191,6 +191,7 @@ class WorkbookLayout:
     purpose: str
     info: tuple[InfoField, ...]
     sheets: tuple[Sheet, ...]
+    how_to: tuple[str, ...] = ()  # 填写方法 lines of the template's instructions
 
     def sheet(self, key: str) -> Sheet:
         return next(s for s in self.sheets if s.key == key)

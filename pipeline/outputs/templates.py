@@ -188,7 +188,7 @@ def _info_sheet(ws, campaign: Campaign, layout: WorkbookLayout, rnd: Round) -> N
         ws.cell(row, 3, hint.strip()).alignment = _WRAP
         row += 1
     row += 1
-    row = _text_block(ws, row, "填写方法", _how_to(layout, rnd))
+    row = _text_block(ws, row, "填写方法", _how_to(campaign, layout, rnd))
     cm, titles = campaign.commendation, campaign.criteria_titles
     for group, kind in (("org", cm["org_kind"]), ("member", cm["member_kind"])):
         title = f"{kind}“{titles[group]}”"
@@ -205,14 +205,20 @@ def _info_sheet(ws, campaign: Campaign, layout: WorkbookLayout, rnd: Round) -> N
     ws.page_setup.orientation = "portrait"
 
 
-def _how_to(layout: WorkbookLayout, rnd: Round) -> list[str]:
-    return [
-        "1. 先在上方黄色格内填写填报信息，单位编码和评议阶段请在下拉框中选择。",
-        "2. 各工作表第一行是表头，请勿修改、删除或调换；从第二行起一行一条记录，不要合并单元格。",
-        "3. 带下拉框的列请在下拉框中选择；日期请按 2010-06-01 的格式填写。",
-        "4. 评议票为无记名票，只录入票面内容，不录入投票人信息。",
-        f"5. 填好后以 .xlsx 格式保存，于 {cn_date(rnd.submission_due)} 前报街道党办。文件名可自定。",
-    ]
+def _how_to(campaign: Campaign, layout: WorkbookLayout, rnd: Round) -> list[str]:
+    """The workbook's 填写方法 from the campaign, then the minimum ballots (unit workbook) and the deadline."""
+    lines = list(layout.how_to)
+    if layout.key == "unit":
+        def count(f):
+            exact = f.max_ballots is not None and f.max_ballots == f.min_ballots
+            return f"{f.name}{'恰 ' if exact else '至少 '}{f.min_ballots} 张"
+        unit_forms = [f for f in campaign.forms["org"] if f.source == "unit"]
+        upward = campaign.form_by_role("org", "upward")
+        lines.append("每名党员的评议票：" + "、".join(count(f) for f in campaign.forms["member"]) +
+                     "；本单位党组织的评议票：" + "、".join(count(f) for f in unit_forms) +
+                     (f"（没有下级党组织的党支部不填{upward.name}）" if upward else "") + "。票数不足的给出提示，结果仅供参考。")
+    lines.append(f"填好后以 .xlsx 格式保存，于 {cn_date(rnd.submission_due)} 前报街道党办。文件名可自定。")
+    return [f"{n}. {line}" for n, line in enumerate(lines, start=1)]
 
 
 def _text_block(ws, row: int, title: str, lines: list[str]) -> int:

@@ -2,46 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import tomllib
 from pathlib import Path
 
-from pipeline.campaign.model import (FORM_ROLES, Band, Campaign, CampaignError, Cap, Column, Criterion, Form, Grading,
-                                     InfoField, Limits, Option, Publication, RequiredActivity, Round, Scale, Sheet,
-                                     Unit, Veto, WorkbookLayout)
+from pipeline.campaign.layouts import workbooks as _workbooks
+from pipeline.campaign.parsing import date as _date, get as _get, unique as _unique
+from pipeline.campaign.model import (FORM_ROLES, Band, Campaign, CampaignError, Cap, Criterion, Form, Grading,
+                                     Limits, Option, Publication, RequiredActivity, Round, Scale, Unit, Veto)
 
 # ------------------------------------------------------------------ parsing helpers
-
-def _get(d: dict, key: str, path: str, kind: type | tuple = object):
-    if not isinstance(d, dict) or key not in d:
-        raise CampaignError(f"{path}.{key}" if path else key, "缺少此项")
-    value = d[key]
-    if kind is not object and not isinstance(value, kind):
-        raise CampaignError(f"{path}.{key}" if path else key, f"类型不对（应为{_kind_name(kind)}）")
-    return value
-
-
-def _kind_name(kind) -> str:
-    names = {str: "文字", int: "整数", float: "数字", list: "列表", dict: "表", dt.date: "日期", bool: "是/否"}
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    return "或".join(names.get(k, k.__name__) for k in kinds)
-
-
-def _date(d: dict, key: str, path: str) -> dt.date:
-    value = _get(d, key, path)
-    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise CampaignError(f"{path}.{key}", "应为日期，例如 2010-07-31")
-    return value
-
-
-def _unique(items, path: str, what: str) -> None:
-    seen = set()
-    for item in items:
-        if item in seen:
-            raise CampaignError(path, f"{what}“{item}”重复")
-        seen.add(item)
-
 
 # ------------------------------------------------------------------ sections
 
@@ -256,70 +226,6 @@ def _aliases(raw, enums) -> dict[str, str]:
         for v in variants:
             out[str(v).upper()] = canonical
     return out
-
-
-_COLUMN_TYPES = {"text", "id", "int", "date", "enum", "rating", "phone"}
-
-
-def _workbooks(raw, criteria, forms, enums) -> dict[str, WorkbookLayout]:
-    section = _get(raw, "workbooks", "", dict)
-    out = {}
-    for key in ("unit", "street"):
-        wb = _get(section, key, "workbooks", dict)
-        p = f"workbooks.{key}"
-        source = "street" if key == "street" else "unit"
-        info = []
-        for i, f in enumerate(_get(wb, "info", p, list)):
-            ip = f"{p}.info[{i}]"
-            enum = _enum_values(f.get("enum"), enums, f"{ip}.enum")
-            info.append(InfoField(_get(f, "key", ip, str), _get(f, "label", ip, str),
-                                  "enum" if enum else f.get("type", "text"), bool(f.get("required", False)), enum))
-        sheets = []
-        for i, s in enumerate(_get(wb, "sheets", p, list)):
-            sp = f"{p}.sheets[{i}]"
-            columns = []
-            for j, c in enumerate(_get(s, "columns", sp, list)):
-                cp = f"{sp}.columns[{j}]"
-                if "criteria" in c:
-                    group = c["criteria"]
-                    if group not in criteria:
-                        raise CampaignError(f"{cp}.criteria", "应为 org 或 member")
-                    labels = []
-                    for form in forms[group]:
-                        if form.source == source:
-                            labels += [lab for lab in form.scale.labels if lab not in labels]
-                    for crit in criteria[group]:
-                        columns.append(Column(crit.code, crit.name, "rating", bool(c.get("required", True)), False,
-                                              int(c.get("width", 11)), tuple(labels), criterion=crit))
-                    continue
-                ctype = c.get("type", "text")
-                if ctype not in _COLUMN_TYPES:
-                    raise CampaignError(f"{cp}.type", f"未知的列类型“{ctype}”")
-                enum = _enum_values(c.get("enum"), enums, f"{cp}.enum")
-                if ctype == "enum" and not enum:
-                    raise CampaignError(f"{cp}.enum", "下拉列必须指定选项列表")
-                columns.append(Column(
-                    _get(c, "key", cp, str), _get(c, "label", cp, str), ctype, bool(c.get("required", False)),
-                    bool(c.get("unique", False)), int(c.get("width", 12)), enum, c.get("ref"),
-                    c.get("min"), c.get("max")))
-            _unique([c.label for c in columns], f"{sp}.columns", "列名")
-            _unique([c.key for c in columns], f"{sp}.columns", "列键")
-            sheets.append(Sheet(_get(s, "key", sp, str), _get(s, "name", sp, str), s.get("note", ""), tuple(columns)))
-        _unique([s.name for s in sheets], f"{p}.sheets", "工作表名")
-        how_to = wb.get("how_to", [])
-        if not isinstance(how_to, list) or not all(isinstance(x, str) for x in how_to):
-            raise CampaignError(f"{p}.how_to", "应为文字列表")
-        out[key] = WorkbookLayout(key, _get(wb, "title", p, str), wb.get("purpose", ""), tuple(info), tuple(sheets),
-                                  tuple(how_to))
-    return out
-
-
-def _enum_values(name, enums, path) -> tuple[str, ...] | None:
-    if name is None:
-        return None
-    if name not in enums:
-        raise CampaignError(path, f"未知的选项列表“{name}”")
-    return enums[name]
 
 
 def _titles(head: dict, criteria) -> dict[str, str]:

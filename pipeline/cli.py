@@ -96,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--answer-key", type=Path, default=None, help="答案文件路径（默认：演示文件夹中的 answer_key.json）")
     m.add_argument("--absent", type=int, default=0, metavar="K",
                    help="每单位 K 名正式党员本阶段未参评（填写未参评原因，无评议票）")
+    m.add_argument("--tallies", action="store_true", help="各单位以得票汇总（组织评议汇总、党员评议汇总）代替逐票录入，票面相同")
     m.add_argument("--force", action="store_true", help="文件夹非空时也写入")
     _options(m, ["--campaign"], top=False)
     s = sub.add_parser("status", help="查看已存档的各阶段报送情况")
@@ -117,7 +118,7 @@ def _cmd_demo(args, campaign, console) -> int:
     try:
         key = demo.generate(campaign, args.inbox, units=args.units, members=args.members, round_code=args.round,
                             as_of=args.as_of, seed=args.seed, defects=args.defects, answer_key=args.answer_key,
-                            absent=args.absent)
+                            absent=args.absent, tallies=args.tallies)
     except demo.DemoError as e:
         console.print(f"[red]{e}[/red]")
         return EXIT_USAGE

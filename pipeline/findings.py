@@ -59,6 +59,10 @@ _FINDINGS: dict[str, tuple[str, str]] = {
     "E_GRADE_MISSING": ("缺少评定结果", "正式党员“{value}”在“评定结果”表中没有评定等次。请补填。"),
     "E_FORMULA_ERROR": ("公式结果为错误值", "此格的值是 Excel 错误值“{value}”（公式算不出结果）。请改为有效的值，不要用公式，然后重新报送。"),
     "E_SCALE_FORM": ("选项与评议方式不符", "“{value}”不能用于{detail}。请改用该评议方式的选项。"),
+    "E_TALLY_SUM": ("得票数多于票数", "{detail}。各选项得票合计不能多于票数（有人对此项未评价时可以少于票数），请核对。"),
+    "E_TALLY_BALLOTS": ("汇总票数不一致", "{detail}。同一对象、同一评议方式的各行票数应相同，请核对。"),
+    "E_TALLY_DUPLICATE": ("汇总行重复", "{detail}。同一对象、同一评议方式、同一标准只能有一行汇总，请合并。"),
+    "E_TALLY_AND_BALLOTS": ("既录票又填汇总", "{detail}。同一对象的同一评议方式只能逐票录入或填写得票汇总，二者选一，请删去其中一处。"),
     "E_NOMINATION_SUBJECT": ("推荐对象不符", "{detail}。请核对“对象编号”。"),
     # --- warnings
     "W_SAME_FILLED_ON": ("填报日期相同的两份报送", "本单位本阶段另有一份报送的填报日期也是 {value}（{detail}）。"

@@ -172,9 +172,38 @@ def long_ballots(wide: pd.DataFrame, campaign: Campaign, group: str, unit_code: 
     return out[out["option"].notna()].reset_index(drop=True)
 
 
-def unit_member_grades(campaign: Campaign, unit_code: str, roster: pd.DataFrame, ballots: pd.DataFrame) -> pd.DataFrame:
-    """Suggested grades of one unit's members from its own wide member ballots."""
-    long = long_ballots(ballots, campaign, "member", unit_code)
+def tally_ballots(tallies: pd.DataFrame, campaign: Campaign, group: str, unit_code: str | None = None) -> pd.DataFrame:
+    """A tally (得票汇总) as the long ballots it counts: per row, one vote per counted option, and a vote
+    without an option for each ballot that left the criterion blank (票数 minus the counts). Scored by
+    criterion_stats, it gives exactly the statistics of those ballots (n_ballots, votes, top2_rate, mean)."""
+    columns = ["unit_code", "member_id", "form", "ballot_id", "criterion", "option"]
+    if tallies is None or tallies.empty:
+        return pd.DataFrame(columns=columns)
+    base = tallies.reset_index(drop=True).copy()
+    if unit_code is not None:
+        base["unit_code"] = unit_code
+    if "member_id" not in base:
+        base["member_id"] = ""
+    options = campaign.workbooks["unit"].sheet(f"{group}_tallies").option_columns
+    counts = base.reindex(columns=[c.key for c in options]).apply(pd.to_numeric, errors="coerce").fillna(0)
+    counts = counts.clip(lower=0).astype(int)
+    blank = (pd.to_numeric(base["n_ballots"], errors="coerce").fillna(0).astype(int) - counts.sum(axis=1)).clip(lower=0)
+    rows = np.arange(len(base))
+    which = [np.repeat(rows, counts[c.key].to_numpy()) for c in options] + [np.repeat(rows, blank.to_numpy())]
+    labels = [np.full(len(w), c.option, dtype=object) for c, w in zip(options, which)] + \
+        [np.full(len(which[-1]), None, dtype=object)]
+    row = np.concatenate(which)
+    out = base.loc[row, ["unit_code", "member_id", "form", "criterion"]].reset_index(drop=True)
+    out["option"] = np.concatenate(labels)
+    out["ballot_id"] = [f"汇总{r + 1}-{i}" for i, r in enumerate(row)]
+    return out[columns]
+
+
+def unit_member_grades(campaign: Campaign, unit_code: str, roster: pd.DataFrame, ballots: pd.DataFrame,
+                       tallies: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Suggested grades of one unit's members from its own wide member ballots and tallies."""
+    long = pd.concat([long_ballots(ballots, campaign, "member", unit_code),
+                      tally_ballots(tallies, campaign, "member", unit_code)], ignore_index=True)
     stats = criterion_stats(long, campaign, "member", votes=False)
     comp = composites(form_scores(stats), campaign, "member")
     people = roster[["member_id", "member_kind"]].assign(unit_code=unit_code)

@@ -35,10 +35,19 @@ try:
         sheet.getCellByPosition(2, i).setString(form)
         sheet.getCellByPosition(3, i).setString(rating)
     doc.calculateAll()
-    sheet.showInvalid()
     page = sheet.DrawPage
-    marked = sorted({page.getByIndex(k).Anchor.CellAddress.Row + 1 for k in range(page.Count)
-                     if hasattr(page.getByIndex(k), "Anchor") and hasattr(page.getByIndex(k).Anchor, "CellAddress")})
+    marked = []
+    for _ in range(5):  # the named lists behind INDIRECT may settle after loading: ask until two answers agree
+        sheet.clearArrows()
+        doc.calculateAll()
+        sheet.showInvalid()
+        shapes = [page.getByIndex(k) for k in range(page.Count)]
+        found = sorted({s.Anchor.CellAddress.Row + 1 for s in shapes
+                        if hasattr(s, "Anchor") and hasattr(s.Anchor, "CellAddress")})
+        if found == marked:
+            break
+        marked = found
+        time.sleep(0.5)
     print("invalid-rows", ",".join(str(r) for r in marked))  # Excel row numbers
     doc.close(True)
 finally:

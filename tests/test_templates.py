@@ -117,6 +117,8 @@ def test_every_coded_column_has_a_dropdown_and_headers_are_locked(campaign, tmp_
                 assert dv is not None and dv.type == "list", f"{sheet.name}.{col.label} has no dropdown"
                 assert dv.formula1.strip('"').split(",") == list(col.enum)
                 assert last >= campaign.limits.template_rows
+            elif col.option:  # a tally count: a whole number in a column of the row's form
+                assert dv is not None and dv.type == "custom" and "INDIRECT(" in dv.formula1
             elif col.type in ("date", "int"):
                 assert dv is not None and dv.type in ("date", "whole")
 

@@ -30,14 +30,18 @@ def workbooks(raw, criteria, forms, enums) -> dict[str, WorkbookLayout]:
             columns = []
             for j, c in enumerate(_get(s, "columns", sp, list)):
                 cp = f"{sp}.columns[{j}]"
-                if "criteria" in c:
-                    group = c["criteria"]
+                if "criteria" in c or "options" in c:
+                    group = c.get("criteria", c.get("options"))
                     if group not in criteria:
-                        raise CampaignError(f"{cp}.criteria", "应为 org 或 member")
+                        raise CampaignError(f"{cp}.{'criteria' if 'criteria' in c else 'options'}", "应为 org 或 member")
                     labels = []
                     for form in forms[group]:
                         if form.source == source:
                             labels += [lab for lab in form.scale.labels if lab not in labels]
+                    if "options" in c:  # a tally: one count column per option of the group's forms
+                        columns += [Column(f"n{k}", lab, "int", False, False, int(c.get("width", 9)), min=0,
+                                           max=100000, option=lab) for k, lab in enumerate(labels, start=1)]
+                        continue
                     for crit in criteria[group]:
                         columns.append(Column(crit.code, crit.name, "rating", bool(c.get("required", True)), False,
                                               int(c.get("width", 11)), tuple(labels), criterion=crit))
@@ -54,7 +58,8 @@ def workbooks(raw, criteria, forms, enums) -> dict[str, WorkbookLayout]:
                     c.get("min"), c.get("max")))
             _unique([c.label for c in columns], f"{sp}.columns", "列名")
             _unique([c.key for c in columns], f"{sp}.columns", "列键")
-            sheets.append(Sheet(_get(s, "key", sp, str), _get(s, "name", sp, str), s.get("note", ""), tuple(columns)))
+            sheets.append(Sheet(_get(s, "key", sp, str), _get(s, "name", sp, str), s.get("note", ""), tuple(columns),
+                                bool(s.get("optional", False))))
         _unique([s.name for s in sheets], f"{p}.sheets", "工作表名")
         how_to = wb.get("how_to", [])
         if not isinstance(how_to, list) or not all(isinstance(x, str) for x in how_to):

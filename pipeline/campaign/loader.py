@@ -213,6 +213,8 @@ def _enums(raw, rounds, units, criteria, forms, grades) -> dict[str, tuple[str, 
         "@member_forms": tuple(f.name for f in forms["member"]),
         "@member_grades_decided": member.grades + tuple(g for g in (member.probationary_grade, member.not_reviewed_grade)
                                                         if g),
+        "@org_criteria": tuple(c.name for c in criteria["org"]),
+        "@member_criteria": tuple(c.name for c in criteria["member"]),
         "@criteria_any": tuple(c.name for g in ("org", "member") for c in criteria[g]) + enums["criterion_other"],
     })
     return enums

@@ -158,6 +158,7 @@ class Column:
     min: float | None = None
     max: float | None = None
     criterion: Criterion | None = None
+    option: str | None = None  # a tally's count column: the votes for this option
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,7 @@ class Sheet:
     name: str
     note: str
     columns: tuple[Column, ...]
+    optional: bool = False  # a workbook may leave it out (the tallies: units that keep ballot rows)
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
@@ -182,6 +184,10 @@ class Sheet:
     @property
     def rating_columns(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.type == "rating")
+
+    @property
+    def option_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.option)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 from pipeline.campaign import Campaign, Round
 from pipeline.demo.defects import FORMULA_TEXTS, file_defects, inject_errors, inject_variations
 from pipeline.demo.shapes import Submission, seeded
-from pipeline.demo.units import UnitBuilder, street_submission
+from pipeline.demo.units import UnitBuilder, street_submission, tally_rows
 from pipeline.layout import INFO_FIRST_ROW, INFO_SHEET
 from pipeline.outputs import templates, xlsx
 
@@ -84,9 +84,11 @@ def default_as_of(rnd: Round) -> dt.date:
 
 def generate(campaign: Campaign, inbox: str | Path, *, units: int | None = None, members: int = 20,
              round_code: str | None = None, as_of: dt.date | None = None, seed: int | str = 1,
-             defects: bool = False, answer_key: str | Path | None = None, absent: int = 0) -> list[dict]:
+             defects: bool = False, answer_key: str | Path | None = None, absent: int = 0,
+             tallies: bool = False) -> list[dict]:
     """Write demo submissions into `inbox`; return the answer key (also written when `defects`).
-    `absent`: members per unit who took no part (a 未参评原因, no ballots, 评定结果 未参评)."""
+    `absent`: members per unit who took no part (a 未参评原因, no ballots, 评定结果 未参评); `tallies`: the
+    same votes written as 得票汇总 (组织评议汇总, 党员评议汇总) instead of one row per ballot."""
     if round_code is None:
         rnd = campaign.round_for(as_of) if as_of else None
         rnd = rnd or campaign.rounds[0]
@@ -102,8 +104,8 @@ def generate(campaign: Campaign, inbox: str | Path, *, units: int | None = None,
         raise DemoError(f"单位数应在 1 到 {len(campaign.units)} 之间（活动配置中的单位数）")
     if not 0 <= absent <= members - 2:
         raise DemoError(f"未参评人数应在 0 到 {members - 2} 之间（每单位至少两名党员参评）")
-    if absent and defects:
-        raise DemoError("--absent 与 --defects 不能同时使用")
+    if defects and (absent or tallies):
+        raise DemoError("--absent、--tallies 不能与 --defects 同时使用")
     if members < 3:
         raise DemoError("每单位党员数至少为 3")
     chosen = list(campaign.units[:n])
@@ -125,6 +127,10 @@ def generate(campaign: Campaign, inbox: str | Path, *, units: int | None = None,
                 "activities": b.activities(skip_required=(n >= 4 and i == n - 2)),
                 "nominations": []}
         rows["nominations"] = b.nominations(roster, rows["decisions"])
+        if tallies:  # decided from the ballots above; then written as the units keep them
+            for group in ("org", "member"):
+                rows[f"{group}_tallies"] = tally_rows(campaign, rows[f"{group}_ballots"], group)
+                rows[f"{group}_ballots"] = []
         name = [f"{unit.code}{unit.name}创先争优填报表.xlsx", f"附件1-{unit.name}.xlsx",
                 f"{unit.name}{rnd.name}评议材料.xlsx"][i % 3]
         s = Submission("unit", name, b.info(), rows, unit)

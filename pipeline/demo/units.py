@@ -193,6 +193,23 @@ class UnitBuilder:
                 "phone": f"139{self.rng.randint(10000000, 99999999)}", "filled_on": filled}
 
 
+def tally_rows(campaign: Campaign, ballots: list[dict], group: str) -> list[dict]:
+    """The same votes as 得票汇总 rows (票数 and the votes per option, per subject, form and criterion),
+    in the order the ballots came."""
+    key_of = {c.option: c.key for c in campaign.workbooks["unit"].sheet(f"{group}_tallies").option_columns}
+    out: dict[tuple, dict] = {}
+    for b in ballots:
+        for crit in campaign.criteria[group]:
+            subject = {"member_id": b["member_id"]} if group == "member" else {}
+            row = out.setdefault((b.get("member_id"), b["form"], crit.name),
+                                 {**subject, "form": b["form"], "criterion": crit.name, "n_ballots": 0})
+            row["n_ballots"] += 1
+            if b.get(crit.code) is not None:
+                key = key_of[b[crit.code]]
+                row[key] = row.get(key, 0) + 1
+    return list(out.values())
+
+
 def suggested_grades(campaign: Campaign, unit_code: str, roster: list[dict], ballots: list[dict]) -> dict[str, str]:
     """The suggested grade of each member, computed by the pipeline's own scoring from these rows."""
     graded = scoring.unit_member_grades(campaign, unit_code, pd.DataFrame(roster), pd.DataFrame(ballots))

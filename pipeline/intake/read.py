@@ -258,7 +258,8 @@ def read_workbook(path: Path, fmt: str, campaign: Campaign, file: str) -> Workbo
         for spec in layout.sheets:
             name = ident.sheets.get(spec.key)
             if name is None:
-                findings.append(make("E_MISSING_SHEET", file, detail=spec.name))
+                if not spec.optional:  # a tally sheet a unit does not use may be left out
+                    findings.append(make("E_MISSING_SHEET", file, detail=spec.name))
                 continue
             if name != spec.name:
                 findings.append(make("N_SHEET_RENAMED", file, sheet=name, value=name, detail=spec.name))

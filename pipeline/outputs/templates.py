@@ -68,13 +68,13 @@ def _list_column(lists, values) -> str:
 
 
 def _options_by_form(lists, sheet: Sheet, campaign: Campaign) -> str | None:
-    """For a ballot sheet with a 评议方式 column: named lists of each form's own options, and the list
-    formula a rating cell uses, so that it offers only the options of the form typed on its row (all of
-    them while the row has no form yet). None for a sheet without a form column."""
+    """For a ballot or tally sheet with a 评议方式 column: named lists of each form's own options, and
+    the formula of the list of the options of the form typed on a row (all of them while the row has no
+    form yet), which rating cells offer and tally counts are checked against. None for other sheets."""
     form_col = next((c for c in sheet.columns if c.key == "form"), None)
-    if form_col is None or not sheet.rating_columns:
+    if form_col is None or not (sheet.rating_columns or sheet.option_columns):
         return None
-    group = sheet.rating_columns[0].criterion.group
+    group = next(g for g in ("member", "org") if set(form_col.enum) <= {f.name for f in campaign.forms[g]})
     forms = [campaign.form(group, name) for name in form_col.enum]
     wb, prefix = lists.parent, f"_{sheet.key}_"
     wb.defined_names[f"{prefix}forms"] = DefinedName(f"{prefix}forms", attr_text=_list_column(lists, form_col.enum))
@@ -91,6 +91,12 @@ def _validation(ws, lists, column: Column, letter: str, last_row: int, first_row
         dv = DataValidation(type="list", formula1=by_form, allow_blank=True, showErrorMessage=True,
                             errorTitle="选项不符", error=f"请在下拉框中选择“{column.label}”的选项（随本行的评议方式而定）。",
                             showInputMessage=False)
+    elif column.option and by_form:  # a tally count: a whole number, in a column of the row's form only
+        cell = f"{letter}{first_row}"
+        dv = DataValidation(type="custom", allow_blank=True, showErrorMessage=True, errorTitle="得票数有误",
+                            formula1=f"AND(ISNUMBER({cell}),{cell}>=0,INT({cell})={cell},"
+                                     f"COUNTIF({by_form},{letter}$1)>0)",
+                            error=f"“{column.label}”的得票数应为不小于 0 的整数，且只能填本行评议方式的选项。")
     elif column.enum:
         formula = '"' + ",".join(column.enum) + '"'
         if len(formula) > 255:  # Excel's limit for an inline list: refer to the hidden list sheet

@@ -92,7 +92,8 @@ def build(campaign: Campaign, ledger: Ledger, round_code: str, as_of: dt.date) -
     org_wide = ledger.rows("org_ballots", ids)
     reviews = ledger.rows("street_reviews", [s.id for s in street]).assign(form=street_form)
     org_long = pd.concat([scoring.long_ballots(org_wide, campaign, "org"),
-                          scoring.long_ballots(reviews, campaign, "org")], ignore_index=True)
+                          scoring.long_ballots(reviews, campaign, "org"),
+                          scoring.tally_ballots(ledger.rows("org_tallies", ids), campaign, "org")], ignore_index=True)
     opinion_parts = []
 
     def member_parts():
@@ -100,7 +101,9 @@ def build(campaign: Campaign, ledger: Ledger, round_code: str, as_of: dt.date) -
         for sid in ids:
             wide = ledger.rows("member_ballots", [sid])
             opinion_parts.append(_opinions(campaign, pd.DataFrame(), wide))
-            yield scoring.long_ballots(wide, campaign, "member")
+            yield pd.concat([scoring.long_ballots(wide, campaign, "member"),
+                             scoring.tally_ballots(ledger.rows("member_tallies", [sid]), campaign, "member")],
+                            ignore_index=True)
     member_stats = scores.member_stats_by_unit(campaign, member_parts())
     roster = ledger.rows("roster", ids)
     decisions = ledger.rows("decisions", ids)

@@ -35,12 +35,82 @@ def rating_scales(tables, sheets, campaign: Campaign, file: str) -> list[Finding
     return out
 
 
+def _tallied(tables, key: str, subject: list[str]) -> dict:
+    """(subject..., form) -> the ballots a tally counts (its 票数)."""
+    df = tables.get(key)
+    if df is None or df.empty:
+        return {}
+    n = pd.to_numeric(df["n_ballots"], errors="coerce").fillna(0)
+    return n.groupby([df[c] for c in subject + ["form"]]).max().astype(int).to_dict()
+
+
+def tallies(tables, sheets, campaign: Campaign, file: str) -> list[Finding]:
+    """得票汇总 rows: only the row's form's options, counts within the ballots, one row per subject, form
+    and criterion with one 票数, at most the form's maximum, and never beside ballots of the same form."""
+    out = []
+    for key, ballots_key, group, subject in (("org_tallies", "org_ballots", "org", []),
+                                             ("member_tallies", "member_ballots", "member", ["member_id"])):
+        if key not in tables or tables[key].empty:
+            continue
+        df, sd = tables[key], sheets[key]
+        forms = {f.name: f for f in campaign.forms[group]}
+        where = lambda col, r: dict(sheet=sd.name, cell=_at(sd, col, r), column=sd.spec.column(col).label)  # noqa: E731
+        for _, row in df.iterrows():
+            form = forms.get(row["form"])
+            if form is None:
+                continue
+            counted = 0
+            for col in sd.spec.option_columns:
+                v = row.get(col.key)
+                if pd.isna(v) or v == 0:
+                    continue
+                if col.option not in form.scale.labels:
+                    out.append(make("E_SCALE_FORM", file, value=v, detail=f"{form.name}（可选：{'、'.join(form.scale.labels)}）",
+                                    **where(col.key, row["_row"])))
+                else:
+                    counted += int(v)
+            n = row["n_ballots"]
+            if not pd.isna(n) and counted > int(n):
+                out.append(make("E_TALLY_SUM", file, value=int(n), detail=f"各选项得票合计 {counted} 张，票数为 {int(n)} 张",
+                                **where("n_ballots", row["_row"])))
+        for i in df.index[df.duplicated(subset=subject + ["form", "criterion"], keep="first")]:
+            out.append(make("E_TALLY_DUPLICATE", file, value=df.at[i, "criterion"],
+                            detail=f"{'、'.join(str(df.at[i, c]) for c in subject + ['form', 'criterion'])}",
+                            **where("criterion", df.at[i, "_row"])))
+        for keys, part in df.groupby(subject + ["form"], sort=False):
+            form = forms.get(part["form"].iloc[0])
+            ns = pd.to_numeric(part["n_ballots"], errors="coerce").dropna().astype(int)
+            if form is None or ns.empty:
+                continue
+            if ns.nunique() > 1:
+                i = ns.index[(ns != ns.mode().iloc[0]).to_numpy()][0]  # the row that differs from the others
+                out.append(make("E_TALLY_BALLOTS", file, value=int(ns[i]),
+                                detail=f"{'、'.join(map(str, keys if isinstance(keys, tuple) else (keys,)))}的票数有 "
+                                       f"{'、'.join(map(str, sorted(set(ns))))} 几种", **where("n_ballots", df.at[i, "_row"])))
+            if form.max_ballots is not None and ns.max() > form.max_ballots:
+                i = ns.idxmax()
+                out.append(make("E_FORM_COUNT", file, value=int(ns[i]), **where("n_ballots", df.at[i, "_row"]),
+                                detail=f"{form.name}票有 {int(ns[i])} 张，应为 {form.max_ballots} 张"))
+        ballots = tables.get(ballots_key)
+        if ballots is not None and len(ballots):
+            bs = sheets[ballots_key]
+            first = ballots.drop_duplicates(subset=subject + ["form"]).set_index(subject + ["form"])["_row"]
+            for _, row in df.drop_duplicates(subset=subject + ["form"]).iterrows():
+                k = tuple(row[c] for c in subject + ["form"])
+                k = k if len(k) > 1 else k[0]
+                if k in first.index:
+                    out.append(make("E_TALLY_AND_BALLOTS", file, value=row["form"], **where("form", row["_row"]),
+                                    detail=f"“{bs.name}”表 {_at(bs, 'form', first[k])} 起已录有这些{row['form']}票"))
+    return out
+
+
 def ballot_counts(tables, sheets, campaign: Campaign, file: str) -> list[Finding]:
     """Exactly one 自评 and one 组织点评 per member; at least the configured minimum of the others."""
     out = []
     if {"roster", "member_ballots"} <= tables.keys():
         roster, rs = tables["roster"], sheets["roster"]
         mb, ms = tables["member_ballots"], sheets["member_ballots"]
+        tallied = _tallied(tables, "member_tallies", ["member_id"])
         for form in campaign.forms["member"]:
             rows = mb[mb["form"] == form.name]
             counts = rows.groupby("member_id").size()
@@ -48,13 +118,15 @@ def ballot_counts(tables, sheets, campaign: Campaign, file: str) -> list[Finding
                 if m is None:
                     continue
                 n = int(counts.get(m, 0))
+                tally = tallied.get((m, form.name), 0)  # over the maximum in a tally: reported at its 票数
                 if form.max_ballots is not None and n > form.max_ballots:
                     extra = rows[rows["member_id"] == m].index[form.max_ballots:]
                     for j in extra:
                         out.append(make("E_FORM_COUNT", file, sheet=ms.name, cell=_at(ms, "form", mb.at[j, "_row"]),
                                         column=ms.spec.column("form").label, value=form.name,
                                         detail=f"党员 {m} 的{form.name}票有 {n} 张，应为 {form.max_ballots} 张"))
-                elif 0 < n < form.min_ballots:
+                elif 0 < n + tally < form.min_ballots:
+                    n = n + tally
                     # no ballot at all of a form is W_FORM_MISSING (raised by scoring), never an error
                     exact = form.max_ballots == form.min_ballots
                     text = f"党员 {m} 的{form.name}票{'有' if exact else '仅'} {n} 张" + \
@@ -65,8 +137,9 @@ def ballot_counts(tables, sheets, campaign: Campaign, file: str) -> list[Finding
     if "org_ballots" in tables:
         ob, os_ = tables["org_ballots"], sheets["org_ballots"]
         counts = ob.groupby("form").size()
+        tallied = _tallied(tables, "org_tallies", [])
         for form in campaign.forms["org"]:
-            n = int(counts.get(form.name, 0))
+            n = int(counts.get(form.name, 0)) + tallied.get(form.name, 0)
             if form.source == "unit" and 0 < n < form.min_ballots:
                 out.append(make("W_FEW_BALLOTS", file, sheet=os_.name,
                                 detail=f"本单位{form.name}票仅 {n} 张（至少 {form.min_ballots} 张）"))
@@ -78,7 +151,8 @@ def not_reviewed(tables, sheets, campaign: Campaign, file: str) -> list[Finding]
     if not {"roster", "member_ballots"} <= tables.keys():
         return []
     roster, rs = tables["roster"], sheets["roster"]
-    voted = set(tables["member_ballots"]["member_id"])
+    voted = set(tables["member_ballots"]["member_id"]) | {m for (m, _), n in _tallied(tables, "member_tallies",
+                                                                                      ["member_id"]).items() if n}
     reason = roster["absence_reason"] if "absence_reason" in roster else pd.Series(None, index=roster.index)
     full = roster["member_kind"] == campaign.enums["member_kind"][0]
     silent = roster[full & ~roster["member_id"].isin(voted) & reason.map(lambda v: v is None or v != v or v == "")]
@@ -139,7 +213,8 @@ def grade_decisions(tables, sheets, campaign: Campaign, unit_code: str, file: st
     """Decided grades against the votes: an unexplained difference, or more 优秀 than the cap allows."""
     if not {"roster", "member_ballots", "decisions"} <= tables.keys():
         return []
-    graded = scoring.unit_member_grades(campaign, unit_code, tables["roster"], tables["member_ballots"])
+    graded = scoring.unit_member_grades(campaign, unit_code, tables["roster"], tables["member_ballots"],
+                                        tables.get("member_tallies"))
     suggested = dict(zip(graded["member_id"], graded["suggested_grade"]))
     df, sd = tables["decisions"], sheets["decisions"]
     out = []
@@ -151,8 +226,8 @@ def grade_decisions(tables, sheets, campaign: Campaign, unit_code: str, file: st
                             column=sd.spec.column("decided_grade").label, value=row["decided_grade"], detail=s))
     cap = campaign.grades["member"].cap
     if cap:
-        roster = tables["roster"]
-        full = set(roster.loc[roster["member_kind"] == campaign.enums["member_kind"][0], "member_id"])
+        full = set(graded.loc[graded["composite"].notna() & (graded["suggested_grade"] != campaign.grades["member"]
+                                                            .probationary_grade), "member_id"])  # reviewed full members
         allowed = len(full) // cap.denominator
         k = int(((df["decided_grade"] == cap.grade) & df["member_id"].isin(full)).sum())
         if k > allowed:

@@ -131,10 +131,11 @@ def _checked(wb: Workbook, campaign: Campaign, file: str) -> Submission:
         sub.findings += schemas.validate(df, sd, _refs(sub.tables, sub.unit_code, campaign), campaign, file)
         sub.tables[spec.key] = _typed(df, sd)
     t, s = sub.tables, wb.sheets
-    if incomplete or any(spec.key not in t for spec in layout.sheets):
+    if incomplete or any(spec.key not in t for spec in layout.sheets if not spec.optional):
         return sub  # the cross-sheet checks need every sheet whole; the missing part is already an error
     sub.findings += crosscheck.rating_scales(t, s, campaign, file)
     sub.findings += crosscheck.ballot_counts(t, s, campaign, file)
+    sub.findings += crosscheck.tallies(t, s, campaign, file)
     if sub.kind == "unit":
         sub.findings += crosscheck.not_reviewed(t, s, campaign, file)
     sub.findings += crosscheck.date_order(t, s, file)

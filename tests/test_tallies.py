@@ -1,0 +1,153 @@
+"""得票汇总 (SPEC §3, §6): units may enter per subject, form and criterion the number of ballots and the
+votes per option instead of one row per ballot. A tally yields exactly the statistics of the ballots it
+counts; both for one subject and form is an error naming both places; the counts are checked."""
+
+import pandas as pd
+import pytest
+from conftest import AS_OF, make_demo
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from pipeline import batch, scoring
+from pipeline.validation import validate
+
+MEMBER_FORMS = {"自评": "rating", "党员互评": "rating", "群众评议": "satisfaction", "组织点评": "rating"}
+OPTIONS = {"rating": ["好", "较好", "一般", "差"], "satisfaction": ["满意", "比较满意", "基本满意", "不满意", "不了解"]}
+CRITERIA = ["带头学习提高", "带头争创佳绩"]
+STAT_COLUMNS = ["n_ballots", "n_scored", "n_top2", "mean_points", "top2_rate"]
+
+
+@st.composite
+def ballots(draw):
+    """Long ballots of two members: any forms, any options, some criteria left blank."""
+    rows = []
+    for member in ("A", "B"):
+        for form in draw(st.lists(st.sampled_from(list(MEMBER_FORMS)), min_size=1, max_size=4, unique=True)):
+            for b in range(draw(st.integers(1, 12))):
+                for crit in CRITERIA:
+                    option = draw(st.one_of(st.none(), st.sampled_from(OPTIONS[MEMBER_FORMS[form]])))
+                    rows.append(("FN01", member, form, f"{member}{form}{b}", crit, option))
+    return pd.DataFrame(rows, columns=["unit_code", "member_id", "form", "ballot_id", "criterion", "option"])
+
+
+def tally_of(long: pd.DataFrame, campaign) -> pd.DataFrame:
+    """The 得票汇总 a clerk would write from these ballots (ballots count even where a criterion is blank)."""
+    key_of = {c.option: c.key for c in campaign.workbooks["unit"].sheet("member_tallies").option_columns}
+    n = long.groupby(["member_id", "form"])["ballot_id"].nunique()
+    rows = []
+    for (member, form, crit), part in long.groupby(["member_id", "form", "criterion"]):
+        row = {"unit_code": "FN01", "member_id": member, "form": form, "criterion": crit, "n_ballots": n[(member, form)]}
+        for option, k in part["option"].value_counts().items():
+            row[key_of[option]] = k
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@settings(max_examples=80, deadline=None)
+@given(ballots())
+def test_a_tally_scores_exactly_as_the_ballots_it_counts(campaign, long):
+    # Every ballot is a vote on each criterion (blank where it left one out), as the tally counts it.
+    by_ballots = scoring.criterion_stats(long.assign(option=long["option"].where(long["option"].notna(), None)),
+                                         campaign, "member")
+    by_tally = scoring.criterion_stats(scoring.tally_ballots(tally_of(long, campaign), campaign, "member"),
+                                       campaign, "member")
+    keys = scoring.KEY
+    a = by_ballots.set_index(keys).sort_index()
+    b = by_tally.set_index(keys).sort_index()
+    pd.testing.assert_frame_equal(a[STAT_COLUMNS], b[STAT_COLUMNS], check_dtype=False)
+    votes = [c for c in a.columns if c.startswith(("votes_", "share_"))]
+    pd.testing.assert_frame_equal(a[votes], b[votes].reindex(columns=votes), check_dtype=False)
+
+
+def test_demo_with_tallies_gives_the_same_results_as_with_ballots(campaign, tmp_path):
+    results = {}
+    for mode in ("ballots", "tallies"):
+        inbox, _ = make_demo(campaign, tmp_path / mode, units=4, members=8, seed=31, tallies=mode == "tallies")
+        result = batch.run(campaign, inbox, tmp_path / f"out-{mode}", tmp_path / f"arch-{mode}", as_of=AS_OF)
+        assert result.complete, [(f.name, [x.code for x in f.errors]) for f in result.files if f.errors]
+        results[mode] = {name: (result.folder / "data" / name).read_bytes()
+                         for name in ("org_results.csv", "member_results.csv", "org_scores.csv", "member_scores.csv")}
+    assert results["ballots"] == results["tallies"]
+    assert len(results["tallies"]["member_scores.csv"].splitlines()) > 100
+
+
+@pytest.fixture()
+def tallied_file(campaign, tmp_path):
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=1, members=5, seed=8, tallies=True)
+    return next(p for p in inbox.iterdir() if p.name.startswith("FN01"))
+
+
+def _edit(path, campaign, sheet_key, change):
+    wb = load_workbook(path)
+    ws = wb[campaign.workbooks["unit"].sheet(sheet_key).name]
+    header = {c.value: c.column_letter for c in ws[1]}
+    change(ws, header)
+    wb.save(path)
+
+
+def _codes(path, campaign):
+    sub = validate.validate_file(path, path.name, campaign)
+    return sub, [(f.code, f.sheet, f.cell) for f in sub.findings if f.code[0] in "EW"]
+
+
+def test_a_clean_tally_is_accepted(campaign, tallied_file):
+    sub, codes = _codes(tallied_file, campaign)
+    assert sub.accepted and codes == [] and len(sub.tables["member_tallies"]) > 0
+
+
+def test_ballots_and_a_tally_for_one_form_is_an_error_naming_both_places(campaign, tallied_file):
+    def add_ballot(ws, header):
+        ws.append(["P99999", "FN01-001", "自评"] + ["好"] * 5)
+    _edit(tallied_file, campaign, "member_ballots", add_ballot)
+    sub, codes = _codes(tallied_file, campaign)
+    both = [f for f in sub.findings if f.code == "E_TALLY_AND_BALLOTS"]
+    assert not sub.accepted and len(both) == 1
+    assert both[0].sheet == "党员评议汇总" and "党员评议" in both[0].message and "C2" in both[0].message
+
+
+@pytest.mark.parametrize("change, code, column", [
+    ("negative", "E_RANGE", "好"), ("too_many", "E_TALLY_SUM", "票数"), ("wrong_option", "E_SCALE_FORM", "满意"),
+    ("two_self_reviews", "E_FORM_COUNT", "票数"), ("uneven", "E_TALLY_BALLOTS", "票数"),
+], ids=["negative", "sum-over-ballots", "option-of-another-form", "two-self-reviews", "uneven-ballots"])
+def test_tally_counts_are_checked_at_their_cell(campaign, tallied_file, change, code, column):
+    target = {}
+
+    def edit(ws, header):
+        rows = list(ws.iter_rows(min_row=2))
+        self_row = next(r for r in rows if r[1].value == "自评")
+        peer_rows = [r for r in rows if r[1].value == "党员互评" and r[0].value == "FN01-001"]
+        row = peer_rows[0] if change in ("too_many", "uneven") else self_row
+        cell = {"negative": header["好"], "too_many": header["票数"], "wrong_option": header["满意"],
+                "two_self_reviews": header["票数"], "uneven": header["票数"]}[change]
+        value = {"negative": -1, "too_many": 1, "wrong_option": 1, "two_self_reviews": 2,
+                 "uneven": (row[3].value or 0) + 1}[change]
+        if change == "too_many":
+            ws[f"{header['票数']}{row[0].row}"] = 1
+            ws[f"{header['好']}{row[0].row}"] = 5
+        else:
+            ws[f"{cell}{row[0].row}"] = value
+        target["cell"] = f"{cell}{row[0].row}"
+    _edit(tallied_file, campaign, "member_tallies", edit)
+    sub, codes = _codes(tallied_file, campaign)
+    assert not sub.accepted
+    assert (code, "党员评议汇总", target["cell"]) in codes
+
+
+def test_tally_headers_carry_the_options_and_each_row_allows_only_its_forms(campaign, tmp_path):
+    from test_templates import offered
+
+    from pipeline.outputs import templates
+    path = tmp_path / "t.xlsx"
+    templates.build(campaign, "unit", "R1").save(path)
+    wb = load_workbook(path)
+    sheet = campaign.workbooks["unit"].sheet("member_tallies")
+    ws = wb[sheet.name]
+    labels = [c.value for c in ws[1]]
+    assert labels[4:] == [c.option for c in sheet.option_columns] and "不了解" in labels and "好" in labels
+    dv = next(d for d in ws.data_validations.dataValidation if str(d.sqref).startswith("E2"))
+    assert dv.type == "custom" and "INDIRECT(" in dv.formula1 and "E$1" in dv.formula1
+    # The list the custom rule checks the header against is the one the ballot dropdowns use.
+    list_dv = type(dv)(type="list", formula1=dv.formula1[dv.formula1.index("INDIRECT("):dv.formula1.rindex(",E$1)")])
+    public = campaign.form_by_role("member", "public").name
+    assert "好" not in offered(wb, list_dv, public) and "满意" in offered(wb, list_dv, public)

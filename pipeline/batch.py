@@ -283,6 +283,8 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
     received = [r for r in scanned if not r.ignored]
     run_id = _new_run_id(ledger.run_ids(), outbox, now)
     ledger.begin_run(run_id, as_of, len(scanned))
+    for stale in ledger.archive.glob(".incoming-*"):  # snapshots left by a run that was killed (we hold the lock)
+        shutil.rmtree(stale, ignore_errors=True)
     incoming = ledger.archive / f".incoming-{run_id}"
     try:
         snaps, changed = snapshots(to_validate(ledger, received), incoming)

@@ -82,3 +82,4 @@ def test_sigkill_at_seeded_instants_then_rerun(campaign, tmp_path):
     latest = max(_visible_runs(out), key=lambda d: d.name)
     assert _results(latest) == reference
     assert not list(out.glob("*/.tmp-*")), "the rerun removed what the killed runs left half-written"
+    assert not list(arch.glob(".incoming-*")), "and the snapshots the killed runs left"

@@ -287,7 +287,10 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
         shutil.rmtree(stale, ignore_errors=True)
     incoming = ledger.archive / f".incoming-{run_id}"
     try:
+        unreadable = [r for r in received if not r.sha256]  # could not be read whole at the scan
+        received = [r for r in received if r.sha256]
         snaps, changed = snapshots(to_validate(ledger, received), incoming)
+        changed = unreadable + changed
         received = [r for r in received if r not in changed]
         todo = list(snaps.values())
         subs = validated(todo, campaign)  # a generator: validation runs a window ahead of the ledger

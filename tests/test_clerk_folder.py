@@ -308,3 +308,19 @@ def test_the_error_log_falls_back_to_the_temporary_folder_and_says_where(tmp_pat
     out = capsys.readouterr().out.replace("\n", "")
     (log,) = (tmp_path / "tmp").glob("error-*.log")
     assert str(log) in out and "disk on fire" in log.read_text(encoding="utf-8")
+
+
+def test_a_file_that_cannot_be_read_is_left_for_the_next_run(campaign, tmp_path, monkeypatch):
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=2, seed=3)
+    locked = unit_file(inbox, "FN02")
+    real = inbox_mod.sha256_of
+
+    def held(path):  # as Windows refuses to read a file another program is still writing
+        if path == locked:
+            raise PermissionError(13, "The process cannot access the file", str(path))
+        return real(path)
+    monkeypatch.setattr(inbox_mod, "sha256_of", held)
+    status, manifest = run(inbox, tmp_path)
+    assert status == cli.EXIT_REJECTED
+    assert [f["name"] for f in manifest["changed_files"]] == [locked.name]
+    assert locked.name not in {f["name"] for f in manifest["inbox_files"]} and sound_archive(tmp_path)

@@ -69,8 +69,13 @@ def scan(inbox: Path, skip: tuple[Path, ...] = ()) -> list[Received]:
             continue
         name = display_name(path.relative_to(inbox))
         ignored = is_system_file(name)
-        stat = path.stat()
-        out.append(Received(path, name, "" if ignored else sha256_of(path), stat.st_size, ignored, stat.st_mtime_ns))
+        try:
+            stat = path.stat()
+            digest = "" if ignored else sha256_of(path)
+        except OSError:  # held by a program still writing it, or gone: left for the next run (no hash)
+            out.append(Received(path, name, "", 0))
+            continue
+        out.append(Received(path, name, digest, stat.st_size, ignored, stat.st_mtime_ns))
     return out
 
 
@@ -80,7 +85,11 @@ def snapshot(received: Received, folder: Path) -> Received | None:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{received.sha256}{Path(received.path).suffix.lower()[:9]}"
     h = hashlib.sha256()
-    with open(received.path, "rb") as src, open(target, "wb") as dst:
+    try:
+        src = open(received.path, "rb")
+    except OSError:  # removed or locked since the scan
+        return None
+    with src, open(target, "wb") as dst:
         while chunk := src.read(1 << 20):
             h.update(chunk)
             dst.write(chunk)

@@ -76,8 +76,10 @@ def _mutate(wb, rng: random.Random) -> list[str]:
 
 @pytest.fixture(scope="module")
 def sources(campaign, tmp_path_factory):
-    folder, _ = make_demo(campaign, tmp_path_factory.mktemp("structural") / "src", units=3, members=5, seed=17)
-    return sorted(p for p in folder.glob("*.xlsx") if p.stat().st_size)
+    root = tmp_path_factory.mktemp("structural")
+    folder, _ = make_demo(campaign, root / "src", units=3, members=5, seed=17)
+    tallied, _ = make_demo(campaign, root / "tallies", units=2, members=5, seed=18, tallies=True)  # 得票汇总 too
+    return sorted(p for f in (folder, tallied) for p in f.glob("*.xlsx") if p.stat().st_size)
 
 
 @pytest.mark.parametrize("seed", range(INBOXES))

@@ -36,8 +36,8 @@ try:
         sheet.getCellByPosition(3, i).setString(rating)
     doc.calculateAll()
     page = sheet.DrawPage
-    marked = []
-    for _ in range(5):  # the named lists behind INDIRECT may settle after loading: ask until two answers agree
+    marked = None
+    for _ in range(6):  # the named lists behind INDIRECT may settle after loading: ask until two answers agree
         sheet.clearArrows()
         doc.calculateAll()
         sheet.showInvalid()
@@ -48,7 +48,7 @@ try:
             break
         marked = found
         time.sleep(0.5)
-    print("invalid-rows", ",".join(str(r) for r in marked))  # Excel row numbers
+    print("invalid-rows", ",".join(str(r) for r in marked or []))  # Excel row numbers
     doc.close(True)
 finally:
     proc.terminate()

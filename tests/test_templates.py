@@ -102,7 +102,9 @@ def test_every_coded_column_has_a_dropdown_and_headers_are_locked(campaign, tmp_
     for sheet in layout.sheets:
         ws = wb[sheet.name]
         assert [c.value for c in ws[1]] == [c.label for c in sheet.columns]
-        assert ws.max_row == 1, "templates carry no example rows"
+        data = [j for j, c in enumerate(sheet.columns, start=1) if c.type != "preview"]
+        assert all(ws.cell(r, j).value is None for r in range(2, ws.max_row + 1) for j in data), \
+            "templates carry no example rows (only the preview formulas of 评定结果)"
         assert ws.freeze_panes == "A2" and ws.protection.sheet
         assert ws.print_title_rows == "$1:$1" and ws.page_setup.orientation == "landscape"
         for j, col in enumerate(sheet.columns, start=1):

@@ -8,7 +8,7 @@ from pipeline.campaign.model import CampaignError, Column, InfoField, Sheet, Wor
 from pipeline.campaign.parsing import get as _get, unique as _unique
 
 
-_COLUMN_TYPES = {"text", "id", "int", "date", "enum", "rating", "phone"}
+_COLUMN_TYPES = {"text", "id", "int", "date", "enum", "rating", "phone", "preview"}
 
 
 def workbooks(raw, criteria, forms, enums) -> dict[str, WorkbookLayout]:

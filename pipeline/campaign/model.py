@@ -222,6 +222,7 @@ class Limits:
     max_rows: int
     max_cols: int
     template_rows: int
+    preview_rows: int
 
 
 @dataclass(frozen=True)

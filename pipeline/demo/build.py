@@ -38,7 +38,8 @@ def render(campaign: Campaign, s: Submission, round_code: str):
     """The submission as an openpyxl workbook built on the template, and a function from
     (sheet key, row index, column key) to the A1 cell where that value sits."""
     layout = campaign.workbooks[s.layout]
-    wb = templates.build(campaign, s.layout, round_code)
+    # The preview formulas for the members this unit has (a unit's own copy is just as exact, and lighter).
+    wb = templates.build(campaign, s.layout, round_code, preview_rows=len(s.rows.get("roster", [])) or None)
     info = wb[INFO_SHEET]
     for i, f in enumerate(layout.info):
         if s.info.get(f.key) is not None:
@@ -62,7 +63,8 @@ def render(campaign: Campaign, s: Submission, round_code: str):
             ws.cell(top + 1, len(order) + 1, extra[0])
         for r, row in enumerate(s.rows.get(sheet.key, [])):
             for j, key in enumerate(order, start=1):
-                write_cell(ws.cell(top + 2 + r, j), row.get(key))
+                if sheet.column(key).type != "preview":  # the template's formulas stay
+                    write_cell(ws.cell(top + 2 + r, j), row.get(key))
             if extra and extra[1][r] is not None:
                 write_cell(ws.cell(top + 2 + r, len(order) + 1), extra[1][r])
         positions[sheet.key] = (top, order, extra[0] if extra else None)

@@ -190,11 +190,13 @@ def read_sheet(book, name: str, spec: Sheet, file: str, fmt: str, path: Path, ca
         findings.append(make("E_MISSING_SHEET", file, sheet=name, detail=spec.name))
         return None
     header_row = r0 + hr + 1
+    preview = {k for k in found if spec.column(k).type == "preview"}  # the template's formulas: recognised, never read
+    found = {k: j for k, j in found.items() if k not in preview}
     letters = {k: get_column_letter(c0 + j + 1) for k, j in found.items()}
     if header_row != 1:
         findings.append(make("N_HEADER_MOVED", file, sheet=name, cell=f"A{header_row}", detail=header_row))
     for c in spec.columns:
-        if c.key not in found:
+        if c.key not in found and c.type != "preview":
             findings.append(make("E_MISSING_COLUMN", file, sheet=name, cell=f"A{header_row}", column=c.label))
     order = [c.key for c in spec.columns if c.key in found]
     if sorted(order, key=found.get) != order:

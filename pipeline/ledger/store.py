@@ -152,7 +152,7 @@ class Ledger:
 
     # ------------------------------------------------------------ row tables from the layouts
     def _row_columns(self, sheet: Sheet) -> list[str]:
-        cols = [c.key for c in sheet.columns if c.type != "rating"]
+        cols = [c.key for c in sheet.columns if c.type not in ("rating", "preview")]
         return cols + (["ratings"] if sheet.rating_columns else [])
 
     def _ensure_row_tables(self) -> None:

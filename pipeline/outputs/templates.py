@@ -15,7 +15,7 @@ from openpyxl.worksheet.protection import SheetProtection
 from pipeline.campaign import Campaign, Column, Round, Sheet, WorkbookLayout
 from pipeline.labels import cn_date
 from pipeline.layout import INFO_FIRST_ROW, INFO_SHEET, LISTS_SHEET, META_SHEET
-from pipeline.outputs import xlsx
+from pipeline.outputs import preview, xlsx
 
 _HEADER_FILL = PatternFill("solid", fgColor="C00000")
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -36,8 +36,9 @@ def meta_values(campaign: Campaign, layout: WorkbookLayout, rnd: Round) -> dict[
             "campaign_id": campaign.id, "round": rnd.code}
 
 
-def build(campaign: Campaign, layout_key: str, round_code: str) -> Workbook:
-    """An empty template for one workbook kind and round."""
+def build(campaign: Campaign, layout_key: str, round_code: str, preview_rows: int | None = None) -> Workbook:
+    """An empty template for one workbook kind and round; `preview_rows`: 评定结果 rows given the preview
+    formulas (default: the campaign's preview_rows limit)."""
     layout = campaign.workbooks[layout_key]
     rnd = campaign.round(round_code)
     wb = Workbook()
@@ -45,6 +46,8 @@ def build(campaign: Campaign, layout_key: str, round_code: str) -> Workbook:
     lists = wb.create_sheet(LISTS_SHEET)
     for sheet in layout.sheets:
         _data_sheet(wb.create_sheet(sheet.name), sheet, campaign, lists)
+    if any(c.type == "preview" for s in layout.sheets for c in s.columns):
+        preview.build(wb, lists, campaign, preview_rows)
     if lists.max_row == 1 and lists["A1"].value is None:
         wb.remove(lists)  # no list was too long for an inline dropdown
     else:

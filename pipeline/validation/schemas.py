@@ -47,7 +47,7 @@ def _column(col: Column, refs: dict[str, set[str]]) -> pa.Column:
 
 def build(sheet: Sheet, refs: dict[str, set[str]]) -> pa.DataFrameSchema:
     """The schema of one layout sheet; `refs` holds the ids that references must name."""
-    return pa.DataFrameSchema({c.key: _column(c, refs) for c in sheet.columns}, strict=False)
+    return pa.DataFrameSchema({c.key: _column(c, refs) for c in sheet.columns if c.type != "preview"}, strict=False)
 
 
 def _code(col: Column, check: str, value) -> str | None:

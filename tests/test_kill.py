@@ -64,7 +64,8 @@ def test_sigkill_at_seeded_instants_then_rerun(campaign, tmp_path):
 
     out, arch = tmp_path / "out", tmp_path / "arch"
     rng = random.Random(SEED)
-    delays = sorted(rng.uniform(0.3, max(0.6, duration * 0.95)) for _ in range(5))
+    # Kill points within the first 60% of an uninterrupted run: a warm rerun is faster than the reference.
+    delays = sorted(max(0.2, rng.uniform(0.1, 0.6) * duration) for _ in range(5))
     killed = 0
     for delay in delays:
         proc = subprocess.Popen(_run_cmd(inbox, out, arch), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

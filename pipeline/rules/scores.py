@@ -42,28 +42,33 @@ def _missing_forms(campaign: Campaign, group: str, subjects: pd.DataFrame, stats
                    files: dict[str, str], sheet: str) -> list[Finding]:
     """W_FORM_MISSING for every subject with no ballot of a configured form; a member with no ballot at
     all is not reviewed (未参评, W_NOT_REVIEWED at validation), not missing four forms."""
-    have = set(zip(stats["unit_code"], stats["member_id"], stats["form"]))
-    scored = set(zip(stats["unit_code"], stats["member_id"]))
+    subjects = subjects[["unit_code", "member_id"]].reset_index(drop=True)
+    if group == "member":  # members without any ballot are not reviewed, not missing forms
+        scored = stats[["unit_code", "member_id"]].drop_duplicates()
+        subjects = subjects.merge(scored, on=["unit_code", "member_id"], how="inner", sort=False)
+    forms = campaign.forms[group]
+    grid = subjects.assign(_s=range(len(subjects))).merge(
+        pd.DataFrame({"form": [f.name for f in forms], "_f": range(len(forms))}), how="cross")
+    have = stats[["unit_code", "member_id", "form"]].drop_duplicates().assign(_have=True)
+    grid = grid.merge(have, on=["unit_code", "member_id", "form"], how="left").sort_values(["_s", "_f"])
+    grid = grid[grid["_have"].isna()]
+    by_name = {f.name: f for f in forms}
     out = []
-    for s in subjects.itertuples(index=False):
-        if s.member_id and (s.unit_code, s.member_id) not in scored:
-            continue
-        for form in campaign.forms[group]:
-            if not s.member_id and not campaign.expects(s.unit_code, form):
-                continue  # a 党支部 without lower-level organisations has no upward review
-            if (s.unit_code, s.member_id, form.name) not in have:
-                who = f"党员 {s.member_id} 的" if s.member_id else f"单位 {s.unit_code} 的"
-                out.append(make("W_FORM_MISSING", files.get(s.unit_code, ""), sheet=sheet if s.member_id else "",
-                                value=s.member_id or s.unit_code, detail=f"{who}{form.name}"))
+    for unit, member, form in zip(grid["unit_code"], grid["member_id"], grid["form"]):
+        if not member and not campaign.expects(unit, by_name[form]):
+            continue  # a 党支部 without lower-level organisations has no upward review
+        who = f"党员 {member} 的" if member else f"单位 {unit} 的"
+        out.append(make("W_FORM_MISSING", files.get(unit, ""), sheet=sheet if member else "",
+                        value=member or unit, detail=f"{who}{form}"))
     return out
 
 
 def participation(roster: pd.DataFrame, member_stats: pd.DataFrame, full_kind: str) -> pd.Series:
     """参评率 per unit: full members with at least one ballot / full members."""
-    full = roster[roster["member_kind"] == full_kind]
-    voted = set(zip(member_stats["unit_code"], member_stats["member_id"]))
-    has = pd.Series([(u, m) in voted for u, m in zip(full["unit_code"], full["member_id"])], index=full.index)
-    return has.groupby(full["unit_code"]).mean()
+    full = roster.loc[roster["member_kind"] == full_kind, ["unit_code", "member_id"]]
+    voted = member_stats[["unit_code", "member_id"]].drop_duplicates().assign(_voted=True)
+    has = full.merge(voted, on=["unit_code", "member_id"], how="left")["_voted"].notna()
+    return has.groupby(full["unit_code"].to_numpy()).mean()
 
 
 def member_stats_by_unit(campaign: Campaign, parts) -> pd.DataFrame:
@@ -97,9 +102,9 @@ def score_round(campaign: Campaign, files: dict[str, str], org_long: pd.DataFram
 
     comp = scoring.composites(member_forms, campaign, "member")
     members = scoring.member_grades(comp, member_stats, roster, campaign, full_kind)
-    decided = decisions.drop_duplicates(["unit_code", "member_id"]).set_index(["unit_code", "member_id"])
-    members["decided_grade"] = [decided["decided_grade"].get((u, m)) for u, m in
-                                zip(members["unit_code"], members["member_id"])]
+    decided = decisions.drop_duplicates(["unit_code", "member_id"])[["unit_code", "member_id", "decided_grade"]]
+    members = members.merge(decided, on=["unit_code", "member_id"], how="left", sort=False)
+    members["decided_grade"] = members["decided_grade"].astype(object).where(members["decided_grade"].notna(), None)
     members = members.sort_values(["unit_code", "member_id"], ignore_index=True)
 
     roster_sheet = campaign.workbooks["unit"].sheet("roster").name

@@ -1,26 +1,37 @@
-"""Writing readable tables into openpyxl sheets: Chinese headers, formats, widths that fit, frozen
-headers, filters, print setup. Every text value goes in as text, never as a formula."""
+"""New workbooks with XlsxWriter: readable tables with Chinese headers, formats, widths that fit,
+frozen headers, filters and print setup, written row by row (constant memory). Every text goes in
+through write_string: a leading '=' stays text, never a formula."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import os
+import tempfile
 import unicodedata
-from copy import copy
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
 
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+import xlsxwriter
 
-from pipeline.outputs.xlsx import set_text
+from pipeline import fsio
+from pipeline.outputs.xlsx import clean_text
 
-HEADER_FILL = PatternFill("solid", fgColor="C00000")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-TITLE_FONT = Font(bold=True, size=14)
-THIN = Side(style="thin", color="BFBFBF")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEADER = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#C00000", "border": 1, "border_color": "#BFBFBF",
+          "align": "center", "valign": "vcenter", "text_wrap": True}
+CELL = {"border": 1, "border_color": "#BFBFBF", "valign": "top"}
 FORMATS = {"score": "0.0", "score2": "0.00", "rate": "0.0%", "int": "0", "date": "yyyy-mm-dd", "text": "@"}
 MAX_WIDTH = 48
+# The widest table (in Excel character widths) that prints one page wide with text of at least
+# about 9 pt after fit-to-width (LibreOffice and Excel: about 111 characters fill A4 landscape at 100%).
+PAGE_CHARS = {True: 165, False: 110}  # landscape, portrait
+MIN_WRAPPED = 12
+A4 = 9
+ROW_PX = 20  # the default row height (15 pt) in pixels
+PX_PER_CM = 96 / 2.54
+
+Fill = Callable[[list, int], "str | None"]  # (row values, column index) -> a background colour, or None
 
 
 @dataclass(frozen=True)
@@ -41,73 +52,6 @@ def text_width(value) -> float:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
 
 
-def _value(cell, value, col: Col) -> None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        cell.value = None
-    elif col.kind in ("score", "score2", "rate", "int") and isinstance(value, (int, float)):
-        cell.value = float(value) if col.kind != "int" else int(value)
-    elif col.kind == "date" and isinstance(value, (dt.date, str)) and value:
-        cell.value = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-    else:
-        set_text(cell, str(value))
-
-
-def _style_model(ws, row: int, column: int, col: Col):
-    """Style one cell the slow way; the rest of its column copies the resulting style array."""
-    cell = ws.cell(row, column)
-    if col.kind in FORMATS and col.kind != "text":
-        cell.number_format = FORMATS[col.kind]
-    cell.border = BOX
-    cell.alignment = Alignment(wrap_text=True, vertical="top") if col.wrap else Alignment(vertical="top")
-    return cell._style
-
-
-def title(ws, row: int, text: str, span: int, size: int = 14) -> None:
-    cell = ws.cell(row, 1)
-    set_text(cell, text)
-    cell.font = Font(bold=True, size=size)
-    cell.alignment = Alignment(wrap_text=True, vertical="center")
-    if span > 1:
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=span)
-    lines = max(1, math.ceil(text_width(text) / max(20, sum(12 for _ in range(span)))))
-    ws.row_dimensions[row].height = max(22, 20 * lines)
-
-
-def table(ws, top: int, cols: list[Col], rows: list[list], *, col0: int = 1, freeze: bool = True,
-          autofilter: bool = True) -> tuple[int, int]:
-    """Header at row `top`, data below. Returns (first data row, last data row)."""
-    widths = []
-    for j, col in enumerate(cols):
-        c = ws.cell(top, col0 + j)
-        set_text(c, col.label)
-        c.font, c.fill, c.border = HEADER_FONT, HEADER_FILL, BOX
-        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        fitted = max([text_width(col.label)] + [text_width(_shown(r[j], col)) for r in rows]) + 2
-        widths.append(col.width or min(MAX_WIDTH, max(6, fitted)))
-    ws.row_dimensions[top].height = 30
-    models = [_style_model(ws, top + 1, col0 + j, col) for j, col in enumerate(cols)]
-    for i, r in enumerate(rows, start=top + 1):
-        lines = 1
-        for j, col in enumerate(cols):
-            cell = ws.cell(i, col0 + j)
-            _value(cell, r[j], col)
-            cell._style = copy(models[j])
-            if col.wrap:
-                lines = max(lines, math.ceil(text_width(r[j]) / max(1, widths[j] - 1)))
-        if lines > 1:
-            ws.row_dimensions[i].height = 15 * lines + 2
-    for j, w in enumerate(widths):
-        letter = get_column_letter(col0 + j)
-        ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, w)
-    last = top + max(len(rows), 1)
-    if freeze:
-        ws.freeze_panes = ws.cell(top + 1, col0).coordinate
-        ws.print_title_rows = f"{top}:{top}"
-    if autofilter and rows:
-        ws.auto_filter.ref = f"{get_column_letter(col0)}{top}:{get_column_letter(col0 + len(cols) - 1)}{last}"
-    return top + 1, last
-
-
 def _shown(value, col: Col):
     if col.kind == "rate" and isinstance(value, (int, float)):
         return f"{value:.1%}"
@@ -116,20 +60,167 @@ def _shown(value, col: Col):
     return value
 
 
-def fill_cells(ws, cells, fill) -> None:
-    """Give cells a fill, keeping the rest of each cell's style; the fill is registered once."""
-    fill_id = ws.parent._fills.add(fill)
-    for cell in cells:
-        style = copy(cell._style)
-        style.fillId = fill_id
-        cell._style = style
+def _header_text(name: str) -> str:
+    return name.replace("&", "&&")
 
 
-def print_setup(ws, landscape: bool = True) -> None:
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
+def _fit(cols: list[Col], widths: list[float], budget: float) -> list[Col]:
+    """Narrow the widest text columns (their text then wraps) until the table fits `budget`
+    characters, so that fit-to-width never shrinks the print below a readable size. `widths` is
+    changed in place; returns the columns with wrapping set where narrowed."""
+    cols = list(cols)
+    while sum(widths) > budget:
+        text = [j for j, c in enumerate(cols) if c.kind == "text" and widths[j] > MIN_WRAPPED]
+        if not text:
+            break
+        j = max(text, key=lambda k: widths[k])
+        others = sorted((widths[k] for k in text if k != j), reverse=True)
+        target = max(MIN_WRAPPED, widths[j] - (sum(widths) - budget), others[0] if others else 0)
+        widths[j] = target if target < widths[j] else max(MIN_WRAPPED, widths[j] - 1)
+        if not cols[j].wrap:
+            cols[j] = Col(cols[j].label, cols[j].kind, widths[j], True)
+    return cols
+
+
+class Book:
+    """One workbook, written to a temporary file beside `path` and renamed into place on close."""
+
+    def __init__(self, path: Path, when: dt.datetime, creator: str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=self.path.suffix, dir=self.path.parent)
+        os.close(fd)
+        self.tmp = Path(tmp)
+        self.wb = xlsxwriter.Workbook(str(self.tmp), {
+            "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+            "strings_to_urls": False, "tmpdir": str(self.path.parent)})  # its scratch files stay beside the output
+        self.wb.set_properties({"author": creator, "created": when})
+        self._formats: dict = {}
+
+    def fmt(self, **props):
+        """A cell format, made once per distinct set of properties."""
+        key = tuple(sorted(props.items()))
+        if key not in self._formats:
+            self._formats[key] = self.wb.add_format(props)
+        return self._formats[key]
+
+    def sheet(self, name: str, landscape: bool = True) -> "Sheet":
+        """A new worksheet on A4, printed one page wide."""
+        return Sheet(self, name, landscape)
+
+    def close(self) -> Path:
+        try:
+            self.wb.close()
+            os.chmod(self.tmp, 0o644)
+            fsio.replace(self.tmp, self.path)
+        except BaseException:
+            self.tmp.unlink(missing_ok=True)
+            raise
+        return self.path
+
+    def discard(self) -> None:
+        self.tmp.unlink(missing_ok=True)
+
+
+class Sheet:
+    """A worksheet filled from the top down: `row` is the next row to write (0-based)."""
+
+    def __init__(self, book: Book, name: str, landscape: bool):
+        self.book, self.ws, self.row = book, book.wb.add_worksheet(name), 0
+        self.name = name
+        self.budget = PAGE_CHARS[landscape]
+        self._widths: dict[int, float] = {}
+        ws = self.ws
+        ws.set_header(f"&L&10{_header_text(name)}")
+        ws.set_footer("&C&10第 &P 页，共 &N 页")
+        ws.set_landscape() if landscape else ws.set_portrait()
+        ws.set_paper(A4)
+        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+
+    def title(self, text: str, span: int, size: int = 14, bold: bool = True) -> int:
+        """A title line over `span` columns at the next row; returns its row."""
+        r = self.row
+        text = clean_text(text)
+        f = self.book.fmt(bold=bold, font_size=size, text_wrap=True, valign="vcenter")
+        lines = max(1, math.ceil(text_width(text) / max(20, 12 * span)))
+        self.ws.set_row(r, max(22, 20 * lines))
+        if span > 1:
+            self.ws.merge_range(r, 0, r, span - 1, "", f)
+        self.ws.write_string(r, 0, text, f)
+        self.row += 1
+        return r
+
+    def skip(self, n: int = 1) -> None:
+        self.row += n
+
+    def width(self, col: int, width: float) -> None:
+        self._widths[col] = max(self._widths.get(col, 0), width)
+        self.ws.set_column(col, col, self._widths[col])
+
+    def table(self, cols: list[Col], rows: list[list], *, col0: int = 0, fill: Fill | None = None,
+              freeze: bool = True, autofilter: bool = True, repeat: bool = True,
+              row_fills: list[str | None] | None = None, levels: list[int] | None = None,
+              bold: list[bool] | None = None) -> tuple[int, int]:
+        """Header at the next row, data below; returns (first data row, last data row), 0-based.
+        `fill` colours cells by value, `row_fills` whole rows; `levels` gives rows an outline level
+        (hidden when > 0) and `bold` marks summary rows."""
+        top = self.row
+        book, ws = self.book, self.ws
+        widths = []
+        for j, col in enumerate(cols):
+            fitted = max([text_width(col.label)] + [text_width(_shown(r[j], col)) for r in rows]) + 2
+            widths.append(col.width or min(MAX_WIDTH, max(6, fitted)))
+        cols = _fit(cols, widths, self.budget)
+        for j, w in enumerate(widths):
+            self.width(col0 + j, w)
+        ws.set_row(top, 30)
+        head = book.fmt(**HEADER)
+        for j, col in enumerate(cols):
+            ws.write_string(top, col0 + j, clean_text(col.label), head)
+        for i, r in enumerate(rows, start=top + 1):
+            lines = 1
+            strong = bool(bold and bold[i - top - 1])
+            for j, col in enumerate(cols):
+                colour = (fill(r, j) if fill else None) or (row_fills[i - top - 1] if row_fills else None)
+                f = self._cell_format(col, colour, strong)
+                self._write(i, col0 + j, r[j], col, f)
+                if col.wrap:
+                    lines = max(lines, math.ceil(text_width(r[j]) / max(1, widths[j] - 1)))
+            level = levels[i - top - 1] if levels else 0
+            if lines > 1 or level:
+                ws.set_row(i, 15 * lines + 2 if lines > 1 else None, None,
+                           {"level": level, "hidden": True} if level else {})
+        last = top + max(len(rows), 1)
+        if freeze:
+            ws.freeze_panes(top + 1, col0)
+        if repeat:
+            ws.repeat_rows(top)
+        if autofilter and rows:
+            ws.autofilter(top, col0, last, col0 + len(cols) - 1)
+        self.row = last + 1
+        return top + 1, last
+
+    def _cell_format(self, col: Col, colour: str | None, bold: bool):
+        props = dict(CELL)
+        if col.kind in FORMATS and col.kind != "text":
+            props["num_format"] = FORMATS[col.kind]
+        if col.wrap:
+            props["text_wrap"] = True
+        if colour:
+            props["bg_color"] = f"#{colour}"
+        if bold:
+            props["bold"] = True
+        return self.book.fmt(**props)
+
+    def _write(self, r: int, c: int, value, col: Col, f) -> None:
+        ws = self.ws
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            ws.write_blank(r, c, None, f)
+        elif col.kind in ("score", "score2", "rate", "int") and isinstance(value, (int, float)):
+            ws.write_number(r, c, float(value) if col.kind != "int" else int(value), f)
+        elif col.kind == "date" and isinstance(value, (dt.date, str)) and value:
+            day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+            ws.write_datetime(r, c, day, f)
+        else:
+            ws.write_string(r, c, clean_text(str(value)), f)

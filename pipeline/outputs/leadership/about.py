@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from openpyxl.styles import Font
-
 from pipeline.campaign import Campaign
 from pipeline.labels import OTHER_ROUND, STATUSES, kind_label
 from pipeline.outputs.leadership.style import NOTE
-from pipeline.outputs.sheetkit import Col, table, title
-from pipeline.rules.round_results import RoundReport
+from pipeline.outputs.sheetkit import Col
 
 
-def about_sheet(ws, campaign: Campaign, report: RoundReport, files: list) -> None:
+def about_sheet(book, campaign: Campaign, report, files: list, charts: list) -> None:
+    ws = book.sheet(NOTE)
     rnd = campaign.round(report.round)
     lines = [
         f"活动：{campaign.name}（{campaign.id}）；评议阶段：{rnd.name} {rnd.code}（{rnd.start} 至 {rnd.end}，报送截止 {rnd.submission_due}）。",
@@ -36,16 +34,16 @@ def about_sheet(ws, campaign: Campaign, report: RoundReport, files: list) -> Non
         f"整改标记：逾期未销号（时限早于基准日期）、即将到期（{campaign.rectification['due_soon_days']} 天内）、"
         "销号不实（已销号但缺完成日期或整改成效，或群众不满意）、三定不全。"
         f"某项标准得分低于 {campaign.rectification['low_score_threshold']:g} 而无对应整改事项的，列为应整改未整改。",
+        "打印：各表打印时每页重复表头；党员评议每个单位一行小计，展开单位（左侧“+”）后打印即打印该单位的党员明细；"
+        "图表在“图表”表中，每张图完整地印在一页内。",
     ]
-    title(ws, 1, NOTE, 6)
-    for i, line in enumerate(lines, start=2):
-        title(ws, i, line, 6, size=10)
-        ws.cell(i, 1).font = Font(size=10)
-    top = len(lines) + 4
-    title(ws, top - 1, "本次处理的全部文件", 6, size=12)
+    ws.title(NOTE, 6)
+    for line in lines:
+        ws.title(line, 6, size=10, bold=False)
+    ws.skip(2)
+    ws.title("本次处理的全部文件", 6, size=12)
     cols = [Col("文件名", width=36, wrap=True), Col("SHA-256", width=66), Col("大小（字节）", "int", 12), Col("类型"),
             Col("单位"), Col("受理状态")]
-    table(ws, top, cols, [[f.name, f.received.sha256, f.received.size, kind_label(campaign, f.stored.kind), f.stored.unit_code or None,
-                           (f"{OTHER_ROUND}（{f.stored.round}）：" if f.other_round else "") + STATUSES[f.stored.status]] for f in files], freeze=False, autofilter=False)
-    for col, width in (("A", 36), ("B", 66)):
-        ws.column_dimensions[col].width = width
+    ws.table(cols, [[f.name, f.received.sha256, f.received.size, kind_label(campaign, f.stored.kind), f.stored.unit_code or None,
+                     (f"{OTHER_ROUND}（{f.stored.round}）：" if f.other_round else "") + STATUSES[f.stored.status]] for f in files],
+             freeze=False, autofilter=False, repeat=False)

@@ -18,7 +18,7 @@ from pipeline.findings import Finding, make
 from pipeline.intake import inbox as inbox_mod
 from pipeline.labels import kind_label
 from pipeline.ledger import Ledger, Stored, locked
-from pipeline.outputs import csvfiles, leadership, manifest, publication, returned
+from pipeline.outputs import csvfiles, manifest, returned, workbooks
 from pipeline.rules import round_results
 from pipeline.validation import validate
 from pipeline.validation.validate import Submission
@@ -314,14 +314,13 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
     tmp.mkdir()
     when = dt.datetime.combine(as_of, dt.time(18, 0))
     try:
-        returned.write_all(campaign, ledger, files, tmp, when)
         report = round_results.build(campaign, ledger, code, as_of)
-        csvfiles.write_round(campaign, report, tmp / "data")
-        report.release_member_stats()
-        leadership.write_report(campaign, report, files, tmp / leadership.report_name(campaign))
-        publication.write(campaign, report, tmp / publication.publication_name(campaign))
-        every = [x.record() for f in files for x in f.findings] + [x.record() for x in report.findings]
-        csvfiles.write_csv(every, csvfiles.FINDING_COLUMNS, tmp / "data" / "findings.csv")
+        with workbooks.written(campaign, report.for_workbooks(), files, tmp):
+            csvfiles.write_round(campaign, report, tmp / "data")
+            report.release_member_stats()
+            every = [x.record() for f in files for x in f.findings] + [x.record() for x in report.findings]
+            csvfiles.write_csv(every, csvfiles.FINDING_COLUMNS, tmp / "data" / "findings.csv")
+            returned.write_all(campaign, ledger, files, tmp, when)
         manifest.write(tmp, {"run_id": run_id, "as_of": as_of.isoformat(), "campaign_id": campaign.id, "round": code},
                        files, report.findings, ignored, changed)
         for p in tmp.rglob("*"):  # every output on disk before the folder is renamed into view

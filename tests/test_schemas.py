@@ -1,12 +1,16 @@
 """pandera schemas are built from the campaign file, and their failure cases land on Excel cells."""
 
 import copy
+import datetime as dt
 
 import pandas as pd
+from conftest import make_demo
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pipeline.campaign import parse
-from pipeline.intake.read import SheetData
-from pipeline.validation import schemas
+from pipeline.intake.read import SheetData, read_workbook
+from pipeline.validation import normalise, schemas, validate
 
 
 def _sheet(campaign, key, frame, header_row=1):
@@ -63,3 +67,38 @@ def test_references_are_checked_against_the_roster(campaign):
     sd = _sheet(campaign, "member_ballots", frame)
     got = schemas.validate(sd.frame, sd, {"roster": {"FN01-001"}}, campaign, "f")
     assert [(f.code, f.cell) for f in got] == [("E_UNKNOWN_MEMBER", "B3")]
+
+
+def _value(col):
+    """Cell values a normalised column may hold: good ones, blanks, and every kind of wrong one."""
+    good = [st.sampled_from(sorted(col.enum))] if col.enum else []
+    return st.one_of(*good, st.none(), st.integers(-3, 120), st.dates(dt.date(1600, 1, 1), dt.date(2300, 1, 1)),
+                     st.sampled_from(["A", "B", "FN01", "x", "", "1.5"]), st.booleans(), st.floats(allow_nan=True))
+
+
+@given(data=st.data())
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_the_cheap_look_never_passes_a_sheet_that_pandera_would_fail(campaign, data):
+    key = data.draw(st.sampled_from(["roster", "activities", "decisions", "org_ballots", "rectifications"]))
+    spec = campaign.workbooks["unit"].sheet(key)
+    cols = [c for c in spec.columns if c.type != "preview"]
+    n = data.draw(st.integers(0, 5))
+    frame = pd.DataFrame({c.key: data.draw(st.lists(_value(c), min_size=n, max_size=n)) for c in cols}, dtype=object)
+    refs = data.draw(st.sampled_from([{}, {"roster": {"A", "B"}, "subjects": {"A", "B", "FN01"}}]))
+    if schemas.surely_valid(frame, spec, refs):
+        schemas.build(spec, refs).validate(frame, lazy=True)  # raises SchemaErrors on any failure
+
+
+def test_clean_demo_sheets_skip_pandera(campaign, tmp_path):
+    folder, _ = make_demo(campaign, tmp_path, units=1, members=8, seed=3)
+    path = next(folder.glob("FN01*.xlsx"))
+    sub = validate.validate_file(path, path.name, campaign)
+    assert sub.accepted
+    refs = {"roster": set(sub.tables["roster"]["member_id"]), "subjects": set(sub.tables["roster"]["member_id"]) | {"FN01"}}
+    wb = read_workbook(path, "xlsx", campaign, path.name)
+    looked = 0
+    for key, sd in wb.sheets.items():
+        df, _ = normalise.normalise(sd, campaign, path.name)
+        assert schemas.surely_valid(df.drop(columns="_row"), sd.spec, refs), key
+        looked += len(df)
+    assert looked > 50

@@ -5,6 +5,7 @@ through write_string: a leading '=' stays text, never a formula."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
 import tempfile
@@ -48,7 +49,13 @@ def text_width(value) -> float:
         return 0
     if isinstance(value, float):
         value = f"{value:.2f}"
-    s = str(value)
+    return _str_width(str(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _str_width(s: str) -> int:
+    if s.isascii():
+        return len(s)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
 
 
@@ -178,12 +185,15 @@ class Sheet:
         head = book.fmt(**HEADER)
         for j, col in enumerate(cols):
             ws.write_string(top, col0 + j, clean_text(col.label), head)
+        formats: dict = {}
         for i, r in enumerate(rows, start=top + 1):
             lines = 1
             strong = bool(bold and bold[i - top - 1])
             for j, col in enumerate(cols):
                 colour = (fill(r, j) if fill else None) or (row_fills[i - top - 1] if row_fills else None)
-                f = self._cell_format(col, colour, strong)
+                f = formats.get((j, colour, strong))
+                if f is None:
+                    f = formats[(j, colour, strong)] = self._cell_format(col, colour, strong)
                 self._write(i, col0 + j, r[j], col, f)
                 if col.wrap:
                     lines = max(lines, math.ceil(text_width(r[j]) / max(1, widths[j] - 1)))

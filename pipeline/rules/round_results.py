@@ -3,6 +3,7 @@ commendation checks, supervision. Loading is here; the rules live in the pure mo
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -44,6 +45,12 @@ class RoundReport:
                  for code in codes]
         return items + [Flag(r["code"], r["unit_code"], r["member_id"] or "", r["criterion"] or "", "", r["detail"])
                         for r in self.coverage.to_dict("records")]
+
+    def for_workbooks(self) -> "RoundReport":
+        """This report without the per-member, per-criterion table, which no workbook shows: what a
+        second process needs to write them, at a fraction of the size."""
+        return dataclasses.replace(self, scores=dataclasses.replace(self.scores,
+                                                                    member_stats=self.scores.member_stats.iloc[0:0]))
 
     def release_member_stats(self) -> None:
         """The per-member, per-criterion table is the round's largest; once exported to

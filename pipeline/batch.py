@@ -294,12 +294,14 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
         received = [r for r in received if r not in changed]
         todo = list(snaps.values())
         subs = validated(todo, campaign)  # a generator: validation runs a window ahead of the ledger
-        stored = []
+        stored, known_stats = [], {}
         for i, r in enumerate(received):
             on_file(i, len(received), r.name)
             snap = snaps.get(r.name)  # the snapshots come in the order of `received`, as `subs` does
             sub = next(subs) if snap is not None else None
             stored.append(take_in_safely(ledger, run_id, snap or r, campaign, sub))
+            if sub is not None and sub.member_stats is not None and stored[-1].status == "accepted":
+                known_stats[stored[-1].id] = sub.member_stats  # the round reuses them
         on_file(len(received), len(received), "")
     finally:
         inbox_mod.discard_snapshots(incoming)
@@ -314,7 +316,7 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
     tmp.mkdir()
     when = dt.datetime.combine(as_of, dt.time(18, 0))
     try:
-        report = round_results.build(campaign, ledger, code, as_of)
+        report = round_results.build(campaign, ledger, code, as_of, known_stats)
         with workbooks.written(campaign, report.for_workbooks(), files, tmp):
             csvfiles.write_round(campaign, report, tmp / "data")
             report.release_member_stats()

@@ -199,12 +199,21 @@ def tally_ballots(tallies: pd.DataFrame, campaign: Campaign, group: str, unit_co
     return out[columns]
 
 
-def unit_member_grades(campaign: Campaign, unit_code: str, roster: pd.DataFrame, ballots: pd.DataFrame,
-                       tallies: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Suggested grades of one unit's members from its own wide member ballots and tallies."""
+def unit_member_stats(campaign: Campaign, unit_code: str, ballots: pd.DataFrame,
+                      tallies: pd.DataFrame | None = None) -> pd.DataFrame:
+    """criterion_stats (without votes per option) of one unit's members, from its wide member ballots
+    and tallies: what the round uses for that unit's members."""
     long = pd.concat([long_ballots(ballots, campaign, "member", unit_code),
                       tally_ballots(tallies, campaign, "member", unit_code)], ignore_index=True)
-    stats = criterion_stats(long, campaign, "member", votes=False)
+    return criterion_stats(long, campaign, "member", votes=False)
+
+
+def unit_member_grades(campaign: Campaign, unit_code: str, roster: pd.DataFrame, ballots: pd.DataFrame,
+                       tallies: pd.DataFrame | None = None, stats: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Suggested grades of one unit's members from its own wide member ballots and tallies (or their
+    `stats`, when already computed)."""
+    if stats is None:
+        stats = unit_member_stats(campaign, unit_code, ballots, tallies)
     comp = composites(form_scores(stats), campaign, "member")
     people = roster[["member_id", "member_kind"]].assign(unit_code=unit_code)
     return member_grades(comp, stats, people, campaign, campaign.enums["member_kind"][0])

@@ -98,3 +98,17 @@ def test_workbook_cells_equal_the_golden_run(current):
         assert list(current["workbooks"][name]) == list(sheets), name
         for sheet, cells in sheets.items():
             assert current["workbooks"][name][sheet] == cells, f"{name} / {sheet}"
+
+
+def test_a_rerun_from_the_ledger_gives_the_same_data(tmp_path):
+    """The first run scores the members from what validation computed; a rerun over the same archive
+    validates nothing and scores them from the stored rows: the data must not differ by a byte."""
+    first = demo_outputs(tmp_path)
+    archive, outbox = tmp_path / "archive", tmp_path / "outbox"
+    assert cli.main(["--inbox", str(tmp_path / "inbox"), "--outbox", str(outbox), "--archive", str(archive),
+                     "--as-of", AS_OF, "run"]) == cli.EXIT_REJECTED
+    (second,) = [p for p in (outbox / "R1").iterdir() if p.is_dir() and p != first]
+    names = sorted(p.name for p in (first / "data").glob("*.csv"))
+    assert "member_scores.csv" in names and "member_results.csv" in names
+    for name in names:
+        assert (second / "data" / name).read_bytes() == (first / "data" / name).read_bytes(), name

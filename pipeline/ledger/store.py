@@ -329,17 +329,21 @@ class Ledger:
                           (sid, f.code, f.severity, f.file, f.sheet, f.cell, f.column, f.value, f.detail, f.message))
 
     # ------------------------------------------------------------ reading rows back
-    def rows(self, sheet_key: str, submission_ids: list[int]) -> pd.DataFrame:
-        """The stored rows of a sheet for these submissions; ratings unpacked to one column per criterion."""
+    def rows(self, sheet_key: str, submission_ids: list[int], columns: list[str] | None = None,
+             filled: str | None = None) -> pd.DataFrame:
+        """The stored rows of a sheet for these submissions; ratings unpacked to one column per criterion.
+        `columns`: only these (of the stored ones); `filled`: only rows where that column is not blank."""
         sheet = next(s for lay in self.campaign.workbooks.values() for s in lay.sheets if s.key == sheet_key)
-        cols = self._row_columns(sheet)
+        stored = self._row_columns(sheet)
+        cols = stored if columns is None else [c for c in columns if c in stored]
         marks = ",".join("?" * len(submission_ids))
         names = ", ".join(f'r."{c}"' for c in cols)
         # Rows carry their unit: the submitting unit's code, unless the sheet names units itself (街道点评表).
-        unit = "" if "unit_code" in cols else "s.unit_code, "
+        unit = "" if "unit_code" in stored else "s.unit_code, "
+        where = f' AND trim(coalesce(r."{filled}", \'\')) != \'\'' if filled in stored else ""
         df = pd.read_sql_query(
             f'SELECT r.submission_id, r.row_no, {unit}{names} FROM "{_table(sheet_key)}" r '
-            f"JOIN submissions s ON s.id = r.submission_id WHERE r.submission_id IN ({marks}) "
+            f"JOIN submissions s ON s.id = r.submission_id WHERE r.submission_id IN ({marks}){where} "
             "ORDER BY r.submission_id, r.row_no", self.conn, params=submission_ids)
         if "ratings" in df:
             crits = [c.key for c in sheet.rating_columns]

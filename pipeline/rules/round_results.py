@@ -88,7 +88,10 @@ def _dropped(campaign: Campaign, ledger: Ledger, round_code: str) -> pd.DataFram
                                {s.unit_code for s in cur}, campaign, codes[i - 1], round_code)
 
 
-def build(campaign: Campaign, ledger: Ledger, round_code: str, as_of: dt.date) -> RoundReport:
+def build(campaign: Campaign, ledger: Ledger, round_code: str, as_of: dt.date,
+          known_stats: dict[int, pd.DataFrame] | None = None) -> RoundReport:
+    """The round's report from the ledger's accepted submissions. `known_stats`: submission id ->
+    that unit's member criterion stats, as validation in this run computed them (not recomputed)."""
     rnd = campaign.round(round_code)
     units = ledger.accepted(round_code, "unit")
     street = ledger.accepted(round_code, "street")
@@ -101,17 +104,19 @@ def build(campaign: Campaign, ledger: Ledger, round_code: str, as_of: dt.date) -
     org_long = pd.concat([scoring.long_ballots(org_wide, campaign, "org"),
                           scoring.long_ballots(reviews, campaign, "org"),
                           scoring.tally_ballots(ledger.rows("org_tallies", ids), campaign, "org")], ignore_index=True)
-    opinion_parts = []
+    units_of = {s.id: s.unit_code for s in units}
+    known = known_stats or {}
 
-    def member_parts():
-        """Each unit's member ballots in turn: the district's ballots are never all in memory."""
-        for sid in ids:
-            wide = ledger.rows("member_ballots", [sid])
-            opinion_parts.append(_opinions(campaign, pd.DataFrame(), wide))
-            yield pd.concat([scoring.long_ballots(wide, campaign, "member"),
-                             scoring.tally_ballots(ledger.rows("member_tallies", [sid]), campaign, "member")],
-                            ignore_index=True)
-    member_stats = scores.member_stats_by_unit(campaign, member_parts())
+    def member_stats_of(sid: int) -> pd.DataFrame:
+        """One unit's member stats: as validation computed them in this run, else from its stored
+        rows (one unit at a time: the district's ballots are never all in memory)."""
+        if sid in known:
+            return known[sid]
+        return scoring.unit_member_stats(campaign, units_of[sid], ledger.rows("member_ballots", [sid]),
+                                         ledger.rows("member_tallies", [sid]))
+    member_stats = scores.combine_member_stats(campaign, [member_stats_of(sid) for sid in ids])
+    opinion_parts = [_opinions(campaign, pd.DataFrame(), ledger.rows("member_ballots", ids, ["form", "opinion"],
+                                                                     filled="opinion"))] if ids else []
     roster = ledger.rows("roster", ids)
     decisions = ledger.rows("decisions", ids)
     scored = scores.score_round(campaign, files, org_long, member_stats, roster, decisions)

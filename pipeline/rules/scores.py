@@ -73,7 +73,12 @@ def participation(roster: pd.DataFrame, member_stats: pd.DataFrame, full_kind: s
 
 def member_stats_by_unit(campaign: Campaign, parts) -> pd.DataFrame:
     """Member criterion stats computed one unit's long ballots at a time (memory stays one unit's)."""
-    stats = [scoring.criterion_stats(part, campaign, "member", votes=False) for part in parts]
+    return combine_member_stats(campaign, [scoring.criterion_stats(part, campaign, "member", votes=False)
+                                           for part in parts])
+
+
+def combine_member_stats(campaign: Campaign, stats: list[pd.DataFrame]) -> pd.DataFrame:
+    """The units' member criterion stats as one table."""
     stats = [s for s in stats if len(s)]
     if not stats:
         return scoring.criterion_stats(pd.DataFrame(columns=scoring.KEY[:3] + ["ballot_id", "criterion", "option"]),

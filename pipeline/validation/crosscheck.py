@@ -209,21 +209,24 @@ def nomination_subjects(tables, sheets, campaign: Campaign, unit_code: str, file
     return out
 
 
-def grade_decisions(tables, sheets, campaign: Campaign, unit_code: str, file: str) -> list[Finding]:
-    """Decided grades against the votes: an unexplained difference, or more 优秀 than the cap allows."""
+def grade_decisions(tables, sheets, campaign: Campaign, unit_code: str, file: str,
+                    stats: pd.DataFrame | None = None) -> list[Finding]:
+    """Decided grades against the votes: an unexplained difference, or more 优秀 than the cap allows.
+    `stats`: the unit's member criterion stats, when already computed."""
     if not {"roster", "member_ballots", "decisions"} <= tables.keys():
         return []
     graded = scoring.unit_member_grades(campaign, unit_code, tables["roster"], tables["member_ballots"],
-                                        tables.get("member_tallies"))
+                                        tables.get("member_tallies"), stats)
     suggested = dict(zip(graded["member_id"], graded["suggested_grade"]))
     df, sd = tables["decisions"], sheets["decisions"]
+    explanation = df["explanation"] if "explanation" in df else pd.Series(None, index=df.index, dtype=object)
     out = []
-    for i, row in df.iterrows():
-        s = suggested.get(row["member_id"])
-        explained = isinstance(row.get("explanation"), str) and row["explanation"].strip()
-        if s and row["decided_grade"] != s and not explained:
-            out.append(make("W_GRADE_UNEXPLAINED", file, sheet=sd.name, cell=_at(sd, "decided_grade", row["_row"]),
-                            column=sd.spec.column("decided_grade").label, value=row["decided_grade"], detail=s))
+    for member, decided, note, row_no in zip(df["member_id"], df["decided_grade"], explanation, df["_row"]):
+        s = suggested.get(member)
+        explained = isinstance(note, str) and note.strip()
+        if s and decided != s and not explained:
+            out.append(make("W_GRADE_UNEXPLAINED", file, sheet=sd.name, cell=_at(sd, "decided_grade", row_no),
+                            column=sd.spec.column("decided_grade").label, value=decided, detail=s))
     cap = campaign.grades["member"].cap
     if cap:
         full = set(graded.loc[graded["composite"].notna() & (graded["suggested_grade"] != campaign.grades["member"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline import scoring
 from pipeline.campaign import Campaign
 from pipeline.findings import Finding, make
 from pipeline.intake import sniff
@@ -28,6 +29,7 @@ class Submission:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # layout sheet key -> normalised rows
     workbook: Workbook | None = None
     findings: list[Finding] = field(default_factory=list)
+    member_stats: pd.DataFrame | None = None  # an accepted unit's member criterion stats, for the round
 
     @property
     def errors(self) -> list[Finding]:
@@ -142,8 +144,10 @@ def _checked(wb: Workbook, campaign: Campaign, file: str) -> Submission:
     if sub.kind == "unit":
         sub.findings += crosscheck.decisions_cover_roster(t, s, campaign, file)
         sub.findings += crosscheck.nomination_subjects(t, s, campaign, sub.unit_code, file)
-        if not sub.errors:  # suggested grades are only meaningful on ballots without errors
-            sub.findings += crosscheck.grade_decisions(t, s, campaign, sub.unit_code, file)
+        if not sub.errors and "member_ballots" in t:  # suggested grades need ballots without errors
+            sub.member_stats = scoring.unit_member_stats(campaign, sub.unit_code, t["member_ballots"],
+                                                         t.get("member_tallies"))
+            sub.findings += crosscheck.grade_decisions(t, s, campaign, sub.unit_code, file, sub.member_stats)
     return sub
 
 

@@ -18,19 +18,25 @@ class Book:
         self.path, self.fmt = Path(path), fmt
         self._cal = python_calamine.CalamineWorkbook.from_path(str(path))
         self._opx = None
+        self._sheets: dict = {}  # calamine reads a sheet whole on each get: once per sheet is enough
 
     @property
     def sheet_names(self) -> list[str]:
         return self._cal.sheet_names
 
+    def _sheet(self, name: str):
+        if name not in self._sheets:
+            self._sheets[name] = self._cal.get_sheet_by_name(name)
+        return self._sheets[name]
+
     def dims(self, name: str) -> tuple[int, int]:
-        sheet = self._cal.get_sheet_by_name(name)
+        sheet = self._sheet(name)
         return sheet.total_height, sheet.total_width
 
     def rows(self, name: str, nrows: int | None = None) -> list[list]:
         """Cell values from A1 (row 0 = Excel row 1, column 0 = A); empty cells as ''."""
         try:
-            sheet = self._cal.get_sheet_by_name(name)
+            sheet = self._sheet(name)
             return sheet.to_python(skip_empty_area=False, nrows=nrows) if sheet.height else []
         except BaseException as e:
             if not is_panic(e) or self.fmt not in ("xlsx", "xlsm"):

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 import unicodedata
 
+import numpy as np
 import pandas as pd
 
 from pipeline.campaign import Campaign, Column, Scale
@@ -130,30 +131,30 @@ def rating(v, scale: Scale | None, labels: tuple[str, ...]):
 def _apply(series: pd.Series, fn, unchanged: pd.Series | None = None) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Run `fn` once per distinct value; returns (new values, note codes, details). Rows marked
     `unchanged` (already in their normal form) are kept as they are without calling `fn`."""
-    raw = series.tolist()
-    keep = [False] * len(raw) if unchanged is None else unchanged.to_numpy(dtype=bool).tolist()
+    raw = series.to_numpy(dtype=object)
+    values, codes, details = raw.copy(), np.full(len(raw), None, dtype=object), np.full(len(raw), "", dtype=object)
+    todo = range(len(raw)) if unchanged is None else np.flatnonzero(~unchanged.to_numpy(dtype=bool))
     cache = {}
-    values, codes, details = [], [], []
-    for v, k in zip(raw, keep):
-        if k:
-            values.append(v)
-            codes.append(None)
-            details.append("")
-            continue
+    for i in todo:
+        v = raw[i]
         key = (type(v), v)
         if key not in cache:
             cache[key] = (None, None, "") if is_blank(v) else fn(v)
-        new, code, detail = cache[key]
-        values.append(new)
-        codes.append(code)
-        details.append(detail)
+        values[i], codes[i], details[i] = cache[key]
     idx = series.index
     return pd.Series(values, index=idx, dtype=object), pd.Series(codes, index=idx, dtype=object), \
         pd.Series(details, index=idx, dtype=object)
 
 
 def _is_str(series: pd.Series) -> pd.Series:
-    return series.map(type) == str
+    return pd.Series(np.fromiter((type(v) is str for v in series.to_numpy(dtype=object)), bool, len(series)),
+                     index=series.index)
+
+
+def _blank(series: pd.Series) -> pd.Series:
+    """Empty cells: nothing, NaN, or only spaces."""
+    text = _is_str(series)
+    return series.isna() | (text & series.where(text, "x").str.strip().eq(""))
 
 
 def _clean_ascii(series: pd.Series) -> pd.Series:
@@ -197,7 +198,7 @@ def normalise(sd: SheetData, campaign: Campaign, file: str) -> tuple[pd.DataFram
                 pairs = pd.Series(list(zip(forms, raw)), index=raw.index, dtype=object)
                 new, codes, details = _apply(pairs, lambda fv: rating(fv[1], scales.get(fv[0]), column.enum), ok)
                 new[ok] = raw[ok]
-                blank = raw.map(is_blank)
+                blank = _blank(raw)
                 new[blank], codes[blank], details[blank] = None, None, ""
             else:
                 ok = _is_str(raw) & raw.isin(scales.labels)

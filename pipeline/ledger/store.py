@@ -363,7 +363,11 @@ def _sql_column(col: pd.Series) -> list:
     """A column as sqlite takes it: None for missing, ISO text for dates, Python ints and floats."""
     if pd.api.types.is_integer_dtype(col.dtype) or pd.api.types.is_float_dtype(col.dtype):
         return [None if pd.isna(v) else v.item() if hasattr(v, "item") else v for v in col.astype(object)]
-    return [_sql_value(v) for v in col]
+    values = col.to_numpy(dtype=object)
+    present = ~pd.isna(values)
+    if all(type(v) is str for v in values[present]):  # the usual text column: no conversion but blanks
+        return [v if ok else None for v, ok in zip(values, present)]
+    return [_sql_value(v) for v in values]
 
 
 def _sql_value(v):

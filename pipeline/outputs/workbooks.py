@@ -1,5 +1,5 @@
-"""汇总报告 and 公示名单, written in a second process for a large round while the main process writes
-the CSV files and the returned copies: the two cores both busy. A small round (or a machine with one
+"""汇总报告, written in a second process for a large round while the main process writes 公示名单, the
+CSV files and the returned copies: the two cores both busy. A small round (or a machine with one
 core) writes them in place, where starting a process would cost more than it saves; a second process
 that fails (it cannot start, or dies) is replaced by writing the workbooks here."""
 
@@ -20,7 +20,6 @@ log = logging.getLogger(__name__)
 
 def write(campaign: Campaign, report, files: list, folder: Path) -> None:
     leadership.write_report(campaign, report, files, folder / leadership.report_name(campaign))
-    publication.write(campaign, report, folder / publication.publication_name(campaign))
 
 
 def _leftovers(folder: Path) -> None:
@@ -30,7 +29,7 @@ def _leftovers(folder: Path) -> None:
 
 @contextmanager
 def written(campaign: Campaign, report, files: list, folder: Path):
-    """The workbooks are in `folder` when the with-block ends; the block runs while they are written.
+    """The workbooks are in `folder` when the with-block ends; the block runs while 汇总报告 is written.
     `report` should not carry the per-criterion member table (RoundReport.for_workbooks)."""
     proc = None
     if len(report.scores.member_results) >= BACKGROUND_MIN_MEMBERS and (os.cpu_count() or 1) > 1:
@@ -43,10 +42,12 @@ def written(campaign: Campaign, report, files: list, folder: Path):
             log.exception("could not start the workbook process; writing the workbooks here")
             proc = None
     if proc is None:
+        publication.write(campaign, report, folder / publication.publication_name(campaign))
         write(campaign, report, files, folder)
         yield
         return
     try:
+        publication.write(campaign, report, folder / publication.publication_name(campaign))
         yield
     except BaseException:
         proc.terminate()

@@ -1,0 +1,72 @@
+"""汇总报告 in a second process: the same cells as when written in place, and written in place when
+the second process cannot start or dies."""
+
+import multiprocessing
+
+import pytest
+from conftest import AS_OF, make_demo
+from test_golden import workbook_cells
+
+from pipeline import batch
+from pipeline.outputs import leadership, publication, workbooks
+
+
+@pytest.fixture(scope="module")
+def inbox(campaign, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("wb") / "inbox"
+    make_demo(campaign, folder, units=4, members=8, seed=71, defects=True)
+    return folder
+
+
+def _cells(campaign, inbox, root):
+    result = batch.run(campaign, inbox, root / "out", root / "arch", as_of=AS_OF)
+    names = [leadership.report_name(campaign), publication.publication_name(campaign)]
+    assert not list(result.folder.glob(".tmp-*")), "no half-written workbook left behind"
+    return {n: workbook_cells(result.folder / n) for n in names}
+
+
+class _Dead:
+    """A second process that 'ran' and died without writing anything."""
+    exitcode = -9
+
+    def __init__(self, *a, **k):
+        pass
+
+    def start(self):
+        pass
+
+    def join(self):
+        pass
+
+
+class _Unstartable(_Dead):
+    def start(self):
+        raise OSError("no processes left")
+
+
+def test_second_process_writes_the_same_cells(campaign, inbox, tmp_path, monkeypatch, caplog):
+    here = _cells(campaign, inbox, tmp_path / "here")
+    monkeypatch.setattr(workbooks, "BACKGROUND_MIN_MEMBERS", 0)
+    started = []
+    real = multiprocessing.get_context
+
+    def spying(method):
+        ctx = real(method)
+        started.append(method)
+        return ctx
+    monkeypatch.setattr(multiprocessing, "get_context", spying)
+    with caplog.at_level("ERROR", logger="pipeline.outputs.workbooks"):
+        assert _cells(campaign, inbox, tmp_path / "there") == here
+    assert "spawn" in started
+    assert not caplog.records, "the spawned process wrote the report (no fallback)"
+
+
+@pytest.mark.parametrize("process", [_Dead, _Unstartable])
+def test_a_failed_second_process_is_replaced_by_writing_here(campaign, inbox, tmp_path, monkeypatch, process):
+    here = _cells(campaign, inbox, tmp_path / "here")
+    monkeypatch.setattr(workbooks, "BACKGROUND_MIN_MEMBERS", 0)
+
+    class Context:
+        Process = process
+    monkeypatch.setattr(multiprocessing, "get_context", lambda method: Context)
+    assert _cells(campaign, inbox, tmp_path / "fallback") == here

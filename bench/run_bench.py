@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import platform
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -82,16 +84,45 @@ def inbox_for(units: int, members: int) -> Path:
     return folder
 
 
+def _tree_rss(session: int) -> int:
+    """Resident bytes of every process in a session (the pipeline and its worker processes)."""
+    total, page = 0, os.sysconf("SC_PAGE_SIZE")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            if int(fields[3]) != session:  # field 6 of stat: the session id
+                continue
+            with open(f"/proc/{entry}/statm") as f:
+                total += int(f.read().split()[1]) * page
+        except (OSError, IndexError, ValueError):
+            continue  # a process that ended meanwhile
+    return total
+
+
 def measure(cmd: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS MiB) of one child process."""
+    """(wall seconds, peak MiB) of one child process. The peak is the largest sum of resident memory
+    of the child and all its processes (validation workers, the workbook process), sampled every
+    50 ms, or the child's own peak from wait4() if that is larger."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    peak, done = [0], threading.Event()
+
+    def sample():
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], _tree_rss(proc.pid))
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 3):
         raise RuntimeError(f"{cmd[:3]} failed with {code}: {proc.stderr.read().decode()[-2000:]}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, max(peak[0] / 2**20, usage.ru_maxrss / 1024)
 
 
 def run_size(units: int, members: int) -> dict:
@@ -102,10 +133,16 @@ def run_size(units: int, members: int) -> dict:
     naive = measure([py, "-c", NAIVE, str(inbox), str(camp), str(ROOT)])
     out = WORK / f"run-{units}"
     shutil.rmtree(out, ignore_errors=True)
-    pipeline = measure([py, str(ROOT / "run.py"), "--campaign", str(camp), "--inbox", str(inbox), "--outbox",
-                        str(out / "outbox"), "--archive", str(out / "archive"), "--as-of", AS_OF])
+    stages = WORK / f"stages-{units}.json"
+    os.environ["FNC_REVIEW_TIMINGS"] = str(stages)
+    try:
+        pipeline = measure([py, str(ROOT / "run.py"), "--campaign", str(camp), "--inbox", str(inbox), "--outbox",
+                            str(out / "outbox"), "--archive", str(out / "archive"), "--as-of", AS_OF])
+    finally:
+        del os.environ["FNC_REVIEW_TIMINGS"]
     rows = sum(1 for _ in inbox.glob("*.xlsx"))
-    return {"units": units, "members": members, "files": rows, "floor": floor, "naive": naive, "pipeline": pipeline}
+    return {"units": units, "members": members, "files": rows, "floor": floor, "naive": naive, "pipeline": pipeline,
+            "stages": json.loads(stages.read_text(encoding="utf-8"))}
 
 
 def machine() -> str:
@@ -123,6 +160,10 @@ def table(results: list[dict]) -> str:
         f, n, p = r["floor"], r["naive"], r["pipeline"]
         lines.append(f"| {r['units']} | {r['members']} | {r['files']} | {f[0]:.1f} | {f[1]:.0f} | {n[0]:.1f} | "
                      f"{n[1]:.0f} | {p[0]:.1f} | {p[1]:.0f} | {p[0] / f[0]:.2f} | {n[0] / p[0]:.2f} |")
+    lines += ["", "Pipeline stages (wall seconds; the rest of the pipeline's time is starting Python and reading the"
+              " campaign):", "", "| units | " + " | ".join(results[0]["stages"]) + " |",
+              "|---|" + "---|" * len(results[0]["stages"])]
+    lines += [f"| {r['units']} | " + " | ".join(f"{v:.1f}" for v in r["stages"].values()) + " |" for r in results]
     if len(results) >= 2:
         a, b = results[-2], results[-1]
         lines.append("")
@@ -143,7 +184,7 @@ def main() -> int:
     results = []
     for units in args.sizes:
         results.append(run_size(units, args.members))
-        print(table(results[-1:]).splitlines()[-1], flush=True)
+        print(table(results[-1:]).splitlines()[2], flush=True)
     text = table(results)
     print(text)
     if not args.no_write:

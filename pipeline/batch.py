@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import multiprocessing
 import os
 import shutil
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from itertools import islice
@@ -275,7 +277,25 @@ def run(campaign: Campaign, inbox: Path, outbox: Path, archive: Path, *, round_c
             ledger.close()
 
 
+class _Stages:
+    """Wall time per stage, written as JSON where FNC_REVIEW_TIMINGS points (the benchmark sets it)."""
+
+    def __init__(self):
+        self.last, self.times = time.perf_counter(), {}
+
+    def done(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.times[stage] = round(now - self.last, 3)
+        self.last = now
+
+    def save(self) -> None:
+        target = os.environ.get("FNC_REVIEW_TIMINGS")
+        if target:
+            Path(target).write_text(json.dumps(self.times), encoding="utf-8")
+
+
 def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file) -> RunResult:
+    stages = _Stages()
     outbox.mkdir(parents=True, exist_ok=True)
     _clean_stale(outbox)
     scanned = inbox_mod.scan(inbox)
@@ -305,6 +325,7 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
         on_file(len(received), len(received), "")
     finally:
         inbox_mod.discard_snapshots(incoming)
+    stages.done("intake: read, validate, store")
     stored = [ledger.get(s.id) for s in stored]  # statuses after every supersession of this run
     files = [FileResult(r, s, ledger.findings(s.id), kind_label(campaign, s.kind)) for r, s in zip(received, stored)]
     code = choose_round(campaign, round_code, as_of, [s.round for s in stored])
@@ -317,12 +338,14 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
     when = dt.datetime.combine(as_of, dt.time(18, 0))
     try:
         report = round_results.build(campaign, ledger, code, as_of, known_stats)
+        stages.done("round: scores, flags, checks")
         with workbooks.written(campaign, report.for_workbooks(), files, tmp):
             csvfiles.write_round(campaign, report, tmp / "data")
             report.release_member_stats()
             every = [x.record() for f in files for x in f.findings] + [x.record() for x in report.findings]
             csvfiles.write_csv(every, csvfiles.FINDING_COLUMNS, tmp / "data" / "findings.csv")
             returned.write_all(campaign, ledger, files, tmp, when)
+        stages.done("outputs: workbooks, CSV files, returned copies")
         manifest.write(tmp, {"run_id": run_id, "as_of": as_of.isoformat(), "campaign_id": campaign.id, "round": code},
                        files, report.findings, ignored, changed)
         for p in tmp.rglob("*"):  # every output on disk before the folder is renamed into view
@@ -333,6 +356,8 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     ledger.finish_run(run_id, code)
+    stages.done("manifest, flush to disk, publish")
+    stages.save()
     folder = parent / run_id
     for f in files:
         if f.returned:

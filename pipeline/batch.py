@@ -111,7 +111,13 @@ def _init_worker(campaign: Campaign) -> None:
 
 
 def _examine_in_worker(received: inbox_mod.Received) -> Submission:
-    return examine(received, _worker_campaign)
+    """Validate in a worker; the raw cell values stay there (the ledger stores the normalised rows):
+    half as much to send back to the main process."""
+    sub = examine(received, _worker_campaign)
+    if sub.workbook:
+        for sd in sub.workbook.sheets.values():
+            sd.frame = sd.frame.iloc[0:0]
+    return sub
 
 
 def to_validate(ledger: Ledger, received: list[inbox_mod.Received]) -> list[inbox_mod.Received]:
@@ -338,6 +344,7 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
     when = dt.datetime.combine(as_of, dt.time(18, 0))
     try:
         report = round_results.build(campaign, ledger, code, as_of, known_stats)
+        known_stats.clear()  # now part of the report's member table: not held twice
         stages.done("round: scores, flags, checks")
         with workbooks.written(campaign, report.for_workbooks(), files, tmp):
             csvfiles.write_round(campaign, report, tmp / "data")

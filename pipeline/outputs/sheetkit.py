@@ -176,8 +176,11 @@ class Sheet:
         book, ws = self.book, self.ws
         widths = []
         for j, col in enumerate(cols):
-            fitted = max([text_width(col.label)] + [text_width(_shown(r[j], col)) for r in rows]) + 2
-            widths.append(col.width or min(MAX_WIDTH, max(6, fitted)))
+            if col.width:
+                widths.append(col.width)
+                continue
+            fitted = max([text_width(col.label)] + [text_width(_shown(v, col)) for v in {r[j] for r in rows}]) + 2
+            widths.append(min(MAX_WIDTH, max(6, fitted)))
         cols = _fit(cols, widths, self.budget)
         for j, w in enumerate(widths):
             self.width(col0 + j, w)
@@ -233,4 +236,5 @@ class Sheet:
             day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
             ws.write_datetime(r, c, day, f)
         else:
-            ws.write_string(r, c, clean_text(str(value)), f)
+            text = str(value)
+            ws.write_string(r, c, text if text.isprintable() and len(text) <= 32767 else clean_text(text), f)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from pipeline import scoring
@@ -28,14 +29,16 @@ class RoundScores:
 
 
 def _ordered(stats: pd.DataFrame, campaign: Campaign, group: str) -> pd.DataFrame:
-    forms = [f.name for f in campaign.forms[group]]
-    crits = [c.name for c in campaign.criteria[group]]
-    out = stats.copy()
-    out["_f"] = out["form"].map(forms.index)
-    if "criterion" in out:
-        out["_c"] = out["criterion"].map(crits.index)
-    keys = ["unit_code", "member_id", "_f"] + (["_c"] if "criterion" in out else [])
-    return out.sort_values(keys, kind="stable").drop(columns=[k for k in ("_f", "_c") if k in out]).reset_index(drop=True)
+    """Sorted by unit, member, form (campaign order) and criterion (campaign order); one copy only,
+    the member table being the round's largest."""
+    forms = {f.name: i for i, f in enumerate(campaign.forms[group])}
+    crits = {c.name: i for i, c in enumerate(campaign.criteria[group])}
+    keys = [stats["criterion"].map(crits).to_numpy()] if "criterion" in stats else []
+    keys += [stats["form"].map(forms).to_numpy(), stats["member_id"].to_numpy(), stats["unit_code"].to_numpy()]
+    if not len(stats):
+        return stats.reset_index(drop=True)
+    order = np.lexsort(keys)  # the last key sorts first; lexsort is stable
+    return stats.take(order).reset_index(drop=True)
 
 
 def _missing_forms(campaign: Campaign, group: str, subjects: pd.DataFrame, stats: pd.DataFrame,

@@ -21,17 +21,21 @@ def rating_scales(tables, sheets, campaign: Campaign, file: str) -> list[Finding
         if key not in tables or "form" not in tables[key]:
             continue
         df, sd = tables[key], sheets[key]
-        for form in campaign.forms[group]:
-            rows = df[df["form"] == form.name]
-            for col in sd.spec.rating_columns:
-                if col.key not in rows:
-                    continue
-                v = rows[col.key]
-                bad = v.notna() & v.isin(col.enum) & ~v.isin(form.scale.labels)
-                for i in rows.index[bad]:
-                    out.append(make("E_SCALE_FORM", file, sheet=sd.name, cell=_at(sd, col.key, df.at[i, "_row"]),
-                                    column=col.label, value=v[i],
-                                    detail=f"{form.name}（可选：{'、'.join(form.scale.labels)}）"))
+        forms = {f.name: f for f in campaign.forms[group]}
+        order = {name: i for i, name in enumerate(forms)}
+        right = {(f.name, label) for f in forms.values() for label in f.scale.labels}
+        found = []
+        for j, col in enumerate(sd.spec.rating_columns):
+            if col.key not in df:
+                continue
+            labels = set(col.enum)
+            found += [(order[name], j, n, col, value, row) for n, (name, value, row) in
+                      enumerate(zip(df["form"], df[col.key], df["_row"]))
+                      if name in order and value in labels and (name, value) not in right]
+        for i, _, _, col, value, row in sorted(found, key=lambda x: x[:3]):  # by form, criterion, row
+            form = list(forms.values())[i]
+            out.append(make("E_SCALE_FORM", file, sheet=sd.name, cell=_at(sd, col.key, row), column=col.label,
+                            value=value, detail=f"{form.name}（可选：{'、'.join(form.scale.labels)}）"))
     return out
 
 

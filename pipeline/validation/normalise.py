@@ -163,6 +163,11 @@ def _clean_ascii(series: pd.Series) -> pd.Series:
     return _is_str(series) & text.str.isascii() & (text.str.strip() == text) & (text != "")
 
 
+def _form_labels(scales: dict[str, Scale]) -> frozenset[tuple[str, str]]:
+    """Every (form, rating label) pair that is right as it stands."""
+    return frozenset((form, label) for form, scale in scales.items() for label in scale.labels)
+
+
 def _scale_for(campaign: Campaign, sd: SheetData, group: str) -> dict[str, Scale] | Scale:
     """The scale per form of this sheet's rows, or the one scale of a sheet without a form column."""
     forms = {f.name: f.scale for f in campaign.forms[group]}
@@ -191,11 +196,11 @@ def normalise(sd: SheetData, campaign: Campaign, file: str) -> tuple[pd.DataFram
             scales = _scale_for(campaign, sd, group)
             if isinstance(scales, dict):
                 forms = forms_col if forms_col is not None else pd.Series(None, index=raw.index, dtype=object)
-                ok = pd.Series(False, index=raw.index)
-                for name, scale in scales.items():
-                    ok |= (forms == name) & raw.isin(scale.labels)
-                ok &= _is_str(raw)
-                pairs = pd.Series(list(zip(forms, raw)), index=raw.index, dtype=object)
+                allowed = _form_labels(scales)
+                pairs = pd.Series(list(zip(forms.to_numpy(dtype=object), raw.to_numpy(dtype=object))),
+                                  index=raw.index, dtype=object)
+                ok = pd.Series(np.fromiter((type(p[1]) is str and p in allowed for p in pairs.to_numpy()), bool,
+                                           len(pairs)), index=raw.index)
                 new, codes, details = _apply(pairs, lambda fv: rating(fv[1], scales.get(fv[0]), column.enum), ok)
                 new[ok] = raw[ok]
                 blank = _blank(raw)

@@ -128,8 +128,10 @@ def rating(v, scale: Scale | None, labels: tuple[str, ...]):
     return (text if text in labels else v), None, ""
 
 
-def _apply(series: pd.Series, fn, unchanged: pd.Series | None = None) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Run `fn` once per distinct value; returns (new values, note codes, details). Rows marked
+def _apply(series: pd.Series, fn, unchanged: pd.Series | None = None,
+           keys: list | None = None) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Run `fn` once per distinct value (or per distinct `keys[i]`, what `fn` is given instead of the
+    value); returns (new values, note codes, details). Blank cells become None; rows marked
     `unchanged` (already in their normal form) are kept as they are without calling `fn`."""
     raw = series.to_numpy(dtype=object)
     values, codes, details = raw.copy(), np.full(len(raw), None, dtype=object), np.full(len(raw), "", dtype=object)
@@ -137,9 +139,12 @@ def _apply(series: pd.Series, fn, unchanged: pd.Series | None = None) -> tuple[p
     cache = {}
     for i in todo:
         v = raw[i]
-        key = (type(v), v)
+        if is_blank(v):
+            values[i] = None
+            continue
+        key = (type(v), v if keys is None else keys[i])
         if key not in cache:
-            cache[key] = (None, None, "") if is_blank(v) else fn(v)
+            cache[key] = fn(key[1])
         values[i], codes[i], details[i] = cache[key]
     idx = series.index
     return pd.Series(values, index=idx, dtype=object), pd.Series(codes, index=idx, dtype=object), \
@@ -149,12 +154,6 @@ def _apply(series: pd.Series, fn, unchanged: pd.Series | None = None) -> tuple[p
 def _is_str(series: pd.Series) -> pd.Series:
     return pd.Series(np.fromiter((type(v) is str for v in series.to_numpy(dtype=object)), bool, len(series)),
                      index=series.index)
-
-
-def _blank(series: pd.Series) -> pd.Series:
-    """Empty cells: nothing, NaN, or only spaces."""
-    text = _is_str(series)
-    return series.isna() | (text & series.where(text, "x").str.strip().eq(""))
 
 
 def _clean_ascii(series: pd.Series) -> pd.Series:
@@ -179,6 +178,8 @@ def _scale_for(campaign: Campaign, sd: SheetData, group: str) -> dict[str, Scale
 def normalise(sd: SheetData, campaign: Campaign, file: str) -> tuple[pd.DataFrame, list[Finding]]:
     """The sheet's values normalised column by column, with a note for every accepted change."""
     df = sd.frame.copy()
+    if df.empty:  # an optional sheet left empty (得票汇总): nothing to normalise
+        return df, []
     notes: list[Finding] = []
     forms_col = None
     for column in sd.spec.columns:  # coded columns first: ratings depend on the form
@@ -197,14 +198,11 @@ def normalise(sd: SheetData, campaign: Campaign, file: str) -> tuple[pd.DataFram
             if isinstance(scales, dict):
                 forms = forms_col if forms_col is not None else pd.Series(None, index=raw.index, dtype=object)
                 allowed = _form_labels(scales)
-                pairs = pd.Series(list(zip(forms.to_numpy(dtype=object), raw.to_numpy(dtype=object))),
-                                  index=raw.index, dtype=object)
-                ok = pd.Series(np.fromiter((type(p[1]) is str and p in allowed for p in pairs.to_numpy()), bool,
-                                           len(pairs)), index=raw.index)
-                new, codes, details = _apply(pairs, lambda fv: rating(fv[1], scales.get(fv[0]), column.enum), ok)
-                new[ok] = raw[ok]
-                blank = _blank(raw)
-                new[blank], codes[blank], details[blank] = None, None, ""
+                pairs = list(zip(forms.to_numpy(dtype=object), raw.to_numpy(dtype=object)))
+                ok = pd.Series(np.fromiter((type(p[1]) is str and p in allowed for p in pairs), bool, len(pairs)),
+                               index=raw.index)
+                new, codes, details = _apply(raw, lambda fv: rating(fv[1], scales.get(fv[0]), column.enum), ok,
+                                             keys=pairs)
             else:
                 ok = _is_str(raw) & raw.isin(scales.labels)
                 new, codes, details = _apply(raw, lambda v: rating(v, scales, column.enum), ok)

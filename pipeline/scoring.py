@@ -43,8 +43,8 @@ def _trimmed_mean(points: pd.Series, k: int) -> float:
 def criterion_stats(ballots: pd.DataFrame, campaign: Campaign, group: str, votes: bool = True) -> pd.DataFrame:
     """Per subject, form and criterion: n_ballots, votes and vote_share per option (unless `votes` is
     False), top2_rate, mean_points."""
-    table = _option_tables(campaign, group)
-    df = ballots.merge(table, on=["form", "option"], how="left", validate="many_to_one")
+    table = _option_tables(campaign, group)  # one row per form and option (the loader refuses a label twice)
+    df = ballots.merge(table, on=["form", "option"], how="left")
     df["scored"] = df["points"].notna()
     df["top2_scored"] = df["top2"] & df["scored"]
     g = df.groupby(KEY, sort=True, observed=True)

@@ -52,14 +52,25 @@ def write_csv(frame_or_rows, columns: list[str], path: Path) -> None:
     frame = frame.reindex(columns=columns)
     for c in columns:
         col = frame[c]
-        if col.map(lambda v: isinstance(v, (list, tuple))).any():  # codes carried as records, joined here
+        if not (col.dtype == object or pd.api.types.is_string_dtype(col)):
+            continue
+        distinct = _distinct(col)
+        if any(isinstance(v, (list, tuple)) for v in distinct):  # codes carried as records, joined here
             frame[c] = col = col.map(lambda v: ";".join(v) if isinstance(v, (list, tuple)) else v)
-        if col.dtype == object or pd.api.types.is_string_dtype(col):
-            risky = col.map(is_formula_like)
-            if risky.any():
-                frame[c] = col.mask(risky, "'" + col.astype(str))
+            distinct = _distinct(col)
+        risky = [v for v in distinct if is_formula_like(v)]
+        if risky:
+            frame[c] = col.mask(col.isin(risky), "'" + col.astype(str))
     # A fixed line end: the same bytes on every platform (pandas would write CRLF on Windows).
     frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+
+
+def _distinct(col: pd.Series) -> list:
+    """Each value once: a large table repeats its codes (every value, when some cannot be hashed)."""
+    try:
+        return list(pd.unique(col))
+    except TypeError:
+        return col.tolist()
 
 
 def write_round(campaign: Campaign, report: RoundReport, folder: Path) -> None:

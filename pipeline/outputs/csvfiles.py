@@ -32,15 +32,18 @@ def columns(campaign: Campaign) -> dict[str, list[str]]:
     }
 
 
-def tables(report: RoundReport) -> dict[str, pd.DataFrame]:
+def tables(report: RoundReport) -> dict[str, object]:
+    """File name -> a function giving its table: each made when written, the large score tables
+    being copies (rounded)."""
     s = report.scores
     return {
-        "org_scores.csv": scores.score_csv(s.org_stats), "member_scores.csv": scores.score_csv(s.member_stats),
-        "org_results.csv": s.org_results, "member_results.csv": s.member_results,
-        "rectifications.csv": report.rectifications, "coverage_flags.csv": report.coverage,
-        "nominations.csv": report.nominations, "eligible_not_nominated.csv": report.eligible,
-        "submissions.csv": report.submissions, "missing_activities.csv": report.missing_activities,
-        "activity_reports.csv": report.activity_reports, "spot_checks.csv": report.spot_checks,
+        "org_scores.csv": lambda: scores.score_csv(s.org_stats),
+        "member_scores.csv": lambda: scores.score_csv(s.member_stats),
+        "org_results.csv": lambda: s.org_results, "member_results.csv": lambda: s.member_results,
+        "rectifications.csv": lambda: report.rectifications, "coverage_flags.csv": lambda: report.coverage,
+        "nominations.csv": lambda: report.nominations, "eligible_not_nominated.csv": lambda: report.eligible,
+        "submissions.csv": lambda: report.submissions, "missing_activities.csv": lambda: report.missing_activities,
+        "activity_reports.csv": lambda: report.activity_reports, "spot_checks.csv": lambda: report.spot_checks,
     }
 
 
@@ -77,4 +80,4 @@ def write_round(campaign: Campaign, report: RoundReport, folder: Path) -> None:
     """Every table of the round as data/<name>.csv under `folder`."""
     frames = tables(report)
     for name, cols in columns(campaign).items():
-        write_csv(frames[name], cols, folder / name)
+        write_csv(frames[name](), cols, folder / name)

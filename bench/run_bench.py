@@ -160,10 +160,12 @@ def table(results: list[dict]) -> str:
         f, n, p = r["floor"], r["naive"], r["pipeline"]
         lines.append(f"| {r['units']} | {r['members']} | {r['files']} | {f[0]:.1f} | {f[1]:.0f} | {n[0]:.1f} | "
                      f"{n[1]:.0f} | {p[0]:.1f} | {p[1]:.0f} | {p[0] / f[0]:.2f} | {n[0] / p[0]:.2f} |")
-    lines += ["", "Pipeline stages (wall seconds; the rest of the pipeline's time is starting Python and reading the"
-              " campaign):", "", "| units | " + " | ".join(results[0]["stages"]) + " |",
-              "|---|" + "---|" * len(results[0]["stages"])]
-    lines += [f"| {r['units']} | " + " | ".join(f"{v:.1f}" for v in r["stages"].values()) + " |" for r in results]
+    stages = list(results[0]["stages"]["seconds"])
+    lines += ["", "Pipeline stages: wall seconds, and the main process's resident MiB at the stage's end (the rest"
+              " of the pipeline's time is starting Python and reading the campaign):", "",
+              "| units | " + " | ".join(stages) + " |", "|---|" + "---|" * len(stages)]
+    lines += [f"| {r['units']} | " + " | ".join(f"{r['stages']['seconds'][k]:.1f} s, {r['stages']['rss_mib'][k]} MiB"
+                                              for k in stages) + " |" for r in results]
     if len(results) >= 2:
         a, b = results[-2], results[-1]
         lines.append("")

@@ -287,17 +287,27 @@ class _Stages:
     """Wall time per stage, written as JSON where FNC_REVIEW_TIMINGS points (the benchmark sets it)."""
 
     def __init__(self):
-        self.last, self.times = time.perf_counter(), {}
+        self.last, self.times, self.rss = time.perf_counter(), {}, {}
 
     def done(self, stage: str) -> None:
         now = time.perf_counter()
         self.times[stage] = round(now - self.last, 3)
         self.last = now
+        self.rss[stage] = _rss_mib()
 
     def save(self) -> None:
         target = os.environ.get("FNC_REVIEW_TIMINGS")
         if target:
-            Path(target).write_text(json.dumps(self.times), encoding="utf-8")
+            Path(target).write_text(json.dumps({"seconds": self.times, "rss_mib": self.rss}), encoding="utf-8")
+
+
+def _rss_mib() -> float | None:
+    """This process's resident memory where the system tells it cheaply (Linux), else None."""
+    try:
+        with open("/proc/self/statm") as f:
+            return round(int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20)
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file) -> RunResult:
@@ -312,6 +322,7 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
     for stale in ledger.archive.glob(".incoming-*"):  # snapshots left by a run that was killed (we hold the lock)
         shutil.rmtree(stale, ignore_errors=True)
     incoming = ledger.archive / f".incoming-{run_id}"
+    subs = None
     try:
         unreadable = [r for r in received if not r.sha256]  # could not be read whole at the scan
         received = [r for r in received if r.sha256]
@@ -330,6 +341,8 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
                 known_stats[stored[-1].id] = sub.member_stats  # the round reuses them
         on_file(len(received), len(received), "")
     finally:
+        if subs is not None:
+            subs.close()  # ends the worker pool now: idle workers would hold their memory through the round
         inbox_mod.discard_snapshots(incoming)
     stages.done("intake: read, validate, store")
     stored = [ledger.get(s.id) for s in stored]  # statuses after every supersession of this run

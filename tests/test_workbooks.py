@@ -70,3 +70,18 @@ def test_a_failed_second_process_is_replaced_by_writing_here(campaign, inbox, tm
         Process = process
     monkeypatch.setattr(multiprocessing, "get_context", lambda method: Context)
     assert _cells(campaign, inbox, tmp_path / "fallback") == here
+
+
+def test_validation_workers_end_before_the_round(campaign, tmp_path, monkeypatch):
+    """Idle validation workers would hold their memory through the round and the workbooks."""
+    from pipeline.rules import round_results
+    make_demo(campaign, tmp_path / "in", units=10, members=4, seed=72)
+    assert len(list((tmp_path / "in").glob("*.xlsx"))) >= batch.PARALLEL_MIN_FILES  # validated in workers
+    seen, real = [], round_results.build
+
+    def build(*a, **k):
+        seen.append(len(multiprocessing.active_children()))
+        return real(*a, **k)
+    monkeypatch.setattr(batch.round_results, "build", build)
+    batch.run(campaign, tmp_path / "in", tmp_path / "out", tmp_path / "arch", as_of=AS_OF)
+    assert seen == [0]

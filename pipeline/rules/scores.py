@@ -34,7 +34,7 @@ def _ordered(stats: pd.DataFrame, campaign: Campaign, group: str) -> pd.DataFram
     forms = {f.name: i for i, f in enumerate(campaign.forms[group])}
     crits = {c.name: i for i, c in enumerate(campaign.criteria[group])}
     keys = [stats["criterion"].map(crits).to_numpy()] if "criterion" in stats else []
-    keys += [stats["form"].map(forms).to_numpy(), stats["member_id"].to_numpy(), stats["unit_code"].to_numpy()]
+    keys += [stats["form"].map(forms).to_numpy()] + [pd.factorize(stats[k], sort=True)[0] for k in ("member_id", "unit_code")]
     if not len(stats):
         return stats.reset_index(drop=True)
     order = np.lexsort(keys)  # the last key sorts first; lexsort is stable

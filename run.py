@@ -3,8 +3,8 @@
 import multiprocessing
 import sys
 
-from pipeline.cli import main
-
 if __name__ == "__main__":
     multiprocessing.freeze_support()  # Windows: worker processes are spawned from this script
+    # Imported here, not above: a spawned worker re-imports this script and needs only its own stage.
+    from pipeline.cli import main
     sys.exit(main())

@@ -25,13 +25,14 @@ def rating_scales(tables, sheets, campaign: Campaign, file: str) -> list[Finding
         order = {name: i for i, name in enumerate(forms)}
         right = {(f.name, label) for f in forms.values() for label in f.scale.labels}
         found = []
+        forms_text = df["form"].astype(str)
         for j, col in enumerate(sd.spec.rating_columns):
             if col.key not in df:
                 continue
-            labels = set(col.enum)
-            found += [(order[name], j, n, col, value, row) for n, (name, value, row) in
-                      enumerate(zip(df["form"], df[col.key], df["_row"]))
-                      if name in order and value in labels and (name, value) not in right]
+            wrong = {f"{name}\x1f{label}" for name in forms for label in col.enum if (name, label) not in right}
+            bad = (forms_text + "\x1f" + df[col.key].astype(str)).isin(wrong).to_numpy()
+            found += [(order[name], j, n, col, value, row) for n, name, value, row in
+                      zip(bad.nonzero()[0], df["form"].to_numpy()[bad], df[col.key].to_numpy()[bad], df["_row"].to_numpy()[bad])]
         for i, _, _, col, value, row in sorted(found, key=lambda x: x[:3]):  # by form, criterion, row
             form = list(forms.values())[i]
             out.append(make("E_SCALE_FORM", file, sheet=sd.name, cell=_at(sd, col.key, row), column=col.label,
@@ -117,7 +118,7 @@ def ballot_counts(tables, sheets, campaign: Campaign, file: str) -> list[Finding
         tallied = _tallied(tables, "member_tallies", ["member_id"])
         for form in campaign.forms["member"]:
             rows = mb[mb["form"] == form.name]
-            counts = rows.groupby("member_id").size()
+            counts = rows.groupby("member_id").size().to_dict()
             for i, m in roster["member_id"].items():
                 if m is None:
                     continue

@@ -158,8 +158,8 @@ def _is_str(series: pd.Series) -> pd.Series:
 
 def _clean_ascii(series: pd.Series) -> pd.Series:
     """Strings already in normal form: ASCII (so NFKC leaves them alone) with no outer spaces."""
-    text = series.where(_is_str(series), "")
-    return _is_str(series) & text.str.isascii() & (text.str.strip() == text) & (text != "")
+    return pd.Series(np.fromiter((type(v) is str and v != "" and v.isascii() and v.strip() == v
+                                  for v in series.to_numpy(dtype=object)), bool, len(series)), index=series.index)
 
 
 def _form_labels(scales: dict[str, Scale]) -> frozenset[tuple[str, str]]:

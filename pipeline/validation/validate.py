@@ -97,6 +97,10 @@ def _typed(df: pd.DataFrame, sd: SheetData) -> pd.DataFrame:
         if col.key not in out:
             continue
         if col.type == "date":
+            values = out[col.key].to_numpy(dtype=object)
+            if all(v is None or type(v) is dt.date for v in values):  # as normalisation leaves them
+                out[col.key] = values
+                continue
             parsed = pd.to_datetime(out[col.key], errors="coerce")
             out[col.key] = [None if pd.isna(v) else v.date() for v in parsed]
         elif col.type == "int":

@@ -355,11 +355,14 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
     tmp = parent / f".tmp-{run_id}"
     tmp.mkdir()
     when = dt.datetime.combine(as_of, dt.time(18, 0))
+    writer = None
     try:
+        large = len(ledger.accepted(code, "unit")) >= workbooks.BACKGROUND_MIN_UNITS
+        writer = workbooks.Writer() if large else None  # starts while the round is computed
         report = round_results.build(campaign, ledger, code, as_of, known_stats)
         known_stats.clear()  # now part of the report's member table: not held twice
         stages.done("round: scores, flags, checks")
-        with workbooks.written(campaign, report.for_workbooks(), files, tmp):
+        with workbooks.written(campaign, report.for_workbooks(), files, tmp, writer):
             csvfiles.write_round(campaign, report, tmp / "data")
             report.release_member_stats()
             every = [x.record() for f in files for x in f.findings] + [x.record() for x in report.findings]
@@ -375,6 +378,9 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        if writer is not None:
+            writer.stop()  # nothing left running, whatever happened
     ledger.finish_run(run_id, code)
     stages.done("manifest, flush to disk, publish")
     stages.save()

@@ -2,6 +2,9 @@
 the second process cannot start or dies."""
 
 import multiprocessing
+import os
+import threading
+from multiprocessing.connection import Connection
 
 import pytest
 from conftest import AS_OF, make_demo
@@ -26,16 +29,22 @@ def _cells(campaign, inbox, root):
 
 
 class _Dead:
-    """A second process that 'ran' and died without writing anything."""
+    """A second process that started and died at once: it never takes the report."""
     exitcode = -9
 
-    def __init__(self, *a, **k):
-        pass
+    def __init__(self, *a, target=None, args=(), **k):
+        self.args = args
 
     def start(self):
         pass
 
-    def join(self):
+    def join(self, timeout=None):
+        pass
+
+    def is_alive(self):
+        return False
+
+    def terminate(self):
         pass
 
 
@@ -44,9 +53,21 @@ class _Unstartable(_Dead):
         raise OSError("no processes left")
 
 
+class _TakesAndDies(_Dead):
+    """A second process that takes the report, then dies without writing it."""
+
+    def start(self):
+        conn = Connection(os.dup(self.args[0].fileno()))  # the parent closes its copy of this end
+        self.thread = threading.Thread(target=conn.recv)
+        self.thread.start()
+
+    def join(self, timeout=None):
+        self.thread.join()
+
+
 def test_second_process_writes_the_same_cells(campaign, inbox, tmp_path, monkeypatch, caplog):
     here = _cells(campaign, inbox, tmp_path / "here")
-    monkeypatch.setattr(workbooks, "BACKGROUND_MIN_MEMBERS", 0)
+    monkeypatch.setattr(workbooks, "BACKGROUND_MIN_UNITS", 0)
     started = []
     real = multiprocessing.get_context
 
@@ -61,15 +82,19 @@ def test_second_process_writes_the_same_cells(campaign, inbox, tmp_path, monkeyp
     assert not caplog.records, "the spawned process wrote the report (no fallback)"
 
 
-@pytest.mark.parametrize("process", [_Dead, _Unstartable])
-def test_a_failed_second_process_is_replaced_by_writing_here(campaign, inbox, tmp_path, monkeypatch, process):
+@pytest.mark.parametrize("process", [_Dead, _Unstartable, _TakesAndDies])
+def test_a_failed_second_process_is_replaced_by_writing_here(campaign, inbox, tmp_path, monkeypatch, process,
+                                                             caplog):
     here = _cells(campaign, inbox, tmp_path / "here")
-    monkeypatch.setattr(workbooks, "BACKGROUND_MIN_MEMBERS", 0)
+    monkeypatch.setattr(workbooks, "BACKGROUND_MIN_UNITS", 0)
 
     class Context:
         Process = process
+        Pipe = staticmethod(multiprocessing.Pipe)  # nobody reads the other end: the report is refused
     monkeypatch.setattr(multiprocessing, "get_context", lambda method: Context)
-    assert _cells(campaign, inbox, tmp_path / "fallback") == here
+    with caplog.at_level("ERROR", logger="pipeline.outputs.workbooks"):
+        assert _cells(campaign, inbox, tmp_path / "fallback") == here
+    assert caplog.records, "the failure is logged"
 
 
 def test_validation_workers_end_before_the_round(campaign, tmp_path, monkeypatch):

@@ -190,12 +190,18 @@ def test_the_outbox_inside_the_inbox_is_refused_before_anything_is_written(campa
     assert _hashes(inbox) == before and not (tmp_path / "a").exists()
 
 
-def test_an_empty_ledger_beside_archived_files_is_refused_and_left_untouched(campaign, tmp_path, capsys):
+def _ledger_after_one_run(campaign, tmp_path):
+    """(inbox, ledger file) after one clean run, the ledger's -wal/-shm files removed."""
     inbox, _ = make_demo(campaign, tmp_path / "inbox", units=1, seed=3)
     assert run(inbox, tmp_path)[0] == cli.EXIT_OK
     db = tmp_path / "arch" / DB_NAME
     for leftover in db.parent.glob(DB_NAME + "-*"):
         leftover.unlink()
+    return inbox, db
+
+
+def test_an_empty_ledger_beside_archived_files_is_refused_and_left_untouched(campaign, tmp_path, capsys):
+    inbox, db = _ledger_after_one_run(campaign, tmp_path)
     db.write_bytes(b"")
     files = _hashes(tmp_path / "arch" / "files")
     status, _ = run(inbox, tmp_path)
@@ -204,11 +210,7 @@ def test_an_empty_ledger_beside_archived_files_is_refused_and_left_untouched(cam
 
 
 def test_a_truncated_ledger_is_refused_with_exit_2(campaign, tmp_path, capsys):
-    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=1, seed=3)
-    assert run(inbox, tmp_path)[0] == cli.EXIT_OK
-    db = tmp_path / "arch" / DB_NAME
-    for leftover in db.parent.glob(DB_NAME + "-*"):
-        leftover.unlink()
+    inbox, db = _ledger_after_one_run(campaign, tmp_path)
     db.write_bytes(db.read_bytes()[:100] + b"\xff" * 100)
     status, _ = run(inbox, tmp_path)
     assert status == cli.EXIT_USAGE and "已损坏" in capsys.readouterr().out

@@ -29,7 +29,6 @@ MAX_WIDTH = 48
 PAGE_CHARS = {True: 165, False: 110}  # landscape, portrait
 MIN_WRAPPED = 12
 A4 = 9
-ROW_PX = 20  # the default row height (15 pt) in pixels
 PX_PER_CM = 96 / 2.54
 
 Fill = Callable[[list, int], "str | None"]  # (row values, column index) -> a background colour, or None

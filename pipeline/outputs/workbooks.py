@@ -89,18 +89,19 @@ def written(campaign: Campaign, report, files: list, folder: Path, writer: Write
     """The workbooks are in `folder` when the with-block ends; the block runs while 汇总报告 is written
     by `writer`, if given one. `report` should not carry the per-criterion member table
     (RoundReport.for_workbooks)."""
-    if writer is None or not writer.submit((campaign, report, files, folder)):
-        publication.write(campaign, report, folder / publication.publication_name(campaign))
-        write(campaign, report, files, folder)
-        yield
-        return
+    elsewhere = writer is not None and writer.submit((campaign, report, files, folder))
     try:
         publication.write(campaign, report, folder / publication.publication_name(campaign))
+        if not elsewhere:
+            write(campaign, report, files, folder)
         yield
     except BaseException:
-        writer.proc.terminate()
-        writer.proc.join()
+        if elsewhere:
+            writer.proc.terminate()
+            writer.proc.join()
         raise
+    if not elsewhere:
+        return
     code = writer.finish()
     if code != 0:
         log.error("the workbook process ended with %s; writing the workbooks here", code)

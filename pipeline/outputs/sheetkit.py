@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 
 from pipeline import fsio
 from pipeline.outputs.xlsx import clean_text
@@ -187,22 +188,8 @@ class Sheet:
         head = book.fmt(**HEADER)
         for j, col in enumerate(cols):
             ws.write_string(top, col0 + j, clean_text(col.label), head)
-        formats: dict = {}
-        for i, r in enumerate(rows, start=top + 1):
-            lines = 1
-            strong = bool(bold and bold[i - top - 1])
-            for j, col in enumerate(cols):
-                colour = (fill(r, j) if fill else None) or (row_fills[i - top - 1] if row_fills else None)
-                f = formats.get((j, colour, strong))
-                if f is None:
-                    f = formats[(j, colour, strong)] = self._cell_format(col, colour, strong)
-                self._write(i, col0 + j, r[j], col, f)
-                if col.wrap:
-                    lines = max(lines, math.ceil(text_width(r[j]) / max(1, widths[j] - 1)))
-            level = levels[i - top - 1] if levels else 0
-            if lines > 1 or level:
-                ws.set_row(i, 15 * lines + 2 if lines > 1 else None, None,
-                           {"level": level, "hidden": True} if level else {})
+        if rows:
+            self._rows(top + 1, col0, cols, widths, rows, fill, row_fills, levels, bold)
         last = top + max(len(rows), 1)
         if freeze:
             ws.freeze_panes(top + 1, col0)
@@ -225,15 +212,62 @@ class Sheet:
             props["bold"] = True
         return self.book.fmt(**props)
 
-    def _write(self, r: int, c: int, value, col: Col, f) -> None:
+    def _rows(self, first: int, col0: int, cols: list[Col], widths: list[float], rows: list[list], fill: Fill | None,
+              row_fills: list | None, levels: list[int] | None, bold: list[bool] | None) -> None:
+        """The data rows, as sheet XML straight into XlsxWriter's row file (constant-memory mode): the
+        bytes its write_* calls would produce (tests/test_sheetkit.py compares them), at a fraction of
+        the cost on the large sheets. Row properties still go through set_row."""
         ws = self.ws
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            ws.write_blank(r, c, None, f)
-        elif col.kind in ("score", "score2", "rate", "int") and isinstance(value, (int, float)):
-            ws.write_number(r, c, float(value) if col.kind != "int" else int(value), f)
-        elif col.kind == "date" and isinstance(value, (dt.date, str)) and value:
-            day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-            ws.write_datetime(r, c, day, f)
-        else:
-            text = str(value)
-            ws.write_string(r, c, text if text.isprintable() and len(text) <= 32767 else clean_text(text), f)
+        ws._write_single_row(first)  # the header row goes out first
+        refs = [xl_col_to_name(col0 + j) for j in range(len(cols))]
+        wrapped = [(j, max(1, widths[j] - 1)) for j, col in enumerate(cols) if col.wrap]
+        styles: dict = {}
+        out = ws.fh
+        for i, r in enumerate(rows):
+            n = first + i
+            strong = bool(bold and bold[i])
+            row_colour = row_fills[i] if row_fills else None
+            cells = []
+            for j, col in enumerate(cols):
+                colour = (fill(r, j) if fill else None) or row_colour
+                s = styles.get((j, colour, strong))
+                if s is None:
+                    s = styles[(j, colour, strong)] = self._cell_format(col, colour, strong)._get_xf_index()
+                cells.append(_cell_xml(ws, f"{refs[j]}{n + 1}", s, r[j], col.kind))
+            lines = max([math.ceil(text_width(r[j]) / w) for j, w in wrapped], default=1)
+            level = levels[i] if levels else 0
+            if lines > 1 or level:
+                ws.set_row(n, 15 * lines + 2 if lines > 1 else None, None,
+                           {"level": level, "hidden": True} if level else {})
+            ws._write_row(n, None, ws.row_info.get(n))
+            out.write("".join(cells))
+            out.write("</row>")
+        last = first + len(rows) - 1
+        ws._check_dimensions(last, col0 + len(cols) - 1)
+        ws.previous_row = last + 1  # rows up to `last` are written: XlsxWriter carries on below them
+
+
+NUMERIC = ("score", "score2", "rate", "int")
+
+
+def _cell_xml(ws, ref: str, s: int, value, kind: str) -> str:
+    """One cell as XlsxWriter writes it in constant-memory mode (numbers, dates as serial numbers,
+    inline strings), except that every text is escaped: XlsxWriter would pass a text that looks like
+    rich-text XML ("<r>...</r>") through unescaped."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return f'<c r="{ref}" s="{s}"/>'
+    if kind in NUMERIC and isinstance(value, (int, float)):
+        number = float(value) if kind != "int" else int(value)
+        return f'<c r="{ref}" s="{s}"><v>{number:.16G}</v></c>'
+    if kind == "date" and isinstance(value, (dt.date, str)) and value:
+        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+        return f'<c r="{ref}" s="{s}"><v>{ws._convert_date_time(day):.16G}</v></c>'
+    text = str(value)
+    if not text.isprintable() or len(text) > 32767:
+        text = clean_text(text)
+    if "_x" in text or not text.isprintable():
+        text = ws._escape_control_characters(text)
+    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+    if "&" in text or "<" in text or ">" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f'<c r="{ref}" s="{s}" t="inlineStr"><is><t{space}>{text}</t></is></c>'

@@ -124,25 +124,34 @@ class Marks:
     hidden_cols: set[int] = field(default_factory=set)  # 1-based column numbers
 
 
-def sheet_marks(path: Path, fmt: str, sheet_name: str) -> Marks:
-    out = Marks()
+def sheet_marks(path: Path, fmt: str, names: list[str]) -> dict[str, Marks]:
+    """The marks of these sheets (by name), from one opening of the package."""
+    out = {name: Marks() for name in names}
     if fmt not in ("xlsx", "xlsm"):
         return out
     with zipfile.ZipFile(path) as z:
-        part = _sheet_parts(z).get(sheet_name)
-        if not part or part not in z.namelist():
-            return out
-        data = z.read(part)
-    if b"<f" in data:
-        out.formulas = {m.decode() for m in _FORMULA_CELL.findall(data)}
-    if b't="e"' in data:
-        for attrs, inner in _ERROR_CELL.findall(data):
+        parts, present = _sheet_parts(z), set(z.namelist())
+        for name in names:
+            part = parts.get(name)
+            if part and part in present:
+                out[name] = _marks(z.read(part))
+    return out
+
+
+def _marks(data: bytes) -> Marks:
+    out = Marks()
+    end = data.rfind(b"</sheetData>")  # what follows (data validations' <formula1>...) is not cells
+    end = len(data) if end < 0 else end
+    if data.find(b"<f", 0, end) >= 0:
+        out.formulas = {m.decode() for m in _FORMULA_CELL.findall(data, 0, end)}
+    if data.find(b't="e"', 0, end) >= 0:
+        for attrs, inner in _ERROR_CELL.findall(data, 0, end):
             ref, value = _CELL_REF.search(attrs), _VALUE.search(inner)
             if ref:
                 out.errors[ref.group(1).decode()] = value.group(1).decode(errors="replace") if value else "#错误"
-    if b"hidden=" in data:
-        out.hidden_rows = {int(a or b) for a, b in _HIDDEN_ROW.findall(data)}
-        for attrs in _HIDDEN_COL.findall(data):
+    if data.find(b"hidden=", 0, end) >= 0:
+        out.hidden_rows = {int(a or b) for a, b in _HIDDEN_ROW.findall(data, 0, end)}
+        for attrs in _HIDDEN_COL.findall(data, 0, end):
             lo, hi = re.search(rb'\bmin="(\d+)"', attrs), re.search(rb'\bmax="(\d+)"', attrs)
             if lo and hi:
                 out.hidden_cols.update(range(int(lo.group(1)), min(int(hi.group(1)), 16384) + 1))
@@ -176,7 +185,7 @@ def _blank_row(row: list) -> bool:
     return all(isinstance(v, str) and not v.strip() for v in row)
 
 
-def read_sheet(book, name: str, spec: Sheet, file: str, fmt: str, path: Path, campaign: Campaign,
+def read_sheet(book, name: str, spec: Sheet, file: str, marks: Marks, campaign: Campaign,
                findings: list[Finding]) -> SheetData | None:
     lim = campaign.limits
     height, width = book.dims(name)
@@ -205,7 +214,6 @@ def read_sheet(book, name: str, spec: Sheet, file: str, fmt: str, path: Path, ca
         findings.append(make("N_EXTRA_COLUMN", file, sheet=name, cell=f"{get_column_letter(c0 + j + 1)}{header_row}",
                              column=label))
     first = hr + 1  # keep rows that hold anything: trailing and spacer blank rows are tolerated
-    marks = sheet_marks(path, fmt, name)
     data_cells = {f"{letters[k]}{r0 + i + 1}" for k in found for i in range(first, len(rows))} if marks.errors else ()
     errors = {cell: v for cell, v in marks.errors.items() if cell in data_cells}
     error_rows = {int(re.sub(r"[A-Z]+", "", cell)) - 1 for cell in errors}
@@ -257,6 +265,7 @@ def read_workbook(path: Path, fmt: str, campaign: Campaign, file: str) -> Workbo
     layout = campaign.workbooks[ident.kind]
     sheets = {}
     try:
+        marks = sheet_marks(path, fmt, [n for n in ident.sheets.values() if n])
         for spec in layout.sheets:
             name = ident.sheets.get(spec.key)
             if name is None:
@@ -265,7 +274,7 @@ def read_workbook(path: Path, fmt: str, campaign: Campaign, file: str) -> Workbo
                 continue
             if name != spec.name:
                 findings.append(make("N_SHEET_RENAMED", file, sheet=name, value=name, detail=spec.name))
-            data = read_sheet(book, name, spec, file, fmt, path, campaign, findings)
+            data = read_sheet(book, name, spec, file, marks[name], campaign, findings)
             if data is not None:
                 sheets[spec.key] = data
     except Rejected:

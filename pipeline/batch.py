@@ -19,7 +19,7 @@ from pipeline.campaign import Campaign
 from pipeline.findings import Finding, make
 from pipeline.intake import inbox as inbox_mod
 from pipeline.labels import kind_label
-from pipeline.ledger import Ledger, Stored, locked
+from pipeline.ledger import Ledger, Stored, locked, prepared_rows
 from pipeline.outputs import csvfiles, manifest, returned, workbooks
 from pipeline.rules import round_results
 from pipeline.validation import validate
@@ -111,12 +111,15 @@ def _init_worker(campaign: Campaign) -> None:
 
 
 def _examine_in_worker(received: inbox_mod.Received) -> Submission:
-    """Validate in a worker; the raw cell values stay there (the ledger stores the normalised rows):
-    half as much to send back to the main process."""
+    """Validate in a worker, and prepare the rows as the ledger stores them: the main process only
+    inserts them. The raw cell values and the normalised frames stay here."""
     sub = examine(received, _worker_campaign)
     if sub.workbook:
         for sd in sub.workbook.sheets.values():
             sd.frame = sd.frame.iloc[0:0]
+    if sub.accepted:
+        sub.prepared = prepared_rows(_worker_campaign.workbooks[sub.kind], sub)
+    sub.tables = {}
     return sub
 
 

@@ -151,10 +151,6 @@ class Ledger:
         self.conn.close()
 
     # ------------------------------------------------------------ row tables from the layouts
-    def _row_columns(self, sheet: Sheet) -> list[str]:
-        cols = [c.key for c in sheet.columns if c.type not in ("rating", "preview")]
-        return cols + (["ratings"] if sheet.rating_columns else [])
-
     def _ensure_row_tables(self) -> None:
         """One table per layout sheet, columns from the campaign file (added, never dropped)."""
         with self.conn:
@@ -164,7 +160,7 @@ class Ledger:
                     self.conn.execute(f'CREATE TABLE IF NOT EXISTS "{t}" (submission_id INTEGER NOT NULL '
                                       f'REFERENCES submissions(id), row_no INTEGER NOT NULL)')
                     have = {r[1] for r in self.conn.execute(f'PRAGMA table_info("{t}")')}
-                    for col in self._row_columns(sheet):
+                    for col in row_columns(sheet):
                         if col not in have:
                             self.conn.execute(f'ALTER TABLE "{t}" ADD COLUMN "{col}"')
                     self.conn.execute(f'CREATE INDEX IF NOT EXISTS "{t}_sub" ON "{t}"(submission_id)')
@@ -276,25 +272,19 @@ class Ledger:
 
     def _store_rows(self, sid: int, sub) -> None:
         layout = self.campaign.workbooks[sub.kind]
+        prepared = sub.prepared if sub.prepared is not None else prepared_rows(layout, sub)
         for sheet in layout.sheets:
-            df = sub.tables.get(sheet.key)
-            sd = sub.workbook.sheets.get(sheet.key) if sub.workbook else None
-            if df is None or sd is None:
+            if sheet.key not in prepared:
                 continue
-            crits = [c.key for c in sheet.rating_columns]
+            sd = sub.workbook.sheets[sheet.key]
             self.conn.execute("INSERT INTO submission_sheets VALUES (?, ?, ?, ?, ?)",
-                              (sid, sheet.key, sd.name, sd.header_row, ",".join(crits)))
-            cols = self._row_columns(sheet)
-            out = {"submission_id": [sid] * len(df), "row_no": df["_row"].astype(int).tolist()}
-            for c in cols:
-                if c == "ratings":
-                    parts = [df[k].astype(object).where(df[k].notna(), "").astype(str) for k in crits]
-                    out[c] = parts[0].str.cat(parts[1:], sep=RATING_SEP).tolist() if len(df) else []
-                else:
-                    out[c] = _sql_column(df[c]) if c in df else [None] * len(df)
-            names = ", ".join(f'"{c}"' for c in out)
-            marks = ", ".join("?" * len(out))
-            self.conn.executemany(f'INSERT INTO "{_table(sheet.key)}" ({names}) VALUES ({marks})', zip(*out.values()))
+                              (sid, sheet.key, sd.name, sd.header_row, ",".join(c.key for c in sheet.rating_columns)))
+            names, rows = prepared[sheet.key]
+            quoted = ", ".join(f'"{c}"' for c in names)
+            marks = ", ".join("?" * len(names))
+            # sid is this ledger's own integer: written into the statement, not bound on every row
+            self.conn.executemany(f'INSERT INTO "{_table(sheet.key)}" (submission_id, {quoted}) '
+                                  f"VALUES ({int(sid)}, {marks})", rows)
 
     def _resolve_supersession(self, kind: str, unit_code: str, round_code: str) -> None:
         """Of the accepted submissions of one unit and round, the latest 填报日期 stays; the others are
@@ -334,7 +324,7 @@ class Ledger:
         """The stored rows of a sheet for these submissions; ratings unpacked to one column per criterion.
         `columns`: only these (of the stored ones); `filled`: only rows where that column is not blank."""
         sheet = next(s for lay in self.campaign.workbooks.values() for s in lay.sheets if s.key == sheet_key)
-        stored = self._row_columns(sheet)
+        stored = row_columns(sheet)
         cols = stored if columns is None else [c for c in columns if c in stored]
         marks = ",".join("?" * len(submission_ids))
         names = ", ".join(f'r."{c}"' for c in cols)
@@ -357,6 +347,33 @@ class Ledger:
     # ------------------------------------------------------------ integrity
     def integrity(self) -> str:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def row_columns(sheet: Sheet) -> list[str]:
+    """The columns a sheet's rows are stored in: its fields, and its ratings packed into one."""
+    cols = [c.key for c in sheet.columns if c.type not in ("rating", "preview")]
+    return cols + (["ratings"] if sheet.rating_columns else [])
+
+
+def prepared_rows(layout, sub) -> dict[str, tuple[list[str], list[tuple]]]:
+    """An accepted submission's rows as the ledger stores them: sheet key -> (column names, one tuple
+    per row). Pure, so a validation worker prepares them and the ledger only inserts."""
+    out = {}
+    for sheet in layout.sheets:
+        df = sub.tables.get(sheet.key)
+        if df is None or not sub.workbook or sheet.key not in sub.workbook.sheets:
+            continue
+        cols = row_columns(sheet)
+        values = [df["_row"].astype(int).tolist()]
+        for c in cols:
+            if c == "ratings":
+                parts = [df[k.key].astype(object).where(df[k.key].notna(), "").astype(str).tolist()
+                         for k in sheet.rating_columns]
+                values.append([RATING_SEP.join(t) for t in zip(*parts)])
+            else:
+                values.append(_sql_column(df[c]) if c in df else [None] * len(df))
+        out[sheet.key] = (["row_no"] + cols, list(zip(*values)))
+    return out
 
 
 def _sql_column(col: pd.Series) -> list:

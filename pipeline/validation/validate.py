@@ -30,6 +30,7 @@ class Submission:
     workbook: Workbook | None = None
     findings: list[Finding] = field(default_factory=list)
     member_stats: pd.DataFrame | None = None  # an accepted unit's member criterion stats, for the round
+    prepared: dict | None = None  # the rows as the ledger stores them, when a worker prepared them
 
     @property
     def errors(self) -> list[Finding]:

@@ -7,8 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.campaign import Campaign
+from pipeline.frames import records
 from pipeline.labels import cn_date
-from pipeline.outputs.leadership.style import by_value, field_labels, fixed_time, grade_fills
+from pipeline.outputs.leadership.style import (
+    by_value,
+    field_labels,
+    fixed_time,
+    grade_fills,
+)
 from pipeline.outputs.sheetkit import Book, Col
 from pipeline.rules import commendation
 
@@ -62,7 +68,7 @@ def _nominees(book: Book, campaign: Campaign, report) -> None:
                f"{campaign.name}拟表彰对象（拟于 {cn_date(rnd.commendation_date)} 表彰）", 3)
     passed = report.nominations[report.nominations["verdict"] == commendation.OK]
     rows = [[campaign.unit_name(r["unit_code"], r["unit_code"]), r["nomination_kind"], r["name"]]
-            for r in passed.to_dict("records")]
+            for r in records(passed)]
     ws.table([Col("单位"), Col(label_of["nomination_kind"]), Col("姓名/名称")], rows)
 
 

@@ -216,38 +216,93 @@ class Sheet:
               row_fills: list | None, levels: list[int] | None, bold: list[bool] | None) -> None:
         """The data rows, as sheet XML straight into XlsxWriter's row file (constant-memory mode): the
         bytes its write_* calls would produce (tests/test_sheetkit.py compares them), at a fraction of
-        the cost on the large sheets. Row properties still go through set_row."""
-        ws = self.ws
+        the cost on the large sheets. Built column by column; row properties still go through set_row."""
+        ws, n = self.ws, len(rows)
         ws._write_single_row(first)  # the header row goes out first
-        refs = [xl_col_to_name(col0 + j) for j in range(len(cols))]
-        wrapped = [(j, max(1, widths[j] - 1)) for j, col in enumerate(cols) if col.wrap]
-        styles: dict = {}
-        out = ws.fh
-        for i, r in enumerate(rows):
-            n = first + i
-            strong = bool(bold and bold[i])
-            row_colour = row_fills[i] if row_fills else None
-            cells = []
-            for j, col in enumerate(cols):
-                colour = (fill(r, j) if fill else None) or row_colour
-                s = styles.get((j, colour, strong))
-                if s is None:
-                    s = styles[(j, colour, strong)] = self._cell_format(col, colour, strong)._get_xf_index()
-                cells.append(_cell_xml(ws, f"{refs[j]}{n + 1}", s, r[j], col.kind))
-            lines = max([math.ceil(text_width(r[j]) / w) for j, w in wrapped], default=1)
+        numbers = range(first + 1, first + n + 1)  # Excel's row numbers
+        strong = [bool(b) for b in bold] if bold else [False] * n
+        keys = []  # per column, per row: (colour, bold) of the cell's format
+        for j in range(len(cols)):
+            colours = [fill(r, j) for r in rows] if fill else [None] * n
+            if row_fills:
+                colours = [c or rc for c, rc in zip(colours, row_fills)]
+            keys.append(list(zip(colours, strong)))
+        styles = self._styles(cols, keys)
+        cells = [_column_xml(ws, xl_col_to_name(col0 + j), numbers, [styles[j][k] for k in keys[j]],
+                             [r[j] for r in rows], col.kind) for j, col in enumerate(cols)]
+        lines = [1] * n
+        for j, col in enumerate(cols):
+            if col.wrap:
+                w = max(1, widths[j] - 1)
+                lines = [max(a, math.ceil(text_width(r[j]) / w)) for a, r in zip(lines, rows)]
+        out, fh = [], ws.fh
+        for i, row_cells in enumerate(zip(*cells)):
+            r = first + i
             level = levels[i] if levels else 0
-            if lines > 1 or level:
-                ws.set_row(n, 15 * lines + 2 if lines > 1 else None, None,
+            if lines[i] > 1 or level:
+                ws.set_row(r, 15 * lines[i] + 2 if lines[i] > 1 else None, None,
                            {"level": level, "hidden": True} if level else {})
-            ws._write_row(n, None, ws.row_info.get(n))
-            out.write("".join(cells))
-            out.write("</row>")
-        last = first + len(rows) - 1
+            if r in ws.row_info:
+                ws.fh = _Collect(out)  # the row's start tag with its properties, as XlsxWriter writes it
+                ws._write_row(r, None, ws.row_info[r])
+                ws.fh = fh
+            else:
+                out.append(f'<row r="{r + 1}">')
+            out.append("".join(row_cells))
+            out.append("</row>")
+            if len(out) > 3000:  # one write per thousand rows: each write to a text file has a cost
+                fh.write("".join(out))
+                out.clear()
+        fh.write("".join(out))
+        last = first + n - 1
         ws._check_dimensions(last, col0 + len(cols) - 1)
         ws.previous_row = last + 1  # rows up to `last` are written: XlsxWriter carries on below them
 
+    def _styles(self, cols: list[Col], keys: list[list]) -> list[dict]:
+        """Per column: (colour, bold) -> the format's style number. Numbers are given in the order
+        XlsxWriter gives them, the order in which formats first appear row by row."""
+        seen = []
+        for j, column in enumerate(keys):
+            first: dict = {}
+            for i, k in enumerate(column):
+                if k not in first:
+                    first[k] = i
+            seen += [(i, j, k) for k, i in first.items()]
+        out: list[dict] = [{} for _ in cols]
+        for _, j, (colour, strong) in sorted(seen, key=lambda t: (t[0], t[1])):
+            out[j][(colour, strong)] = self._cell_format(cols[j], colour, strong)._get_xf_index()
+        return out
+
 
 NUMERIC = ("score", "score2", "rate", "int")
+
+
+class _Collect:
+    """A file-like list: what XlsxWriter writes, kept in order with sheetkit's own parts."""
+
+    def __init__(self, parts: list):
+        self.write = parts.append
+
+
+def _column_xml(ws, letter: str, numbers: range, styles: list[int], values: list, kind: str) -> list[str]:
+    """One column's cells: plain texts, floats and blanks (nearly all cells) here, the rest by _cell_xml."""
+    out = []
+    append = out.append
+    numeric, date = kind in NUMERIC, kind == "date"
+    for n, s, v in zip(numbers, styles, values):
+        t = type(v)
+        if v is None:
+            append(f'<c r="{letter}{n}" s="{s}"/>')
+        elif t is str and not date and v.isprintable() and "_x" not in v and len(v) <= 32767:
+            space = ' xml:space="preserve"' if v[:1].isspace() or v[-1:].isspace() else ""
+            if "&" in v or "<" in v or ">" in v:
+                v = v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            append(f'<c r="{letter}{n}" s="{s}" t="inlineStr"><is><t{space}>{v}</t></is></c>')
+        elif t is float and numeric and kind != "int" and v == v:
+            append(f'<c r="{letter}{n}" s="{s}"><v>{v:.16G}</v></c>')
+        else:
+            append(_cell_xml(ws, f"{letter}{n}", s, v, kind))
+    return out
 
 
 def _cell_xml(ws, ref: str, s: int, value, kind: str) -> str:

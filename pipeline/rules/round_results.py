@@ -12,6 +12,7 @@ import pandas as pd
 from pipeline import scoring
 from pipeline.campaign import Campaign
 from pipeline.findings import Finding, Flag
+from pipeline.frames import records, values
 from pipeline.ledger.store import Ledger
 from pipeline.rules import commendation, flags, scores, supervision
 
@@ -40,11 +41,11 @@ class RoundReport:
     @property
     def flags(self) -> list[Flag]:
         """Every flag of the round as a record: each item's R_ codes, then the C_ coverage rows."""
+        rect = self.rectifications
         items = [Flag(code, u, item_id=str(i)) for u, i, codes in
-                 zip(self.rectifications["unit_code"], self.rectifications["item_id"], self.rectifications["flags"])
-                 for code in codes]
+                 zip(values(rect, "unit_code"), values(rect, "item_id"), values(rect, "flags")) for code in codes]
         return items + [Flag(r["code"], r["unit_code"], r["member_id"] or "", r["criterion"] or "", "", r["detail"])
-                        for r in self.coverage.to_dict("records")]
+                        for r in records(self.coverage)]
 
     def for_workbooks(self) -> "RoundReport":
         """This report without the per-member, per-criterion table, which no workbook shows: what a

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from pipeline.campaign import Campaign
 from pipeline.findings import ERROR, severity_of, title_of
-from pipeline.outputs.leadership.style import GREEN, NOTE, RED, YELLOW, by_value, field_labels
+from pipeline.frames import records
+from pipeline.outputs.leadership.style import (
+    GREEN,
+    NOTE,
+    RED,
+    YELLOW,
+    by_value,
+    field_labels,
+)
 from pipeline.outputs.sheetkit import Col
 from pipeline.rules import commendation
 
@@ -21,7 +29,7 @@ def rectification_sheet(book, campaign: Campaign, report, files: list, charts: l
     cols = [Col(label_of["unit_code"])] + [Col(c.label, "date" if c.type == "date" else "text", 30 if c.key in wide else None,
                                    wrap=c.key in wide) for c in sheet.columns] + [Col("问题标记", width=24, wrap=True)]
     rows, severity = [], []
-    for r in report.rectifications.to_dict("records"):
+    for r in records(report.rectifications):
         codes = r["flags"]
         rows.append([r["unit_code"]] + [r.get(c.key) for c in sheet.columns] +
                     ["、".join(title_of(c) for c in codes) or None])
@@ -37,7 +45,7 @@ def coverage_sheet(book, campaign: Campaign, report, files: list, charts: list) 
     cols = [Col(label_of["unit_code"]), Col(label_of["member_id"]),
             Col(label_of["criterion"]), Col("问题"), Col(NOTE, width=80, wrap=True)]
     rows = [[r["unit_code"], r["member_id"] or None, r["criterion"] or None, title_of(r["code"]), r["detail"]]
-            for r in report.coverage.to_dict("records")]
+            for r in records(report.coverage)]
     ws.table(cols, rows)
 
 
@@ -56,7 +64,7 @@ def nomination_sheet(book, campaign: Campaign, report, files: list, charts: list
             Col(label_of["subject_id"]), Col("姓名/名称"), Col("审核结果"),
             Col("理由", width=50, wrap=True)]
     rows = [[r["unit_code"], r["nomination_kind"], r["subject_id"], r["name"], r["verdict"], r["reasons"] or None]
-            for r in report.nominations.to_dict("records")]
+            for r in records(report.nominations)]
     ws.table(cols, rows, repeat=False,
              fill=lambda row, j: (GREEN if row[4] == commendation.OK else RED) if j == 4 and row[4] else None)
     ws.skip()
@@ -64,7 +72,7 @@ def nomination_sheet(book, campaign: Campaign, report, files: list, charts: list
     ecols = [Col(label_of["unit_code"]), Col(label_of["nomination_kind"]),
              Col(label_of["subject_id"]), Col("姓名/名称"), Col("依据", width=30)]
     erows = [[r["unit_code"], r["nomination_kind"], r["subject_id"], r["name"], r["basis"]]
-             for r in report.eligible.to_dict("records")]
+             for r in records(report.eligible)]
     ws.table(ecols, erows, freeze=False, autofilter=False, repeat=False)
     ws.ws.freeze_panes(3, 0)
 
@@ -77,7 +85,7 @@ def activity_sheet(book, campaign: Campaign, report, files: list, charts: list) 
     cols = [Col(label_of["unit_code"]), Col("单位名称"),
             Col("月份"), Col("开展活动（次）", "int", 14), Col("已上报信息（条）", "int", 16)]
     rows = [[r["unit_code"], campaign.unit_name(r["unit_code"]), r["month"], r["activities"], r["reported"]]
-            for r in report.activity_reports.to_dict("records")]
+            for r in records(report.activity_reports)]
     ws.table(cols, rows, repeat=False)
     ws.skip()
     missing = report.missing_activities
@@ -86,7 +94,7 @@ def activity_sheet(book, campaign: Campaign, report, files: list, charts: list) 
         mcols = [Col(label_of["unit_code"]), Col("单位名称"),
                  Col(label_of["activity_type"]), Col("应完成日期", "date", 12)]
         ws.table(mcols, [[r["unit_code"], campaign.unit_name(r["unit_code"]), r["activity_type"], r["due"]]
-                         for r in missing.to_dict("records")], freeze=False, autofilter=False, repeat=False)
+                         for r in records(missing)], freeze=False, autofilter=False, repeat=False)
     ws.ws.freeze_panes(3, 0)
 
 
@@ -100,7 +108,7 @@ def spot_sheet(book, campaign: Campaign, report, files: list, charts: list) -> N
     cols = [Col("抽查对象"), Col(label_of["unit_code"]),
             Col("单位名称"), Col("整改编号"), Col("抽查内容", width=50, wrap=True)]
     ws.table(cols, [[r["target"], r["unit_code"], r["unit_name"], r["item_id"] or None, r["detail"]]
-                    for r in report.spot_checks.to_dict("records")])
+                    for r in records(report.spot_checks)])
 
 
 def findings_sheet(book, campaign: Campaign, report, files: list, charts: list) -> None:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from pipeline import scoring
 from pipeline.campaign import Campaign
+from pipeline.frames import records, values
 from pipeline.outputs.leadership.style import (FULL_PAGE, NOTE, RADAR, by_value, field_labels, grade_fills,
                                                heat, radar, stacked_bars)
 from pipeline.outputs.sheetkit import Col
@@ -83,9 +84,9 @@ def member_sheet(book, campaign: Campaign, report, files: list, charts: list) ->
     label_of = field_labels(campaign)
     s = report.scores
     forms = [f.name for f in campaign.forms["member"]]
-    people = {(r.unit_code, r.member_id): r for r in report.roster.itertuples(index=False)}
-    fscores = dict(zip(zip(s.member_forms["unit_code"], s.member_forms["member_id"], s.member_forms["form"]),
-                       s.member_forms["score"]))
+    ro, mf = report.roster, s.member_forms
+    people = dict(zip(zip(values(ro, "unit_code"), values(ro, "member_id")), zip(values(ro, "name"), values(ro, "member_kind"))))
+    fscores = dict(zip(zip(values(mf, "unit_code"), values(mf, "member_id"), values(mf, "form")), values(mf, "score")))
     veto = campaign.grades["member"].veto
     ws.title(f"党员评议：“{campaign.criteria_titles['member']}”综合得分与等次（基准日期 {report.as_of}）。"
              "每个单位一行小计；点击左侧“+”展开该单位的党员明细，展开后打印即打印该单位。", 10, size=12)
@@ -97,19 +98,22 @@ def member_sheet(book, campaign: Campaign, report, files: list, charts: list) ->
              Col("建议等次"), Col(label_of["decided_grade"]),
              Col("单位内排名", "int", 11), Col(NOTE, width=36, wrap=True)])
     grades = list(campaign.enums["@member_grades_decided"])
+    units: dict[str, list[dict]] = {}
+    for r in records(s.member_results):
+        units.setdefault(r["unit_code"], []).append(r)
     rows, levels = [], []
-    for unit, part in s.member_results.groupby("unit_code", sort=True):
-        tally = Counter(part["decided_grade"])
+    for unit in sorted(units):
+        part = units[unit]
+        tally = Counter(r["decided_grade"] for r in part)
         rows.append([unit, campaign.unit_name(unit), f"共 {len(part)} 名"] + [None] * (len(cols) - 4) +
                     ["，".join(f"{g} {tally[g]}" for g in grades if tally[g])])
         levels.append(0)
-        for r in part.itertuples(index=False):
-            person = people.get((r.unit_code, r.member_id))
-            rows.append([r.unit_code, campaign.unit_name(r.unit_code), r.member_id,
-                         None if person is None else person.name, None if person is None else person.member_kind] +
-                        [fscores.get((r.unit_code, r.member_id, f)) for f in forms] +
-                        [getattr(r, "veto_rate", None), r.composite, r.suggested_grade, r.decided_grade,
-                         None if pd.isna(r.rank_in_unit) else int(r.rank_in_unit), r.grade_note or None])
+        for r in part:
+            name, kind = people.get((r["unit_code"], r["member_id"]), (None, None))
+            rows.append([r["unit_code"], campaign.unit_name(r["unit_code"]), r["member_id"], name, kind] +
+                        [fscores.get((r["unit_code"], r["member_id"], f)) for f in forms] +
+                        [r.get("veto_rate"), r["composite"], r["suggested_grade"], r["decided_grade"],
+                         None if pd.isna(r["rank_in_unit"]) else int(r["rank_in_unit"]), r["grade_note"] or None])
             levels.append(1)
     fills = grade_fills(campaign)
     first, last = ws.table(cols, rows, levels=levels, bold=[lv == 0 for lv in levels],

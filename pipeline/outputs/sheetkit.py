@@ -216,64 +216,66 @@ class Sheet:
               row_fills: list | None, levels: list[int] | None, bold: list[bool] | None) -> None:
         """The data rows, as sheet XML straight into XlsxWriter's row file (constant-memory mode): the
         bytes its write_* calls would produce (tests/test_sheetkit.py compares them), at a fraction of
-        the cost on the large sheets. Built column by column; row properties still go through set_row."""
-        ws, n = self.ws, len(rows)
+        the cost on the large sheets. Built column by column, a block of rows at a time (memory stays a
+        block's); row properties still go through set_row."""
+        ws, fh = self.ws, self.ws.fh
         ws._write_single_row(first)  # the header row goes out first
-        numbers = range(first + 1, first + n + 1)  # Excel's row numbers
-        strong = [bool(b) for b in bold] if bold else [False] * n
-        keys = []  # per column, per row: (colour, bold) of the cell's format
-        for j in range(len(cols)):
-            colours = [fill(r, j) for r in rows] if fill else [None] * n
-            if row_fills:
-                colours = [c or rc for c, rc in zip(colours, row_fills)]
-            keys.append(list(zip(colours, strong)))
-        styles = self._styles(cols, keys)
-        cells = [_column_xml(ws, xl_col_to_name(col0 + j), numbers, [styles[j][k] for k in keys[j]],
-                             [r[j] for r in rows], col.kind) for j, col in enumerate(cols)]
-        lines = [1] * n
-        for j, col in enumerate(cols):
-            if col.wrap:
-                w = max(1, widths[j] - 1)
-                lines = [max(a, math.ceil(text_width(r[j]) / w)) for a, r in zip(lines, rows)]
-        out, fh = [], ws.fh
-        for i, row_cells in enumerate(zip(*cells)):
-            r = first + i
-            level = levels[i] if levels else 0
-            if lines[i] > 1 or level:
-                ws.set_row(r, 15 * lines[i] + 2 if lines[i] > 1 else None, None,
-                           {"level": level, "hidden": True} if level else {})
-            if r in ws.row_info:
-                ws.fh = _Collect(out)  # the row's start tag with its properties, as XlsxWriter writes it
-                ws._write_row(r, None, ws.row_info[r])
-                ws.fh = fh
-            else:
-                out.append(f'<row r="{r + 1}">')
-            out.append("".join(row_cells))
-            out.append("</row>")
-            if len(out) > 3000:  # one write per thousand rows: each write to a text file has a cost
-                fh.write("".join(out))
-                out.clear()
-        fh.write("".join(out))
-        last = first + n - 1
+        letters = [xl_col_to_name(col0 + j) for j in range(len(cols))]
+        styles: list[dict] = [{} for _ in cols]  # per column: (colour, bold) -> style number
+        for start in range(0, len(rows), ROW_BLOCK):
+            block = rows[start:start + ROW_BLOCK]
+            n, at = len(block), first + start  # `at`: the block's first row, 0-based
+            strong = [bool(b) for b in bold[start:start + n]] if bold else [False] * n
+            keys = []  # per column, per row: (colour, bold) of the cell's format
+            for j in range(len(cols)):
+                colours = [fill(r, j) for r in block] if fill else [None] * n
+                if row_fills:
+                    colours = [c or rc for c, rc in zip(colours, row_fills[start:start + n])]
+                keys.append(list(zip(colours, strong)))
+            self._new_styles(cols, keys, styles)
+            numbers = range(at + 1, at + n + 1)  # Excel's row numbers
+            cells = [_column_xml(ws, letters[j], numbers, [styles[j][k] for k in keys[j]], [r[j] for r in block], col.kind)
+                     for j, col in enumerate(cols)]
+            lines = [1] * n
+            for j, col in enumerate(cols):
+                if col.wrap:
+                    w = max(1, widths[j] - 1)
+                    lines = [max(a, math.ceil(text_width(r[j]) / w)) for a, r in zip(lines, block)]
+            out = []
+            for i, row_cells in enumerate(zip(*cells)):
+                r = at + i
+                level = levels[start + i] if levels else 0
+                if lines[i] > 1 or level:
+                    ws.set_row(r, 15 * lines[i] + 2 if lines[i] > 1 else None, None,
+                               {"level": level, "hidden": True} if level else {})
+                if r in ws.row_info:
+                    ws.fh = _Collect(out)  # the row's start tag with its properties, as XlsxWriter writes it
+                    ws._write_row(r, None, ws.row_info[r])
+                    ws.fh = fh
+                else:
+                    out.append(f'<row r="{r + 1}">')
+                out.append("".join(row_cells))
+                out.append("</row>")
+            fh.write("".join(out))  # one write per block: each write to a text file has a cost
+        last = first + len(rows) - 1
         ws._check_dimensions(last, col0 + len(cols) - 1)
         ws.previous_row = last + 1  # rows up to `last` are written: XlsxWriter carries on below them
 
-    def _styles(self, cols: list[Col], keys: list[list]) -> list[dict]:
-        """Per column: (colour, bold) -> the format's style number. Numbers are given in the order
-        XlsxWriter gives them, the order in which formats first appear row by row."""
+    def _new_styles(self, cols: list[Col], keys: list[list], styles: list[dict]) -> None:
+        """Style numbers for the formats of a block not seen before, given in the order XlsxWriter
+        gives them: the order in which formats first appear, row by row."""
         seen = []
         for j, column in enumerate(keys):
             first: dict = {}
             for i, k in enumerate(column):
-                if k not in first:
+                if k not in first and k not in styles[j]:
                     first[k] = i
             seen += [(i, j, k) for k, i in first.items()]
-        out: list[dict] = [{} for _ in cols]
         for _, j, (colour, strong) in sorted(seen, key=lambda t: (t[0], t[1])):
-            out[j][(colour, strong)] = self._cell_format(cols[j], colour, strong)._get_xf_index()
-        return out
+            styles[j][(colour, strong)] = self._cell_format(cols[j], colour, strong)._get_xf_index()
 
 
+ROW_BLOCK = 2000
 NUMERIC = ("score", "score2", "rate", "int")
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from pipeline import scoring
 from pipeline.campaign import Campaign
-from pipeline.frames import records, values
+from pipeline.frames import values
 from pipeline.outputs.leadership.style import (FULL_PAGE, NOTE, RADAR, by_value, field_labels, grade_fills,
                                                heat, radar, stacked_bars)
 from pipeline.outputs.sheetkit import Col
@@ -98,22 +98,23 @@ def member_sheet(book, campaign: Campaign, report, files: list, charts: list) ->
              Col("建议等次"), Col(label_of["decided_grade"]),
              Col("单位内排名", "int", 11), Col(NOTE, width=36, wrap=True)])
     grades = list(campaign.enums["@member_grades_decided"])
-    units: dict[str, list[dict]] = {}
-    for r in records(s.member_results):
-        units.setdefault(r["unit_code"], []).append(r)
+    mr = s.member_results
+    fields = ["unit_code", "member_id", "veto_rate", "composite", "suggested_grade", "decided_grade", "rank_in_unit",
+              "grade_note"]
+    units: dict[str, list[tuple]] = {}
+    for r in zip(*(values(mr, f) if f in mr else [None] * len(mr) for f in fields)):
+        units.setdefault(r[0], []).append(r)
     rows, levels = [], []
     for unit in sorted(units):
         part = units[unit]
-        tally = Counter(r["decided_grade"] for r in part)
+        tally = Counter(r[5] for r in part)
         rows.append([unit, campaign.unit_name(unit), f"共 {len(part)} 名"] + [None] * (len(cols) - 4) +
                     ["，".join(f"{g} {tally[g]}" for g in grades if tally[g])])
         levels.append(0)
-        for r in part:
-            name, kind = people.get((r["unit_code"], r["member_id"]), (None, None))
-            rows.append([r["unit_code"], campaign.unit_name(r["unit_code"]), r["member_id"], name, kind] +
-                        [fscores.get((r["unit_code"], r["member_id"], f)) for f in forms] +
-                        [r.get("veto_rate"), r["composite"], r["suggested_grade"], r["decided_grade"],
-                         None if pd.isna(r["rank_in_unit"]) else int(r["rank_in_unit"]), r["grade_note"] or None])
+        for u, m, veto_rate, composite, suggested, decided, rank, note in part:
+            name, kind = people.get((u, m), (None, None))
+            rows.append([u, campaign.unit_name(u), m, name, kind] + [fscores.get((u, m, f)) for f in forms] +
+                        [veto_rate, composite, suggested, decided, None if pd.isna(rank) else int(rank), note or None])
             levels.append(1)
     fills = grade_fills(campaign)
     first, last = ws.table(cols, rows, levels=levels, bold=[lv == 0 for lv in levels],

@@ -182,7 +182,10 @@ def _find_header(rows: list[list], spec: Sheet) -> tuple[int, dict[str, int], li
 def _blank_row(row: list) -> bool:
     if row.count("") == len(row):
         return True
-    return all(isinstance(v, str) and not v.strip() for v in row)
+    for v in row:
+        if not isinstance(v, str) or v.strip():
+            return False
+    return True
 
 
 def read_sheet(book, name: str, spec: Sheet, file: str, marks: Marks, campaign: Campaign,

@@ -25,14 +25,16 @@ def rating_scales(tables, sheets, campaign: Campaign, file: str) -> list[Finding
         order = {name: i for i, name in enumerate(forms)}
         right = {(f.name, label) for f in forms.values() for label in f.scale.labels}
         found = []
-        forms_text = df["form"].astype(str)
+        form_values = df["form"].tolist()
         for j, col in enumerate(sd.spec.rating_columns):
             if col.key not in df:
                 continue
-            wrong = {f"{name}\x1f{label}" for name in forms for label in col.enum if (name, label) not in right}
-            bad = (forms_text + "\x1f" + df[col.key].astype(str)).isin(wrong).to_numpy()
-            found += [(order[name], j, n, col, value, row) for n, name, value, row in
-                      zip(bad.nonzero()[0], df["form"].to_numpy()[bad], df[col.key].to_numpy()[bad], df["_row"].to_numpy()[bad])]
+            wrong = {(name, label) for name in forms for label in col.enum if (name, label) not in right}
+            pairs = list(zip(form_values, df[col.key].tolist()))
+            if wrong.isdisjoint(pairs):  # the usual case: every label on its own form's scale
+                continue
+            rows = df["_row"].tolist()
+            found += [(order[p[0]], j, n, col, p[1], rows[n]) for n, p in enumerate(pairs) if p in wrong]
         for i, _, _, col, value, row in sorted(found, key=lambda x: x[:3]):  # by form, criterion, row
             form = list(forms.values())[i]
             out.append(make("E_SCALE_FORM", file, sheet=sd.name, cell=_at(sd, col.key, row), column=col.label,

@@ -114,6 +114,8 @@ def surely_valid(df: pd.DataFrame, sheet: Sheet, refs: dict[str, set[str]]) -> b
     """A cheap look at the normalised rows: True when the sheet's pandera schema would find nothing.
     Most sheets are clean, and this costs a fraction of building and running the schema; a sheet with
     any doubt goes through pandera, which alone finds and places the problems."""
+    if df.empty:  # an optional sheet left empty (得票汇总): every check holds vacuously
+        return True
     return all(_clean_column(df[c.key], c, refs) for c in sheet.columns if c.type != "preview" and c.key in df)
 
 

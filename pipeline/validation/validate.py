@@ -104,6 +104,8 @@ def _typed(df: pd.DataFrame, sd: SheetData) -> pd.DataFrame:
                 continue
             parsed = pd.to_datetime(out[col.key], errors="coerce")
             out[col.key] = [None if pd.isna(v) else v.date() for v in parsed]
+        elif col.type == "int" and out.empty:
+            out[col.key] = pd.array([], dtype="Int64")
         elif col.type == "int":
             n = pd.to_numeric(out[col.key], errors="coerce")
             out[col.key] = n.where(n == n.round()).astype("Int64")  # a fraction was reported, not kept

@@ -129,20 +129,22 @@ def rating(v, scale: Scale | None, labels: tuple[str, ...]):
 
 
 def _apply(series: pd.Series, fn, unchanged: pd.Series | None = None,
-           keys: list | None = None) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Run `fn` once per distinct value (or per distinct `keys[i]`, what `fn` is given instead of the
-    value); returns (new values, note codes, details). Blank cells become None; rows marked
-    `unchanged` (already in their normal form) are kept as they are without calling `fn`."""
+           forms: np.ndarray | None = None) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Run `fn` once per distinct value (or per distinct (forms[i], value), when given the row's form);
+    returns (new values, note codes, details). Blank cells become None; rows marked `unchanged`
+    (already in their normal form) are kept as they are without calling `fn`."""
     raw = series.to_numpy(dtype=object)
     values, codes, details = raw.copy(), np.full(len(raw), None, dtype=object), np.full(len(raw), "", dtype=object)
-    todo = range(len(raw)) if unchanged is None else np.flatnonzero(~unchanged.to_numpy(dtype=bool))
+    todo = np.ones(len(raw), bool) if unchanged is None else ~unchanged.to_numpy(dtype=bool)
+    empty = todo & (raw == "")  # the commonest blank cell, marked at once
+    values[empty] = None
     cache = {}
-    for i in todo:
+    for i in np.flatnonzero(todo & ~empty):
         v = raw[i]
         if is_blank(v):
             values[i] = None
             continue
-        key = (type(v), v if keys is None else keys[i])
+        key = (type(v), v if forms is None else (forms[i], v))
         if key not in cache:
             cache[key] = fn(key[1])
         values[i], codes[i], details[i] = cache[key]
@@ -160,6 +162,17 @@ def _clean_ascii(series: pd.Series) -> pd.Series:
     """Strings already in normal form: ASCII (so NFKC leaves them alone) with no outer spaces."""
     return pd.Series(np.fromiter((type(v) is str and v != "" and v.isascii() and v.strip() == v
                                   for v in series.to_numpy(dtype=object)), bool, len(series)), index=series.index)
+
+
+def _on_scale(forms: np.ndarray, raw: pd.Series, allowed: frozenset) -> pd.Series:
+    """Rows whose rating is a label (text) of their form's scale. Ballots repeat a few (form, label)
+    pairs: when every distinct pair is right, so is every row."""
+    values = raw.to_numpy(dtype=object)
+    pairs = set(zip(forms, values))
+    if all(type(p[1]) is str and p in allowed for p in pairs):
+        return pd.Series(True, index=raw.index)
+    return pd.Series(np.fromiter((type(v) is str and (f, v) in allowed for f, v in zip(forms, values)), bool,
+                                 len(values)), index=raw.index)
 
 
 def _form_labels(scales: dict[str, Scale]) -> frozenset[tuple[str, str]]:
@@ -196,13 +209,11 @@ def normalise(sd: SheetData, campaign: Campaign, file: str) -> tuple[pd.DataFram
             group = column.criterion.group
             scales = _scale_for(campaign, sd, group)
             if isinstance(scales, dict):
-                forms = forms_col if forms_col is not None else pd.Series(None, index=raw.index, dtype=object)
-                allowed = _form_labels(scales)
-                pairs = list(zip(forms.to_numpy(dtype=object), raw.to_numpy(dtype=object)))
-                ok = pd.Series(np.fromiter((type(p[1]) is str and p in allowed for p in pairs), bool, len(pairs)),
-                               index=raw.index)
+                forms = (forms_col if forms_col is not None else pd.Series(None, index=raw.index, dtype=object)
+                         ).to_numpy(dtype=object)
+                ok = _on_scale(forms, raw, _form_labels(scales))
                 new, codes, details = _apply(raw, lambda fv: rating(fv[1], scales.get(fv[0]), column.enum), ok,
-                                             keys=pairs)
+                                             forms=forms)
             else:
                 ok = _is_str(raw) & raw.isin(scales.labels)
                 new, codes, details = _apply(raw, lambda v: rating(v, scales, column.enum), ok)

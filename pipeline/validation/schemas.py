@@ -4,19 +4,31 @@ cases mapped back to Excel cells as findings."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
 
 from pipeline.campaign import Campaign, Column, Sheet
 from pipeline.findings import Finding, make
 from pipeline.intake.read import SheetData
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
+
+def _pandera():
+    """pandera, imported when a sheet first needs it: most sheets never do (surely_valid), and the
+    import costs every process (the main one and each validation worker) about a tenth of a second."""
+    import pandera.pandas
+    return pandera.pandas
+
 
 # Names of the checks built here, mapped to the finding they raise.
 IN_ROSTER, KNOWN_SUBJECT, IN_RANGE = "in_roster", "known_subject", "in_range"
 
 
 def _in_range(lo, hi) -> pa.Check:
+    pa = _pandera()
+
     def check(s: pd.Series) -> pd.Series:
         n = pd.to_numeric(s, errors="coerce")  # text that is not a number is the coercion's finding
         inside = pd.Series(True, index=s.index)
@@ -29,6 +41,7 @@ def _in_range(lo, hi) -> pa.Check:
 
 
 def _column(col: Column, refs: dict[str, set[str]]) -> pa.Column:
+    pa = _pandera()
     checks = []
     dtype = None
     coerce = False
@@ -49,7 +62,7 @@ def _column(col: Column, refs: dict[str, set[str]]) -> pa.Column:
 
 def build(sheet: Sheet, refs: dict[str, set[str]]) -> pa.DataFrameSchema:
     """The schema of one layout sheet; `refs` holds the ids that references must name."""
-    return pa.DataFrameSchema({c.key: _column(c, refs) for c in sheet.columns if c.type != "preview"}, strict=False)
+    return _pandera().DataFrameSchema({c.key: _column(c, refs) for c in sheet.columns if c.type != "preview"}, strict=False)
 
 
 def _code(col: Column, check: str, value) -> str | None:
@@ -128,7 +141,7 @@ def validate(df: pd.DataFrame, sd: SheetData, refs: dict[str, set[str]], campaig
     try:
         schema.validate(df.drop(columns="_row"), lazy=True)
         return []
-    except pa.errors.SchemaErrors as err:
+    except _pandera().errors.SchemaErrors as err:
         return failure_findings(err.failure_cases, df, sd, campaign, file)
 
 

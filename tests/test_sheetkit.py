@@ -66,7 +66,7 @@ def _write(tmp_path, name, sheet_class, rows, **options):
         return z.read("xl/worksheets/sheet1.xml"), z.read("xl/styles.xml"), path
 
 
-def _same_as_xlsxwriter(tmp_path, rows, **options):
+def assert_same_as_xlsxwriter(tmp_path, rows, **options):
     fast, fast_styles, path = _write(tmp_path, "fast.xlsx", Sheet, rows, **options)
     slow, slow_styles, _ = _write(tmp_path, "slow.xlsx", ReferenceSheet, rows, **options)
     assert fast == slow
@@ -85,13 +85,13 @@ ROWS = [
 
 
 def test_rows_are_the_bytes_xlsxwriter_writes(tmp_path):
-    _same_as_xlsxwriter(tmp_path, ROWS)
+    assert_same_as_xlsxwriter(tmp_path, ROWS)
 
 
 def test_row_properties_and_colours_are_the_bytes_xlsxwriter_writes(tmp_path, monkeypatch):
     monkeypatch.setattr(sheetkit, "ROW_BLOCK", 2)  # rows go out in blocks: formats first seen in a later block too
     fill = lambda row, j: "FFC7CE" if j == 0 and str(row[0]).startswith("A0") else None  # noqa: E731
-    _same_as_xlsxwriter(tmp_path, ROWS, fill=fill, row_fills=[None, "FFEB9C", None, None, "C6EFCE", None],
+    assert_same_as_xlsxwriter(tmp_path, ROWS, fill=fill, row_fills=[None, "FFEB9C", None, None, "C6EFCE", None],
                         levels=[0, 1, 1, 0, 1, 1], bold=[True, False, False, True, False, False])
 
 
@@ -121,6 +121,6 @@ def test_any_rows_are_the_bytes_xlsxwriter_writes(tmp_path_factory, rows):
     block = sheetkit.ROW_BLOCK
     sheetkit.ROW_BLOCK = 3
     try:
-        _same_as_xlsxwriter(tmp_path_factory.mktemp("rows"), [list(r) for r in rows])
+        assert_same_as_xlsxwriter(tmp_path_factory.mktemp("rows"), [list(r) for r in rows])
     finally:
         sheetkit.ROW_BLOCK = block

@@ -70,6 +70,19 @@ def criterion_stats(ballots: pd.DataFrame, campaign: Campaign, group: str, votes
     return out.reset_index()
 
 
+def in_campaign_order(stats: pd.DataFrame, campaign: Campaign, group: str) -> pd.DataFrame:
+    """Sorted by unit, member, form (campaign order) and criterion (campaign order); one copy only,
+    the member table being the round's largest."""
+    forms = {f.name: i for i, f in enumerate(campaign.forms[group])}
+    crits = {c.name: i for i, c in enumerate(campaign.criteria[group])}
+    keys = [stats["criterion"].map(crits).to_numpy()] if "criterion" in stats else []
+    keys += [stats["form"].map(forms).to_numpy()] + [pd.factorize(stats[k], sort=True)[0] for k in ("member_id", "unit_code")]
+    if not len(stats):
+        return stats.reset_index(drop=True)
+    order = np.lexsort(keys)  # the last key sorts first; lexsort is stable
+    return stats.take(order).reset_index(drop=True)
+
+
 def form_scores(stats: pd.DataFrame) -> pd.DataFrame:
     """Per subject and form: the mean of its criterion means (criteria without a scored vote left out)."""
     g = stats.groupby(SUBJECT + ["form"], sort=True, observed=True)
@@ -202,10 +215,10 @@ def tally_ballots(tallies: pd.DataFrame, campaign: Campaign, group: str, unit_co
 def unit_member_stats(campaign: Campaign, unit_code: str, ballots: pd.DataFrame,
                       tallies: pd.DataFrame | None = None) -> pd.DataFrame:
     """criterion_stats (without votes per option) of one unit's members, from its wide member ballots
-    and tallies: what the round uses for that unit's members."""
+    and tallies, in campaign order: what the round uses for that unit's members."""
     long = pd.concat([long_ballots(ballots, campaign, "member", unit_code),
                       tally_ballots(tallies, campaign, "member", unit_code)], ignore_index=True)
-    return criterion_stats(long, campaign, "member", votes=False)
+    return in_campaign_order(criterion_stats(long, campaign, "member", votes=False), campaign, "member")
 
 
 def unit_member_grades(campaign: Campaign, unit_code: str, roster: pd.DataFrame, ballots: pd.DataFrame,

@@ -216,3 +216,22 @@ def test_missing_forms_renormalise_the_weights(campaign, df):
     for member, part in scored.groupby("member_id"):
         explicit = sum(weights[f] * s for f, s in zip(part["form"], part["score"])) / sum(weights[f] for f in part["form"])
         assert got[member] == scoring.round_half_up(explicit, 2)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.permutations(["FN03", "FN01", "FN02"]), st.lists(st.sampled_from(["好", "较好", "一般", "差"]), min_size=1, max_size=4))
+def test_units_stats_joined_in_any_order_are_the_table_in_campaign_order(campaign, order, options):
+    """The round joins per-unit member stats without sorting the whole table: whatever order the units'
+    parts come in, the result is the table sorted by unit, member, form and criterion (campaign order)."""
+    forms = ["群众评议", "自评", "党员互评", "组织点评"]  # not in campaign order on purpose
+    parts = {u: pd.DataFrame([r for m in ("B", "A") for f in forms for r in ballots(u, m, f, options, MEM[::-1])],
+                             columns=COLS) for u in order}
+    joined = scores.member_stats_by_unit(campaign, [parts[u] for u in order])
+    whole = scoring.in_campaign_order(scoring.criterion_stats(pd.concat(parts.values(), ignore_index=True), campaign,
+                                                              "member", votes=False), campaign, "member")
+    pd.testing.assert_frame_equal(joined, whole)
+    assert list(joined["unit_code"].drop_duplicates()) == ["FN01", "FN02", "FN03"]
+    first = joined[(joined["unit_code"] == "FN01") & (joined["member_id"] == "A")]
+    assert list(first["form"].drop_duplicates()) == [f.name for f in campaign.forms["member"]]
+    mixed = scores.member_stats_by_unit(campaign, [pd.concat([parts[order[0]], parts[order[1]]]), parts[order[2]]])
+    pd.testing.assert_frame_equal(mixed, whole)

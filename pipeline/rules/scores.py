@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from pipeline import scoring
@@ -26,19 +25,6 @@ class RoundScores:
     org_results: pd.DataFrame
     member_results: pd.DataFrame
     findings: list[Finding] = field(default_factory=list)
-
-
-def _ordered(stats: pd.DataFrame, campaign: Campaign, group: str) -> pd.DataFrame:
-    """Sorted by unit, member, form (campaign order) and criterion (campaign order); one copy only,
-    the member table being the round's largest."""
-    forms = {f.name: i for i, f in enumerate(campaign.forms[group])}
-    crits = {c.name: i for i, c in enumerate(campaign.criteria[group])}
-    keys = [stats["criterion"].map(crits).to_numpy()] if "criterion" in stats else []
-    keys += [stats["form"].map(forms).to_numpy()] + [pd.factorize(stats[k], sort=True)[0] for k in ("member_id", "unit_code")]
-    if not len(stats):
-        return stats.reset_index(drop=True)
-    order = np.lexsort(keys)  # the last key sorts first; lexsort is stable
-    return stats.take(order).reset_index(drop=True)
 
 
 def _missing_forms(campaign: Campaign, group: str, subjects: pd.DataFrame, stats: pd.DataFrame,
@@ -76,30 +62,36 @@ def participation(roster: pd.DataFrame, member_stats: pd.DataFrame, full_kind: s
 
 def member_stats_by_unit(campaign: Campaign, parts) -> pd.DataFrame:
     """Member criterion stats computed one unit's long ballots at a time (memory stays one unit's)."""
-    return combine_member_stats(campaign, [scoring.criterion_stats(part, campaign, "member", votes=False)
-                                           for part in parts])
+    return combine_member_stats(campaign, [scoring.in_campaign_order(
+        scoring.criterion_stats(part, campaign, "member", votes=False), campaign, "member") for part in parts])
 
 
 def combine_member_stats(campaign: Campaign, stats: list[pd.DataFrame]) -> pd.DataFrame:
-    """The units' member criterion stats as one table."""
+    """The units' member criterion stats as one table, in campaign order. Each part is one unit's in
+    campaign order (scoring.unit_member_stats), so the parts in unit order are the table in order: the
+    round sorts no table of every member's criteria. Parts that mix units are sorted whole."""
     stats = [s for s in stats if len(s)]
     if not stats:
         return scoring.criterion_stats(pd.DataFrame(columns=scoring.KEY[:3] + ["ballot_id", "criterion", "option"]),
                                        campaign, "member")
-    return pd.concat(stats, ignore_index=True)
+    units = [s["unit_code"].unique() for s in stats]
+    if any(len(u) != 1 for u in units):
+        return scoring.in_campaign_order(pd.concat(stats, ignore_index=True), campaign, "member")
+    return pd.concat([s for _, s in sorted(zip((u[0] for u in units), stats), key=lambda p: p[0])],
+                     ignore_index=True)
 
 
 def score_round(campaign: Campaign, files: dict[str, str], org_long: pd.DataFrame, member_stats: pd.DataFrame,
                 roster: pd.DataFrame, decisions: pd.DataFrame) -> RoundScores:
     """Scores of the reporting units (`files`: unit code -> its accepted file) and of their members.
-    `member_stats` is `scoring.criterion_stats` of the members' ballots (see member_stats_by_unit)."""
+    `member_stats` is `scoring.criterion_stats` of the members' ballots, in campaign order, as
+    combine_member_stats gives it (see member_stats_by_unit)."""
     full_kind = campaign.enums["member_kind"][0]
     reporting = sorted(files)
     org_long = org_long[org_long["unit_code"].isin(reporting)]
-    org_stats = _ordered(scoring.criterion_stats(org_long, campaign, "org"), campaign, "org")
-    member_stats = _ordered(member_stats, campaign, "member")
-    org_forms = _ordered(scoring.form_scores(org_stats), campaign, "org")
-    member_forms = _ordered(scoring.form_scores(member_stats), campaign, "member")
+    org_stats = scoring.in_campaign_order(scoring.criterion_stats(org_long, campaign, "org"), campaign, "org")
+    org_forms = scoring.in_campaign_order(scoring.form_scores(org_stats), campaign, "org")
+    member_forms = scoring.in_campaign_order(scoring.form_scores(member_stats), campaign, "member")
 
     units = pd.DataFrame({"unit_code": pd.Series(reporting, dtype=object),
                           "member_id": pd.Series([""] * len(reporting), dtype=object)})

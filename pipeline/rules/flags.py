@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from pipeline.campaign import Campaign
+from pipeline.frames import values
 
 COVERAGE_COLUMNS = ["unit_code", "member_id", "criterion", "code", "detail"]
 
@@ -81,18 +82,18 @@ def coverage(campaign: Campaign, items: pd.DataFrame, org_stats: pd.DataFrame, m
     threshold = rule["low_score_threshold"]
     on_criterion, on_subject, by_source, unit_by_source = _items_on(items)
     rows = []
-    names = dict(zip(members["member_id"], members["name"])) if len(members) else {}
+    names = dict(zip(values(members, "member_id"), values(members, "name"))) if len(members) else {}
     for group, stats in (("org", org_stats), ("member", member_stats)):
         if stats.empty:
             continue
         scores = criterion_scores(stats, campaign, group)
-        for r in scores[scores["score"] < threshold].itertuples(index=False):
-            subject = r.member_id or r.unit_code
-            if (r.unit_code, subject, r.criterion) in on_criterion:
+        low = scores[scores["score"] < threshold]
+        for unit, member, criterion, score in zip(*(values(low, c) for c in ("unit_code", "member_id", "criterion", "score"))):
+            if (unit, member or unit, criterion) in on_criterion:
                 continue
-            who = f"党员 {r.member_id} {names.get(r.member_id, '')}".strip() if r.member_id else f"单位 {r.unit_code}"
-            rows.append((r.unit_code, r.member_id, r.criterion, "C_LOW_SCORE",
-                         f"{who}“{r.criterion}”得分 {r.score:.2f}，低于 {threshold:g}，整改台账中没有针对此项的整改事项"))
+            who = f"党员 {member} {names.get(member, '')}".strip() if member else f"单位 {unit}"
+            rows.append((unit, member, criterion, "C_LOW_SCORE",
+                         f"{who}“{criterion}”得分 {score:.2f}，低于 {threshold:g}，整改台账中没有针对此项的整改事项"))
     low = members[members["suggested_grade"].isin(rule["low_grades"])]
     for r in low.itertuples(index=False):
         if (r.unit_code, r.member_id) not in on_subject:

@@ -221,7 +221,9 @@ def read_sheet(book, name: str, spec: Sheet, file: str, marks: Marks, campaign: 
     errors = {cell: v for cell, v in marks.errors.items() if cell in data_cells}
     error_rows = {int(re.sub(r"[A-Z]+", "", cell)) - 1 for cell in errors}
     kept = [(first + i, row) for i, row in enumerate(rows[first:]) if not _blank_row(row) or first + i in error_rows]
-    data = {k: [row[j] if j < len(row) else "" for _, row in kept] for k, j in found.items()}
+    short = min((len(row) for _, row in kept), default=0) <= max(found.values(), default=0)  # calamine's rows are full width
+    data = {k: [row[j] if j < len(row) else "" for _, row in kept] if short else [row[j] for _, row in kept]
+            for k, j in found.items()}
     frame = pd.DataFrame(data, dtype=object)
     frame["_row"] = [r0 + i + 1 for i, _ in kept]
     for cell, value in sorted(errors.items()):

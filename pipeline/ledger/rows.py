@@ -46,7 +46,7 @@ def _sql_column(col: pd.Series) -> list:
         return [None if pd.isna(v) else v.item() if hasattr(v, "item") else v for v in col.astype(object)]
     values = col.to_numpy(dtype=object)
     present = ~pd.isna(values)
-    if all(type(v) is str for v in values[present]):  # the usual text column: no conversion but blanks
+    if set(map(type, values[present])) <= {str}:  # the usual text column: no conversion but blanks
         return [v if ok else None for v, ok in zip(values, present)]
     return [_sql_value(v) for v in values]
 

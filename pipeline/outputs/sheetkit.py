@@ -250,8 +250,10 @@ class Sheet:
                                {"level": level, "hidden": True} if level else {})
                 if r in ws.row_info:
                     ws.fh = _Collect(out)  # the row's start tag with its properties, as XlsxWriter writes it
-                    ws._write_row(r, None, ws.row_info[r])
-                    ws.fh = fh
+                    try:
+                        ws._write_row(r, None, ws.row_info[r])
+                    finally:
+                        ws.fh = fh
                 else:
                     out.append(f'<row r="{r + 1}">')
                 out.append("".join(row_cells))

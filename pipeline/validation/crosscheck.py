@@ -30,11 +30,12 @@ def rating_scales(tables, sheets, campaign: Campaign, file: str) -> list[Finding
             if col.key not in df:
                 continue
             wrong = {(name, label) for name in forms for label in col.enum if (name, label) not in right}
-            pairs = list(zip(form_values, df[col.key].tolist()))
-            if wrong.isdisjoint(pairs):  # the usual case: every label on its own form's scale
+            labels = df[col.key].tolist()
+            if wrong.isdisjoint(zip(form_values, labels)):  # the usual case: every label on its own form's scale
                 continue
             rows = df["_row"].tolist()
-            found += [(order[p[0]], j, n, col, p[1], rows[n]) for n, p in enumerate(pairs) if p in wrong]
+            found += [(order[p[0]], j, n, col, p[1], rows[n]) for n, p in enumerate(zip(form_values, labels))
+                      if p in wrong]
         for i, _, _, col, value, row in sorted(found, key=lambda x: x[:3]):  # by form, criterion, row
             form = list(forms.values())[i]
             out.append(make("E_SCALE_FORM", file, sheet=sd.name, cell=_at(sd, col.key, row), column=col.label,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import logging
 import multiprocessing
@@ -108,6 +109,7 @@ _worker_campaign: Campaign | None = None
 def _init_worker(campaign: Campaign) -> None:
     global _worker_campaign
     _worker_campaign = campaign
+    gc.freeze()  # the modules and the campaign stay for the worker's life: the collector skips them
 
 
 def _examine_in_worker(received: inbox_mod.Received) -> Submission:

@@ -75,8 +75,11 @@ def in_campaign_order(stats: pd.DataFrame, campaign: Campaign, group: str) -> pd
     the member table being the round's largest."""
     forms = {f.name: i for i, f in enumerate(campaign.forms[group])}
     crits = {c.name: i for i, c in enumerate(campaign.criteria[group])}
-    keys = [stats["criterion"].map(crits).to_numpy()] if "criterion" in stats else []
-    keys += [stats["form"].map(forms).to_numpy()] + [pd.factorize(stats[k], sort=True)[0] for k in ("member_id", "unit_code")]
+
+    def rank(column: str, order: dict) -> np.ndarray:  # campaign order; anything unknown last
+        return np.fromiter((order.get(v, len(order)) for v in stats[column].to_numpy(dtype=object)), np.int64, len(stats))
+    keys = [rank("criterion", crits)] if "criterion" in stats else []
+    keys += [rank("form", forms)] + [pd.factorize(stats[k], sort=True)[0] for k in ("member_id", "unit_code")]
     if not len(stats):
         return stats.reset_index(drop=True)
     order = np.lexsort(keys)  # the last key sorts first; lexsort is stable

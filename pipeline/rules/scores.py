@@ -27,18 +27,19 @@ class RoundScores:
     findings: list[Finding] = field(default_factory=list)
 
 
-def _missing_forms(campaign: Campaign, group: str, subjects: pd.DataFrame, stats: pd.DataFrame,
+def _missing_forms(campaign: Campaign, group: str, subjects: pd.DataFrame, form_table: pd.DataFrame,
                    files: dict[str, str], sheet: str) -> list[Finding]:
     """W_FORM_MISSING for every subject with no ballot of a configured form; a member with no ballot at
-    all is not reviewed (未参评, W_NOT_REVIEWED at validation), not missing four forms."""
+    all is not reviewed (未参评, W_NOT_REVIEWED at validation), not missing four forms. `form_table`:
+    one row per subject and form with a ballot (form_scores)."""
     subjects = subjects[["unit_code", "member_id"]].reset_index(drop=True)
     if group == "member":  # members without any ballot are not reviewed, not missing forms
-        scored = stats[["unit_code", "member_id"]].drop_duplicates()
+        scored = form_table[["unit_code", "member_id"]].drop_duplicates()
         subjects = subjects.merge(scored, on=["unit_code", "member_id"], how="inner", sort=False)
     forms = campaign.forms[group]
     grid = subjects.assign(_s=range(len(subjects))).merge(
         pd.DataFrame({"form": [f.name for f in forms], "_f": range(len(forms))}), how="cross")
-    have = stats[["unit_code", "member_id", "form"]].drop_duplicates().assign(_have=True)
+    have = form_table[["unit_code", "member_id", "form"]].assign(_have=True)
     grid = grid.merge(have, on=["unit_code", "member_id", "form"], how="left").sort_values(["_s", "_f"])
     grid = grid[grid["_have"].isna()]
     by_name = {f.name: f for f in forms}
@@ -52,10 +53,11 @@ def _missing_forms(campaign: Campaign, group: str, subjects: pd.DataFrame, stats
     return out
 
 
-def participation(roster: pd.DataFrame, member_stats: pd.DataFrame, full_kind: str) -> pd.Series:
-    """参评率 per unit: full members with at least one ballot / full members."""
+def participation(roster: pd.DataFrame, member_forms: pd.DataFrame, full_kind: str) -> pd.Series:
+    """参评率 per unit: full members with at least one ballot / full members (`member_forms`: one row
+    per member and form with a ballot)."""
     full = roster.loc[roster["member_kind"] == full_kind, ["unit_code", "member_id"]]
-    voted = member_stats[["unit_code", "member_id"]].drop_duplicates().assign(_voted=True)
+    voted = member_forms[["unit_code", "member_id"]].drop_duplicates().assign(_voted=True)
     has = full.merge(voted, on=["unit_code", "member_id"], how="left")["_voted"].notna()
     return has.groupby(full["unit_code"].to_numpy()).mean()
 
@@ -98,7 +100,7 @@ def score_round(campaign: Campaign, files: dict[str, str], org_long: pd.DataFram
     org = units.merge(scoring.composites(org_forms, campaign, "org"), on=["unit_code", "member_id"], how="left")
     org["grade"] = scoring.band_grades(org["composite"], campaign.grades["org"])
     org["rank"] = scoring.competition_rank(org["composite"])
-    org["participation_rate"] = org["unit_code"].map(participation(roster, member_stats, full_kind))
+    org["participation_rate"] = org["unit_code"].map(participation(roster, member_forms, full_kind))
 
     comp = scoring.composites(member_forms, campaign, "member")
     members = scoring.member_grades(comp, member_stats, roster, campaign, full_kind)
@@ -108,8 +110,8 @@ def score_round(campaign: Campaign, files: dict[str, str], org_long: pd.DataFram
     members = members.sort_values(["unit_code", "member_id"], ignore_index=True)
 
     roster_sheet = campaign.workbooks["unit"].sheet("roster").name
-    findings = _missing_forms(campaign, "org", units, org_stats, files, "")
-    findings += _missing_forms(campaign, "member", roster[["unit_code", "member_id"]], member_stats, files,
+    findings = _missing_forms(campaign, "org", units, org_forms, files, "")
+    findings += _missing_forms(campaign, "member", roster[["unit_code", "member_id"]], member_forms, files,
                                roster_sheet)
     extra = ["veto_rate"] if "veto_rate" in members else []  # the veto form's pooled top-2 rate, for the report
     return RoundScores(org_stats, member_stats, org_forms, member_forms, org[ORG_RESULT_COLUMNS],

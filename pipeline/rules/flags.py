@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
+import numpy as np
 import pandas as pd
 
 from pipeline.campaign import Campaign
@@ -55,8 +57,9 @@ def criterion_scores(stats: pd.DataFrame, campaign: Campaign, group: str) -> pd.
     """Per subject and criterion: the weighted mean of the forms' criterion means, weights renormalised
     over the forms that scored it (the same rule as the composite, one criterion at a time)."""
     weights = {f.name: f.weight for f in campaign.forms[group]}
-    df = stats.dropna(subset=["mean_points"]).copy()
-    df["w"] = df["form"].map(weights)
+    df = stats.loc[stats["mean_points"].notna(), ["unit_code", "member_id", "criterion", "form", "mean_points"]]
+    codes, forms = pd.factorize(df["form"])  # a few forms over every member's criteria: look each up once
+    df = df.assign(w=np.array([weights.get(f, math.nan) for f in forms] + [math.nan])[codes])
     df["ws"] = df["w"] * df["mean_points"]
     g = df.groupby(["unit_code", "member_id", "criterion"], sort=True)
     return (g["ws"].sum() / g["w"].sum()).rename("score").reset_index()

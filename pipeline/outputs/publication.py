@@ -9,12 +9,7 @@ from pathlib import Path
 from pipeline.campaign import Campaign
 from pipeline.frames import records
 from pipeline.labels import cn_date
-from pipeline.outputs.leadership.style import (
-    by_value,
-    field_labels,
-    fixed_time,
-    grade_fills,
-)
+from pipeline.outputs.leadership.style import by_value, field_labels, fixed_time, grade_fills
 from pipeline.outputs.sheetkit import Book, Col
 from pipeline.rules import commendation
 

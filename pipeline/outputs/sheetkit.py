@@ -298,12 +298,9 @@ def _column_xml(ws, letter: str, numbers: range, styles: list[int], values: list
         if v is None:
             append(f'<c r="{letter}{n}" s="{s}"/>')
         elif t is str and not date and v.isprintable() and "_x" not in v and len(v) <= 32767:
-            space = ' xml:space="preserve"' if v[:1].isspace() or v[-1:].isspace() else ""
-            if "&" in v or "<" in v or ">" in v:
-                v = v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            append(f'<c r="{letter}{n}" s="{s}" t="inlineStr"><is><t{space}>{v}</t></is></c>')
+            append(_text_xml(f"{letter}{n}", s, v))
         elif t is float and numeric and kind != "int" and v == v:
-            append(f'<c r="{letter}{n}" s="{s}"><v>{v:.16G}</v></c>')
+            append(_number_xml(f"{letter}{n}", s, v))
         else:
             append(_cell_xml(ws, f"{letter}{n}", s, v, kind))
     return out
@@ -316,16 +313,24 @@ def _cell_xml(ws, ref: str, s: int, value, kind: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return f'<c r="{ref}" s="{s}"/>'
     if kind in NUMERIC and isinstance(value, (int, float)):
-        number = float(value) if kind != "int" else int(value)
-        return f'<c r="{ref}" s="{s}"><v>{number:.16G}</v></c>'
+        return _number_xml(ref, s, float(value) if kind != "int" else int(value))
     if kind == "date" and isinstance(value, (dt.date, str)) and value:
         day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-        return f'<c r="{ref}" s="{s}"><v>{ws._convert_date_time(day):.16G}</v></c>'
+        return _number_xml(ref, s, ws._convert_date_time(day))
     text = str(value)
     if not text.isprintable() or len(text) > 32767:
         text = clean_text(text)
     if "_x" in text or not text.isprintable():
         text = ws._escape_control_characters(text)
+    return _text_xml(ref, s, text)
+
+
+def _number_xml(ref: str, s: int, number) -> str:
+    return f'<c r="{ref}" s="{s}"><v>{number:.16G}</v></c>'
+
+
+def _text_xml(ref: str, s: int, text: str) -> str:
+    """An inline string, its outer spaces kept, &, < and > escaped (control characters already are)."""
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
     if "&" in text or "<" in text or ">" in text:
         text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -5,14 +5,7 @@ from __future__ import annotations
 from pipeline.campaign import Campaign
 from pipeline.findings import ERROR, severity_of, title_of
 from pipeline.frames import records
-from pipeline.outputs.leadership.style import (
-    GREEN,
-    NOTE,
-    RED,
-    YELLOW,
-    by_value,
-    field_labels,
-)
+from pipeline.outputs.leadership.style import GREEN, NOTE, RED, YELLOW, by_value, field_labels
 from pipeline.outputs.sheetkit import Col
 from pipeline.rules import commendation
 

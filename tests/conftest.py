@@ -54,3 +54,9 @@ def sheet_part(xlsx: Path, sheet_name: str) -> str:
         re.search(rf'<Relationship [^>]*Target="([^"]+)"[^>]*Id="{rid}"', rels)
     t = target.group(1)
     return t.lstrip("/") if t.startswith("/") else f"xl/{t}"
+
+
+def last_data_row(ws) -> int:
+    """The last row of an openpyxl sheet that holds a value (a template's form reaches further: its last
+    row carries a note)."""
+    return max((r for (r, _), c in ws._cells.items() if c.value is not None), default=1)  # the stored cells only

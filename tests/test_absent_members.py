@@ -65,9 +65,12 @@ def test_no_ballots_and_no_reason_is_a_warning_not_a_rejection(campaign, tmp_pat
     path = next(p for p in inbox.iterdir() if p.name.startswith("FN01"))
     _drop_ballots(path, campaign, "FN01-002")
     wb = load_workbook(path)  # the branch recorded 未参评 as the decided grade
-    ws = wb[campaign.workbooks["unit"].sheet("decisions").name]
+    layout = campaign.workbooks["unit"]
+    ws = wb[layout.worksheet_name("decisions")]  # beside each member in 党员名册
+    keys = [c.key for c in layout.worksheet_columns("decisions")]
     row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "FN01-002")
-    ws.cell(row, 2).value, ws.cell(row, 3).value = "未参评", None
+    ws.cell(row, keys.index("decided_grade") + 1).value = "未参评"
+    ws.cell(row, keys.index("explanation") + 1).value = None
     wb.save(path)
     result = batch.run(campaign, inbox, tmp_path / "out", tmp_path / "arch", as_of=AS_OF)
     (mine,) = [f for f in result.files if f.name == path.name]

@@ -81,11 +81,12 @@ def _set_decisions(path, grades: dict, round_code=None, nominations=()):
         wb[layout.META_SHEET]["B4"] = round_code
         wb[layout.INFO_SHEET]["B5"] = round_code
         wb[layout.INFO_SHEET]["B8"] = dt.date(2012, 6, 1)
-    ws = wb["评定结果"]
+    ws = wb["党员名册"]  # 评定等次 and 说明 beside each member
+    at = {str(c.value).rstrip("*"): c.column for c in ws[1]}
     for r in range(2, ws.max_row + 1):
         if ws.cell(r, 1).value in grades:
-            ws.cell(r, 2).value = grades[ws.cell(r, 1).value]
-            ws.cell(r, 3).value = "支部研究决定"
+            ws.cell(r, at["评定等次"]).value = grades[ws.cell(r, 1).value]
+            ws.cell(r, at["说明"]).value = "支部研究决定"
     if nominations:
         ws = wb["先进推荐"]
         ws.delete_rows(2, ws.max_row)

@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from conftest import make_demo, sheet_part
+from conftest import last_data_row, make_demo, sheet_part
 from openpyxl import load_workbook
 
 from pipeline import layout
@@ -87,7 +87,7 @@ def test_inserted_merged_title_rows_and_trailing_blank_rows(campaign, one_unit):
     wb = load_workbook(one_unit)
     ws = wb["活动记录"]
     ws.protection.sheet = False
-    n = ws.max_row
+    n = last_data_row(ws)
     ws.insert_rows(1, 2)
     ws["A1"] = "丰年社区党委创先争优活动记录"
     ws.merge_cells("A1:E1")
@@ -102,16 +102,16 @@ def test_inserted_merged_title_rows_and_trailing_blank_rows(campaign, one_unit):
 
 def test_reordered_and_extra_columns(campaign, one_unit):
     wb = load_workbook(one_unit)
-    ws = wb["评定结果"]
+    ws = wb["党员名册"]  # 评定结果 sits beside the members: reported once, for the sheet the unit sees
     ws.protection.sheet = False
     for row in ws.iter_rows():
         a, b = row[0].value, row[1].value
         row[0].value, row[1].value = b, a
-    ws["D1"] = "备注"
+    ws["M1"] = "备注"
     wb.save(one_unit)
     sub = _validate(campaign, one_unit)
     assert sub.accepted, _codes(sub)
-    assert _codes(sub) == [("N_COLUMN_ORDER", "评定结果", "A1"), ("N_EXTRA_COLUMN", "评定结果", "D1")]
+    assert _codes(sub) == [("N_COLUMN_ORDER", "党员名册", "A1"), ("N_EXTRA_COLUMN", "党员名册", "M1")]
     assert set(sub.tables["decisions"]["decided_grade"]) <= set(campaign.enums["@member_grades_decided"])
 
 

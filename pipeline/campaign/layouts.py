@@ -59,14 +59,28 @@ def workbooks(raw, criteria, forms, enums) -> dict[str, WorkbookLayout]:
             _unique([c.label for c in columns], f"{sp}.columns", "列名")
             _unique([c.key for c in columns], f"{sp}.columns", "列键")
             sheets.append(Sheet(_get(s, "key", sp, str), _get(s, "name", sp, str), s.get("note", ""), tuple(columns),
-                                bool(s.get("optional", False))))
+                                bool(s.get("optional", False)), s.get("host")))
         _unique([s.name for s in sheets], f"{p}.sheets", "工作表名")
+        _check_hosts(sheets, p)
         how_to = wb.get("how_to", [])
         if not isinstance(how_to, list) or not all(isinstance(x, str) for x in how_to):
             raise CampaignError(f"{p}.how_to", "应为文字列表")
         out[key] = WorkbookLayout(key, _get(wb, "title", p, str), wb.get("purpose", ""), tuple(info), tuple(sheets),
                                   tuple(how_to))
     return out
+
+
+def _check_hosts(sheets: list[Sheet], path: str) -> None:
+    """A guest sheet names an earlier, unhosted sheet and starts with that sheet's first column (its key)."""
+    seen = {}
+    for i, s in enumerate(sheets):
+        if s.host is not None:
+            host = seen.get(s.host)
+            if host is None or host.host is not None:
+                raise CampaignError(f"{path}.sheets[{i}].host", f"“{s.host}”应为排在前面的、本身不寄放的工作表")
+            if s.columns[0].key != host.columns[0].key:
+                raise CampaignError(f"{path}.sheets[{i}].columns", f"第一列应与“{host.name}”的第一列相同")
+        seen[s.key] = s
 
 
 def _enum_values(name, enums, path) -> tuple[str, ...] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from pathlib import Path
 
@@ -259,6 +260,26 @@ def _publication(raw, decided: tuple[str, ...]) -> Publication:
     return Publication(grades, days, str(section.get("contact", "")).strip(), str(section.get("phone", "")).strip())
 
 
+def version_key(version: str) -> tuple[int, ...]:
+    """"1.10" -> (1, 10): template versions compare as numbers, part by part."""
+    return tuple(int(p) for p in version.split("."))
+
+
+def _template_versions(head: dict) -> tuple[str, ...]:
+    """The released template versions, oldest first, ending with the current `template_version`."""
+    current = _get(head, "template_version", "campaign", str)
+    earlier = head.get("earlier_template_versions", [])
+    if not isinstance(earlier, list) or not all(isinstance(v, str) for v in earlier):
+        raise CampaignError("campaign.earlier_template_versions", "应为版本号文字列表，如 [\"1.0\"]")
+    versions = (*earlier, current)
+    for key, v in [("campaign.earlier_template_versions", v) for v in earlier] + [("campaign.template_version", current)]:
+        if not re.fullmatch(r"\d+(\.\d+)*", v):
+            raise CampaignError(key, f"“{v}”不是版本号（应为 1.0、2.1 这样的数字）")
+    if [version_key(v) for v in versions] != sorted({version_key(v) for v in versions}):
+        raise CampaignError("campaign.earlier_template_versions", "应按从旧到新排列，且都早于 template_version")
+    return versions
+
+
 def parse(raw: dict, source: Path = Path("campaign.toml")) -> Campaign:
     """Turn the parsed TOML into a Campaign, checking every cross-reference."""
     head = _get(raw, "campaign", "", dict)
@@ -277,10 +298,11 @@ def parse(raw: dict, source: Path = Path("campaign.toml")) -> Campaign:
     if trim < 0:
         raise CampaignError("scoring.trim", "应为不小于 0 的整数")
     enums = _enums(raw, rounds, units, criteria, forms, grades)
+    versions = _template_versions(head)
     return Campaign(
         id=_get(head, "id", "campaign", str), name=_get(head, "name", "campaign", str),
         street=_get(head, "street", "campaign", str), organiser=_get(head, "organiser", "campaign", str),
-        template_version=_get(head, "template_version", "campaign", str),
+        template_version=versions[-1], template_versions=versions,
         rounds=rounds, units=units, criteria=criteria, criteria_titles=_titles(head, criteria), scales=scales, forms=forms, trim=trim,
         decimals=_get(scoring, "decimals", "scoring", int), grades=grades,
         rectification=dict(_get(raw, "rectification", "", dict)),

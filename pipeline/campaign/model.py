@@ -177,6 +177,9 @@ class Sheet:
     note: str
     columns: tuple[Column, ...]
     optional: bool = False  # a workbook may leave it out (the tallies: units that keep ballot rows)
+    # Laid out on the host sheet's rows, sharing its first column (评定结果 beside each member in 党员名册);
+    # a workbook of an earlier template that has a sheet called `name` is read from that sheet.
+    host: str | None = None
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
@@ -201,6 +204,23 @@ class WorkbookLayout:
 
     def sheet(self, key: str) -> Sheet:
         return next(s for s in self.sheets if s.key == key)
+
+    def guests(self, host_key: str) -> tuple[Sheet, ...]:
+        """The sheets laid out on the rows of this sheet."""
+        return tuple(s for s in self.sheets if s.host == host_key)
+
+    def worksheet_columns(self, key: str) -> tuple[Column, ...]:
+        """The columns of the worksheet that holds this sheet, in template order: a host sheet's own
+        columns, then each guest's columns that the host does not already have."""
+        sheet = self.sheet(key)
+        host = self.sheet(sheet.host) if sheet.host else sheet
+        keys = {c.key for c in host.columns}
+        extra = [c for g in self.guests(host.key) for c in g.columns if c.key not in keys]
+        return host.columns + tuple(extra)
+
+    def worksheet_name(self, key: str) -> str:
+        sheet = self.sheet(key)
+        return self.sheet(sheet.host).name if sheet.host else sheet.name
 
 
 @dataclass(frozen=True)
@@ -232,6 +252,7 @@ class Campaign:
     street: str
     organiser: str
     template_version: str
+    template_versions: tuple[str, ...]  # every released version of this campaign's templates, oldest first
     rounds: tuple[Round, ...]
     units: tuple[Unit, ...]
     criteria: dict[str, tuple[Criterion, ...]]

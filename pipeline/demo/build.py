@@ -46,8 +46,10 @@ def render(campaign: Campaign, s: Submission, round_code: str):
             write_cell(info.cell(INFO_FIRST_ROW + i, 2), s.info[f.key])
     positions = {}
     for sheet in layout.sheets:
+        if sheet.host:
+            continue
         ws = wb[sheet.name]
-        order = s.variant.order.get(sheet.key, [c.key for c in sheet.columns])
+        order = s.variant.order.get(sheet.key, [c.key for c in layout.worksheet_columns(sheet.key)])
         top = s.variant.title_rows.get(sheet.key, 0)
         if s.variant.touches(sheet.key):  # rebuilt by hand: a plain sheet in the template's place
             index = wb.sheetnames.index(sheet.name)
@@ -55,21 +57,33 @@ def render(campaign: Campaign, s: Submission, round_code: str):
             ws = wb.create_sheet(sheet.name, index)
             for t in range(top):
                 ws.cell(t + 1, 1, f"{s.unit.name if s.unit else ''}{sheet.name}")
-            labels = {c.key: c.label for c in sheet.columns}
+            labels = {c.key: templates.header_label(c) for c in layout.worksheet_columns(sheet.key)}
             for j, key in enumerate(order, start=1):
                 ws.cell(top + 1, j, labels[key])
         extra = s.variant.extra.get(sheet.key)
         if extra:
             ws.cell(top + 1, len(order) + 1, extra[0])
-        for r, row in enumerate(s.rows.get(sheet.key, [])):
+        rows = s.rows.get(sheet.key, [])
+        for guest in layout.guests(sheet.key):  # a guest's row goes on its subject's row of the host
+            key = guest.columns[0].key
+            by_subject = {g[key]: g for g in s.rows.get(guest.key, [])}
+            rows = [r | {k: v for k, v in by_subject.get(r.get(key), {}).items() if k != key} for r in rows]
+            positions[guest.key] = [next(i for i, r in enumerate(rows) if r.get(key) == g[key])
+                                    for g in s.rows.get(guest.key, [])]
+        columns = {c.key: c for c in layout.worksheet_columns(sheet.key)}
+        for r, row in enumerate(rows):
             for j, key in enumerate(order, start=1):
-                if sheet.column(key).type != "preview":  # the template's formulas stay
+                if columns[key].type != "preview":  # the template's formulas stay
                     write_cell(ws.cell(top + 2 + r, j), row.get(key))
             if extra and extra[1][r] is not None:
                 write_cell(ws.cell(top + 2 + r, len(order) + 1), extra[1][r])
         positions[sheet.key] = (top, order, extra[0] if extra else None)
 
     def locate(sheet_key, row, col):
+        host = layout.sheet(sheet_key).host
+        if host:  # a guest's row index -> its subject's row on the host
+            row = None if row is None else positions[sheet_key][row]
+            sheet_key = host
         top, order, extra_label = positions[sheet_key]
         if col is None:
             return f"A{top + 1}"
@@ -156,7 +170,7 @@ def generate(campaign: Campaign, inbox: str | Path, *, units: int | None = None,
         written[s.file_name] = path
         layout = campaign.workbooks[s.layout]
         for sheet_key, row, col, code in s.expected:
-            key.append({"file": s.file_name, "sheet": layout.sheet(sheet_key).name,
+            key.append({"file": s.file_name, "sheet": layout.worksheet_name(sheet_key),
                         "cell": locate(sheet_key, row, col), "code": code})
     if defects:
         key += file_defects(campaign, inbox, chosen, subs, written)

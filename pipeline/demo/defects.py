@@ -47,7 +47,8 @@ def inject_errors(c: Campaign, s: Submission) -> None:
     full = c.enums["member_kind"][0]
     dropped = next(i for i, m in enumerate(rows["roster"]) if m["member_kind"] == full and i != 2)
     rows["decisions"] = [d for d in rows["decisions"] if d["member_id"] != rows["roster"][dropped]["member_id"]]
-    exp.append(("roster", dropped, "member_id", "E_GRADE_MISSING"))
+    beside = c.workbooks["unit"].sheet("decisions").host == "roster"  # the grade cell is on the member's row
+    exp.append(("roster", dropped, "decided_grade" if beside else "member_id", "E_GRADE_MISSING"))
 
 
 def inject_variations(c: Campaign, s: Submission, builder: UnitBuilder) -> None:

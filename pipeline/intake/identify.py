@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
@@ -18,6 +20,12 @@ class Identity:
     info: dict = field(default_factory=dict)  # info key -> (value, A1 cell)
     sheets: dict = field(default_factory=dict)  # layout sheet key -> sheet name in the workbook
     reason: str = ""
+
+
+def label_key(value) -> str:
+    """A header label as compared: NFKC, no spaces, no line breaks, no marks like '*' (必填)."""
+    text = unicodedata.normalize("NFKC", "" if value is None else str(value))
+    return re.sub(r"[\s*＊:：]", "", text)
 
 
 def _rows(book, name: str, limit: int) -> list[list]:
@@ -49,7 +57,8 @@ def read_info(book, campaign: Campaign, kind: str) -> dict:
 
 
 def match_sheets(book, campaign: Campaign, kind: str) -> dict[str, str]:
-    """Layout sheet key -> workbook sheet name, by name first, then by header labels."""
+    """Layout sheet key -> workbook sheet name, by name first, then by header labels. A hosted sheet
+    (评定结果) found nowhere of its own (an earlier template had it) sits on its host's sheet."""
     layout = campaign.workbooks[kind]
     names = [n for n in book.sheet_names if n not in (META_SHEET,)]
     found = {s.key: s.name for s in layout.sheets if s.name in names}
@@ -57,15 +66,17 @@ def match_sheets(book, campaign: Campaign, kind: str) -> dict[str, str]:
     for s in layout.sheets:
         if s.key in found:
             continue
-        need = {c.label for c in s.columns if c.required}
+        need = {label_key(c.label) for c in s.columns if c.required}
         for n in names:
             if n in taken:
                 continue
             rows = _rows(book, n, HEADER_SCAN_ROWS)
-            if any(need <= {_clean(v) for v in row} for row in rows):
+            if any(need <= {label_key(v) for v in row} for row in rows):
                 found[s.key] = n
                 taken.add(n)
                 break
+        if s.key not in found and s.host and s.host in found:
+            found[s.key] = found[s.host]
     return found
 
 

@@ -4,7 +4,6 @@ headers, each value kept with the Excel cell it came from."""
 from __future__ import annotations
 
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +17,9 @@ from openpyxl.utils import get_column_letter
 from pipeline.campaign import Campaign, Sheet
 from pipeline.findings import Finding, make
 from pipeline.intake.book import Book
-from pipeline.intake.identify import Identity, identify
-from pipeline.layout import HEADER_SCAN_ROWS
+from pipeline.intake.identify import Identity, identify, label_key
+from pipeline.campaign.loader import version_key
+from pipeline.layout import HEADER_SCAN_ROWS, template_name
 
 _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+\d+)"[^>]*>(?:<v>[^<]*</v>)?<f[ >/]')
@@ -60,12 +60,6 @@ class Workbook:
     identity: Identity
     sheets: dict[str, SheetData]
     findings: list[Finding]
-
-
-def label_key(value) -> str:
-    """A header label as compared: NFKC, no spaces, no line breaks, no trailing marks like '*'."""
-    text = unicodedata.normalize("NFKC", "" if value is None else str(value))
-    return re.sub(r"[\s*＊:：]", "", text)
 
 
 def _col_letter(letters: str) -> int:
@@ -188,8 +182,19 @@ def _blank_row(row: list) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Reading:
+    """How one layout sheet is read from its worksheet: the labels of the worksheet's other layout
+    columns (a host's or a guest's: not extra), whether it is a guest on its host's rows, and the
+    template version of an earlier template (None for the current one)."""
+    others: frozenset[str] = frozenset()
+    guest: bool = False
+    old_version: str | None = None
+    template: str = ""  # the current template's file name, for 模板版本较旧
+
+
 def read_sheet(book, name: str, spec: Sheet, file: str, marks: Marks, campaign: Campaign,
-               findings: list[Finding]) -> SheetData | None:
+               findings: list[Finding], how: Reading = Reading()) -> SheetData | None:
     lim = campaign.limits
     height, width = book.dims(name)
     if height > lim.max_rows + HEADER_SCAN_ROWS or width > lim.max_cols:
@@ -207,15 +212,26 @@ def read_sheet(book, name: str, spec: Sheet, file: str, marks: Marks, campaign: 
     letters = {k: get_column_letter(c0 + j + 1) for k, j in found.items()}
     if header_row != 1:
         findings.append(make("N_HEADER_MOVED", file, sheet=name, cell=f"A{header_row}", detail=header_row))
+    defaulted = []  # optional columns an earlier template did not have: read as blank
     for c in spec.columns:
-        if c.key not in found and c.type != "preview":
-            findings.append(make("E_MISSING_COLUMN", file, sheet=name, cell=f"A{header_row}", column=c.label))
+        if c.key in found or c.type == "preview":
+            continue
+        where = dict(sheet=name, cell=f"A{header_row}", column=c.label)
+        if how.old_version and not c.required:
+            defaulted.append(c.key)
+            findings.append(make("N_OLD_TEMPLATE", file, detail=f"版本 {how.old_version}", **where))
+        elif how.old_version:
+            findings.append(make("E_OLD_TEMPLATE", file, detail=f"版本 {how.old_version}，新模板为 {how.template}",
+                                 **where))
+        else:
+            findings.append(make("E_MISSING_COLUMN", file, **where))
     order = [c.key for c in spec.columns if c.key in found]
-    if sorted(order, key=found.get) != order:
+    if sorted(order, key=found.get) != order and not how.guest:
         findings.append(make("N_COLUMN_ORDER", file, sheet=name, cell=f"A{header_row}"))
     for j, label in extra:
-        findings.append(make("N_EXTRA_COLUMN", file, sheet=name, cell=f"{get_column_letter(c0 + j + 1)}{header_row}",
-                             column=label))
+        if label_key(label) not in how.others:
+            findings.append(make("N_EXTRA_COLUMN", file, sheet=name,
+                                 cell=f"{get_column_letter(c0 + j + 1)}{header_row}", column=label))
     first = hr + 1  # keep rows that hold anything: trailing and spacer blank rows are tolerated
     data_cells = {f"{letters[k]}{r0 + i + 1}" for k in found for i in range(first, len(rows))} if marks.errors else ()
     errors = {cell: v for cell, v in marks.errors.items() if cell in data_cells}
@@ -226,6 +242,13 @@ def read_sheet(book, name: str, spec: Sheet, file: str, marks: Marks, campaign: 
             for k, j in found.items()}
     frame = pd.DataFrame(data, dtype=object)
     frame["_row"] = [r0 + i + 1 for i, _ in kept]
+    if how.guest:  # the host's rows: a row is the guest's only where its own columns hold something
+        own = [k for k in found if k != spec.columns[0].key]
+        filled = frame[own].apply(lambda col: col.map(lambda v: not _blank_row([v]))).any(axis=1) if own else \
+            pd.Series(False, index=frame.index)
+        frame = frame[filled].reset_index(drop=True)
+    for key in defaulted:
+        frame[key] = None
     for cell, value in sorted(errors.items()):
         key = next(k for k, letter in letters.items() if cell.startswith(letter) and cell[len(letter):].isdigit())
         findings.append(make("E_FORMULA_ERROR", file, sheet=name, cell=cell,
@@ -245,6 +268,25 @@ def _note_hidden(marks: Marks, frame: pd.DataFrame, found: dict[str, int], lette
     for k in cols:
         findings.append(make("W_HIDDEN_DATA", file, sheet=sheet, cell=f"{letters[k]}{int(frame['_row'].iloc[0])}",
                              detail=f"“{spec.column(k).label}”列"))
+
+
+def _reading(layout, spec: Sheet, ident: Identity, campaign: Campaign) -> Reading:
+    """How `spec` is read from the worksheet the identification found for it."""
+    name = ident.sheets.get(spec.key)
+    on_worksheet = [s for s in layout.sheets if s.key != spec.key and ident.sheets.get(s.key) == name]
+    others = frozenset(label_key(c.label) for s in on_worksheet for c in s.columns)
+    version = ident.meta.get("template_version", "")
+    old = version if _older(version, campaign.template_version) else None
+    rnd = ident.meta.get("round") or campaign.rounds[0].code
+    return Reading(others, bool(spec.host) and ident.sheets.get(spec.host) == name, old,
+                   template_name(layout.title, rnd))
+
+
+def _older(version: str, current: str) -> bool:
+    try:
+        return version_key(version) < version_key(current)
+    except ValueError:
+        return False
 
 
 def read_workbook(path: Path, fmt: str, campaign: Campaign, file: str) -> Workbook:
@@ -270,16 +312,18 @@ def read_workbook(path: Path, fmt: str, campaign: Campaign, file: str) -> Workbo
     layout = campaign.workbooks[ident.kind]
     sheets = {}
     try:
-        marks = sheet_marks(path, fmt, [n for n in ident.sheets.values() if n])
+        names = list(dict.fromkeys(n for n in ident.sheets.values() if n))
+        marks = sheet_marks(path, fmt, names)
         for spec in layout.sheets:
             name = ident.sheets.get(spec.key)
             if name is None:
                 if not spec.optional:  # a tally sheet a unit does not use may be left out
                     findings.append(make("E_MISSING_SHEET", file, detail=spec.name))
                 continue
-            if name != spec.name:
+            how = _reading(layout, spec, ident, campaign)
+            if name != spec.name and not how.guest:
                 findings.append(make("N_SHEET_RENAMED", file, sheet=name, value=name, detail=spec.name))
-            data = read_sheet(book, name, spec, file, marks[name], campaign, findings)
+            data = read_sheet(book, name, spec, file, marks[name], campaign, findings, how)
             if data is not None:
                 sheets[spec.key] = data
     except Rejected:

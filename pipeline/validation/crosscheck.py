@@ -189,11 +189,17 @@ def date_order(tables, sheets, file: str) -> list[Finding]:
 def decisions_cover_roster(tables, sheets, campaign: Campaign, file: str) -> list[Finding]:
     if not {"roster", "decisions"} <= tables.keys():
         return []
-    roster, rs = tables["roster"], sheets["roster"]
+    roster, rs, ds = tables["roster"], sheets["roster"], sheets["decisions"]
     decided = set(tables["decisions"]["member_id"].dropna())
     full = roster["member_kind"] == campaign.enums["member_kind"][0]
-    return [make("E_GRADE_MISSING", file, sheet=rs.name, cell=_at(rs, "member_id", roster.at[i, "_row"]),
-                 column=rs.spec.column("member_id").label, value=roster.at[i, "member_id"])
+    grade = ds.spec.column("decided_grade")
+    beside = ds.name == rs.name and "decided_grade" in ds.letters  # the decision sits on the member's row
+    key, where = ("decided_grade", f"“{rs.name}”该党员行的“{grade.label}”列") if beside else \
+        ("member_id", f"“{ds.name}”表")
+    sheet = ds if beside else rs
+    return [make("E_GRADE_MISSING", file, sheet=rs.name, cell=_at(sheet, key, roster.at[i, "_row"]),
+                 column=grade.label if beside else rs.spec.column("member_id").label,
+                 value=roster.at[i, "member_id"], detail=where)
             for i in roster.index[full & roster["member_id"].notna() & ~roster["member_id"].isin(decided)]]
 
 

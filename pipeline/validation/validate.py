@@ -64,6 +64,8 @@ def _info(wb: Workbook, campaign: Campaign, file: str) -> tuple[dict, list[Findi
             if f.enum:
                 value = value.upper() if value.upper() in f.enum else value
                 code = "N_NORMALISED" if value != raw else None
+                if value in _unit_choices(campaign):  # the template's dropdown: "FN01 丰年社区党委"
+                    value, code = _unit_choices(campaign)[value], None
                 if value not in f.enum:
                     findings.append(make("E_UNKNOWN_UNIT" if f.key == "unit_code" else "E_UNKNOWN_ROUND",
                                          file, value=raw, **where))
@@ -78,6 +80,12 @@ def _info(wb: Workbook, campaign: Campaign, file: str) -> tuple[dict, list[Findi
                              value=out["round"], detail=meta_round))
         out["round"] = meta_round
     return out, findings
+
+
+def _unit_choices(campaign: Campaign) -> dict[str, str]:
+    """A unit as the template's dropdown offers it (code and name, any spacing) -> its code."""
+    return {normalise.nfkc(f"{u.code}{u.name}"): u.code for u in campaign.units} | \
+        {normalise.nfkc(f"{u.code} {u.name}"): u.code for u in campaign.units}
 
 
 def _refs(tables: dict[str, pd.DataFrame], unit_code: str, campaign: Campaign) -> dict[str, set[str]]:
@@ -118,6 +126,9 @@ def validate_workbook(wb: Workbook, campaign: Campaign, file: str) -> Submission
     errors = {(f.sheet, f.cell) for f in sub.findings if f.code == "E_FORMULA_ERROR"}
     if errors:
         sub.findings = [f for f in sub.findings if f.code != "E_REQUIRED" or (f.sheet, f.cell) not in errors]
+    # A worksheet that holds two layout sheets (评定结果 beside the members) is read twice: one finding
+    # for one cell, not two.
+    sub.findings = list(dict.fromkeys(sub.findings))
     return sub
 
 
@@ -130,7 +141,7 @@ def _checked(wb: Workbook, campaign: Campaign, file: str) -> Submission:
     layout = campaign.workbooks[sub.kind]
     # A sheet that lost a column (E_MISSING_COLUMN, already reported) is not checked further: its
     # rows cannot be read as the layout says, and the file is rejected anyway.
-    incomplete = {f.sheet for f in wb.findings if f.code == "E_MISSING_COLUMN"}
+    incomplete = {f.sheet for f in wb.findings if f.code in ("E_MISSING_COLUMN", "E_OLD_TEMPLATE")}
     for spec in layout.sheets:  # layout order: the roster comes before the sheets that refer to it
         sd = wb.sheets.get(spec.key)
         if sd is None or sd.name in incomplete:

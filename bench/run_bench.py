@@ -48,8 +48,10 @@ from pipeline.validation import schemas
 c = campaign.load(sys.argv[2])
 for p in sorted(Path(sys.argv[1]).glob("*.xlsx")):
     kind = "street" if p.name.startswith("街道党工委") else "unit"
-    for sheet in c.workbooks[kind].sheets:
-        df = pd.read_excel(p, sheet_name=sheet.name, engine="openpyxl", dtype=object)
+    layout = c.workbooks[kind]
+    for sheet in layout.sheets:
+        df = pd.read_excel(p, sheet_name=layout.worksheet_name(sheet.key), engine="openpyxl", dtype=object)
+        df = df.rename(columns=lambda h: str(h).rstrip("*"))  # the template marks required columns with *
         df = df.rename(columns={col.label: col.key for col in sheet.columns})
         try:
             schemas.build(sheet, {}).validate(df, lazy=True)

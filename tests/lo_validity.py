@@ -2,13 +2,13 @@
 ballot rows into a template in LibreOffice and print the rows its validity check marks invalid
 (XSheetAuditing.showInvalid draws a circle on each invalid cell).
 
-usage: python3 lo_validity.py TEMPLATE SHEET PROFILE_DIR PORT "form|rating" ...  (rows from Excel row 2)"""
+usage: python3 lo_validity.py PROFILE_DIR PORT TEMPLATE SHEET "form|rating" ...  (rows from Excel row 2)"""
 import sys
 import time
 
 from lo_bridge import desktop, open_hidden
 
-path, sheet_name, profile, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+profile, port, path, sheet_name = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 rows = [r.split("|") for r in sys.argv[5:]]  # each "C-value|D-value": 评议方式 and the first rating
 with desktop(profile, port) as desk:
     doc = open_hidden(desk, path)
@@ -25,7 +25,8 @@ with desktop(profile, port) as desk:
         sheet.showInvalid()
         shapes = [page.getByIndex(k) for k in range(page.Count)]
         found = sorted({s.Anchor.CellAddress.Row + 1 for s in shapes
-                        if hasattr(s, "Anchor") and hasattr(s.Anchor, "CellAddress")})
+                        if hasattr(s, "Anchor") and hasattr(s.Anchor, "CellAddress")
+                        and s.ShapeType == "com.sun.star.drawing.EllipseShape"})  # not a cell's note
         if found == marked:
             break
         marked = found

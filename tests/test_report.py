@@ -82,8 +82,10 @@ def test_no_submitted_text_becomes_a_formula_in_any_output(runs, campaign):
     outputs = [first.folder / leadership.report_name(campaign), first.folder / publication.publication_name(campaign)] + \
         sorted((first.folder / labels.RETURNED_DIR).glob("*.xlsx"))
     # A returned copy is the unit's own workbook: the template's preview formulas stay, nothing else.
-    decisions = campaign.workbooks["unit"].sheet("decisions")
-    preview_cols = {get_column_letter(j) for j, c in enumerate(decisions.columns, start=1) if c.type == "preview"}
+    layout = campaign.workbooks["unit"]
+    preview_cols = {get_column_letter(j) for j, c in enumerate(layout.worksheet_columns("decisions"), start=1)
+                    if c.type == "preview"}
+    preview_sheets = {"_preview", "_pv_ballots", "_pv_tallies"}
     seen = set()
     for path in outputs:
         wb = load_workbook(path)
@@ -91,7 +93,8 @@ def test_no_submitted_text_becomes_a_formula_in_any_output(runs, campaign):
             for row in ws.iter_rows():
                 for c in row:
                     if c.data_type == "f":
-                        assert ws.title == "_preview" or (ws.title == decisions.name and c.column_letter in preview_cols), \
+                        assert ws.title in preview_sheets or (ws.title == layout.worksheet_name("decisions")
+                                                              and c.column_letter in preview_cols), \
                             f"{path.name}!{ws.title}!{c.coordinate} holds a formula that is not the template's"
                     if c.value in injected:
                         seen.add(c.value)

@@ -21,7 +21,9 @@ def content(path):
     for ws in wb.worksheets:
         out[ws.title] = {
             "state": ws.sheet_state,
-            "cells": {c.coordinate: c.value for row in ws.iter_rows() for c in row if c.value is not None},
+            "cells": {c.coordinate: getattr(c.value, "text", c.value) for row in ws.iter_rows() for c in row
+                      if c.value is not None},  # an array formula by its text
+            "notes": {c.coordinate: c.comment.text for row in ws.iter_rows() for c in row if c.comment},
             "merged": sorted(str(m) for m in ws.merged_cells.ranges),
             "validations": sorted((dv.type, dv.formula1, str(dv.sqref)) for dv in ws.data_validations.dataValidation),
             "freeze": ws.freeze_panes,
@@ -97,20 +99,23 @@ def test_every_coded_column_has_a_dropdown_and_headers_are_locked(campaign, tmp_
     wb.save(path)
     wb = load_workbook(path)
     layout = campaign.workbooks[layout_key]
-    assert [s.name for s in layout.sheets] == [n for n in wb.sheetnames if n in {s.name for s in layout.sheets}]
+    own = [s for s in layout.sheets if not s.host]  # a guest (评定结果) sits on its host's rows
+    assert [s.name for s in own] == [n for n in wb.sheetnames if n in {s.name for s in layout.sheets}]
     assert any(c.enum for s in layout.sheets for c in s.columns)
-    for sheet in layout.sheets:
+    for sheet in own:
         ws = wb[sheet.name]
-        assert [c.value for c in ws[1]] == [c.label for c in sheet.columns]
-        data = [j for j, c in enumerate(sheet.columns, start=1) if c.type != "preview"]
-        assert all(ws.cell(r, j).value is None for r in range(2, ws.max_row + 1) for j in data), \
-            "templates carry no example rows (only the preview formulas of 评定结果)"
-        assert ws.freeze_panes == "A2" and ws.protection.sheet
+        columns = layout.worksheet_columns(sheet.key)
+        # a required column is marked: its header ends in *
+        assert [c.value for c in ws[1]] == [c.label + ("*" if c.required else "") for c in columns]
+        data = [j for j, c in enumerate(columns, start=1) if c.type != "preview"]
+        assert all(row[j - 1] is None for row in ws.iter_rows(min_row=2, values_only=True) for j in data), \
+            "templates carry no example rows (only the preview formulas beside the members)"
+        assert ws.freeze_panes == ("B2" if layout.guests(sheet.key) else "A2") and ws.protection.sheet
         assert ws.print_title_rows == "$1:$1" and ws.page_setup.orientation == "landscape"
-        for j, col in enumerate(sheet.columns, start=1):
+        for j, col in enumerate(columns, start=1):
             letter = ws.cell(1, j).column_letter
             assert ws.cell(1, j).protection.locked
-            assert ws.column_dimensions[letter].protection.locked is False
+            assert ws.column_dimensions[letter].protection.locked is (col.type == "preview")
             dv, last = _dv_for(ws, letter)
             if col.type == "rating" and any(c.key == "form" for c in sheet.columns):
                 assert dv is not None and dv.type == "list" and dv.formula1.startswith("INDIRECT(")
@@ -150,7 +155,7 @@ def test_a_new_criterion_needs_no_code_change(raw_campaign, tmp_path):
     d = copy.deepcopy(raw_campaign)
     d["criteria"]["org"].append({"code": "O6", "name": "作风建设好", "description": "作风务实。"})
     wb = templates.build(parse(d), "unit", "R1")
-    assert "作风建设好" in [c.value for c in wb["组织评议"][1]]
+    assert "作风建设好*" in [c.value for c in wb["组织评议"][1]]
 
 
 def test_templates_are_valid_xlsx_packages(campaign, tmp_path):
@@ -180,3 +185,35 @@ def test_the_street_workbook_speaks_to_the_street(campaign):
     text = _instructions(campaign, "street")
     assert "无记名" not in text and "单位编码和评议阶段请在下拉框中选择" not in text
     assert "署名" in text and "被评单位编码" in text
+
+
+def test_the_unit_dropdown_offers_code_and_name_from_a_list_range(campaign, raw_campaign, tmp_path):
+    """No inline list (Excel's 255-character limit): at 60 units the dropdown still lists every unit."""
+    d = copy.deepcopy(raw_campaign)
+    d["units"] = [{"code": f"FN{i:02d}", "name": f"第{i}社区党委", "kind": "社区"} for i in range(1, 61)]
+    wb = templates.build(parse(d), "unit", "R1")
+    path = tmp_path / "t.xlsx"
+    wb.save(path)
+    wb = load_workbook(path)
+    info = wb[layout.INFO_SHEET]
+    dv = next(v for v in info.data_validations.dataValidation if f"B{templates.INFO_FIRST_ROW}" in str(v.sqref))
+    assert not dv.formula1.startswith('"') and "$1:" in dv.formula1
+    sheet, rng = dv.formula1.split("!")
+    listed = [c.value for row in wb[sheet][rng.replace("$", "")] for c in row]
+    assert len(listed) == 60 and listed[0] == "FN01 第1社区党委"
+    units = [info.cell(r, 1).value for r in range(1, info.max_row + 1)]
+    assert "FN60" in units  # 填报说明 lists every unit, one a row (prints whole)
+
+
+def test_a_unit_chosen_from_the_dropdown_is_read_as_its_code(campaign, tmp_path):
+    from conftest import make_demo
+
+    from pipeline.validation import validate
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=1, members=4, seed=2)
+    path = next(inbox.glob("FN01*.xlsx"))
+    wb = load_workbook(path)
+    wb[layout.INFO_SHEET].cell(templates.INFO_FIRST_ROW, 2).value = "FN01 丰年社区党委"
+    wb.save(path)
+    sub = validate.validate_file(path, path.name, campaign)
+    assert sub.accepted and sub.unit_code == "FN01"
+    assert not [f for f in sub.findings if f.sheet == layout.INFO_SHEET]

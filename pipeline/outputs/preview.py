@@ -1,154 +1,198 @@
-"""The preview in 评定结果 (SPEC §3): 综合得分（参考） and 建议等次（参考） as live formulas over the
+"""The preview beside each member (SPEC §3): 综合得分（参考） and 建议等次（参考） as live formulas over the
 workbook's own ballots and tallies, giving exactly SPEC §6 (weights renormalised over the forms that
 have votes, half-up rounding, bands, the veto, the cap with its tie rule, 预备党员, 未参评), so the
 branch sees them before it decides. The pipeline never reads them; it recomputes.
 
-A very hidden sheet holds one row per 评定结果 row: the points and scored votes of each form and
-criterion, form scores, the composite, the grade before the cap, and the member's place for the cap.
-Ratings are matched by label (the dropdowns give labels); points typed as numbers are not counted here.
+Cheap to recalculate and light to carry: one array formula per helper column turns every ballot row
+into its points per criterion (a label chosen from the dropdown or points typed alike), and every tally
+row into its points and scored votes; each member then needs one single-condition SUMIF per form and
+criterion over those columns (no array arithmetic per member, no volatile function). Row r of the
+hidden member sheet belongs to row r of 党员名册 (relative references: sorting the roster keeps each
+member's preview with them).
 """
 
 from __future__ import annotations
 
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.formula import ArrayFormula
 
-from pipeline.campaign import Campaign
-from pipeline.layout import LISTS_SHEET
+from pipeline.campaign import Campaign, Sheet
 
-SHEET = "_preview"
-
-
-def _ref(sheet: str, letter: str, last: int) -> str:
-    return f"'{sheet}'!${letter}$2:${letter}${last}"
-
-
-def _names(wb, lists, campaign: Campaign) -> None:
-    """Named lists: every option label with its points (0 for a vote that is not scored), the scored
-    labels, and the veto form's two best options."""
-    labels = {}
-    for f in campaign.forms["member"]:
-        for o in f.scale.options:
-            labels.setdefault(o.label, o.points)
-    col = lists.max_column + 1 if lists.max_row > 1 or lists["A1"].value else 1
-    entries = [("_pv_labels", list(labels)), ("_pv_points", [p or 0 for p in labels.values()]),
-               ("_pv_scored", [k for k, p in labels.items() if p is not None])]
-    veto = campaign.grades["member"].veto
-    if veto:
-        entries.append(("_pv_top2", list(campaign.form("member", veto.form).scale.top2)))
-    for name, values in entries:
-        for i, v in enumerate(values, start=1):
-            lists.cell(i, col, v)
-        letter = get_column_letter(col)
-        wb.defined_names[name] = DefinedName(name, attr_text=f"{LISTS_SHEET}!${letter}$1:${letter}${len(values)}")
-        col += 1
+SHEET = "_preview"  # one row per roster row
+BALLOTS = "_pv_ballots"  # one row per ballot row: its points per criterion
+TALLIES = "_pv_tallies"  # one row per tally row: its points and scored votes
+# A scored vote is carried as BASE + its points, so one conditional sum gives both the points (the
+# remainder) and the scored votes (the multiples): exact for points that are whole or binary fractions
+# (halves, quarters) up to 100,000 votes a criterion.
+BASE = 10**9
 
 
-def build(wb, lists, campaign: Campaign, rows: int | None = None) -> None:
-    """Write the hidden preview sheet and the two preview columns of 评定结果 in `wb`, for `rows` members
-    (default: the campaign's preview_rows)."""
-    layout = campaign.workbooks["unit"]
-    ballots, tallies = layout.sheet("member_ballots"), layout.sheet("member_tallies")
-    roster, decisions = layout.sheet("roster"), layout.sheet("decisions")
-    last = campaign.limits.template_rows + 1
-    letter = {s.key: {c.key: get_column_letter(j) for j, c in enumerate(s.columns, start=1)}
-              for s in (ballots, tallies, roster, decisions)}
-    _names(wb, lists, campaign)
-    ws = wb.create_sheet(SHEET)
+def _array(values) -> str:
+    return "{" + ",".join(f'"{v}"' if isinstance(v, str) else f"{v:g}" for v in values) + "}"
+
+
+def _name(wb, name: str, ref: str) -> str:
+    wb.defined_names[name] = DefinedName(name, attr_text=ref)
+    return name
+
+
+def _helper_sheet(wb, title: str, last: int, columns: dict[str, str]) -> dict[str, str]:
+    """A very hidden sheet of array formulas, one column each over rows 2..last; key -> its workbook name."""
+    ws = wb.create_sheet(title)
     ws.sheet_state = "veryHidden"
+    out = {}
+    for j, (name, formula) in enumerate(columns.items(), start=1):
+        letter = get_column_letter(j)
+        ws.cell(1, j, name)
+        ws[f"{letter}2"] = ArrayFormula(f"{letter}2:{letter}{last}", f"={formula}")
+        out[name] = _name(wb, name, f"'{title}'!${letter}$2:${letter}${last}")
+    return out
+
+
+def _source(wb, name: str, sheet: Sheet, key: str, last: int) -> str:
+    """A data column of a sheet, under a short workbook name."""
+    letter = get_column_letter(next(j for j, c in enumerate(sheet.columns, start=1) if c.key == key))
+    return _name(wb, name, f"'{sheet.name}'!${letter}$2:${letter}${last}")
+
+
+def build(wb, campaign: Campaign, rows: int | None = None) -> None:
+    """Write the hidden preview sheets and the two preview columns beside the members in `wb`, for `rows`
+    roster rows (default: the campaign's preview_rows)."""
+    layout = campaign.workbooks["unit"]
+    ballots, tallies, roster = layout.sheet("member_ballots"), layout.sheet("member_tallies"), layout.sheet("roster")
+    last = campaign.limits.template_rows + 1
     g = campaign.grades["member"]
     forms, crits = campaign.forms["member"], campaign.criteria["member"]
-    full, probationary = campaign.enums["member_kind"][0], g.probationary_grade
+    full = campaign.enums["member_kind"][0]
+    rows = campaign.limits.preview_rows if rows is None else rows
+    scored = {o.label: o.points for f in forms for o in f.scale.scored}
+    veto = campaign.form("member", g.veto.form) if g.veto else None
+    # The veto's top-two options, by points: a typed point counts like its label.
+    top2_min = min(o.points for o in veto.scale.scored if o.label in veto.scale.top2) if veto else None
 
-    def named(prefix, sheet, key):  # a column of a data sheet, by a short name: shorter formulas, a lighter file
-        name = f"{prefix}{key}"
-        if name not in wb.defined_names:
-            wb.defined_names[name] = DefinedName(name, attr_text=_ref(sheet.name, letter[sheet.key][key], last))
-        return name
+    bi, bf = _source(wb, "_bi", ballots, "member_id", last), _source(wb, "_bf", ballots, "form", last)
+    rating = {c.code: _source(wb, f"_b{i}", ballots, c.code, last) for i, c in enumerate(crits, start=1)}
+    points = {code: f"IFERROR({r}*1,INDEX({_array(list(scored.values()))},MATCH({r},{_array(list(scored))},0)))"
+              for code, r in rating.items()}  # a typed number, else the label's points; an error if neither
+    bcols = {f"_bp{i}": f"IF({rating[c.code]}=\"\",\"\",IFERROR({BASE}+{points[c.code]},\"\"))"
+             for i, c in enumerate(crits, start=1)}
+    if veto:
+        bcols["_bt"] = f"IF({bf}=\"{veto.name}\"," + "+".join(
+            f"IFERROR(IF({points[c.code]}>={top2_min:g},1,0),0)" for c in crits) + ",0)"
+    B = _helper_sheet(wb, BALLOTS, last, bcols)
 
-    def b(key):  # a column of the ballot sheet
-        return named("_pvb_", ballots, key)
+    ti, tf = _source(wb, "_ti", tallies, "member_id", last), _source(wb, "_tf", tallies, "form", last)
+    tc = _source(wb, "_tc", tallies, "criterion", last)
+    counts = {c.option: _source(wb, f"_tn{i}", tallies, c.key, last)
+              for i, c in enumerate(tallies.option_columns, start=1)}
+    tally_points = "+".join(f"({BASE}+{p:g})*(0+{counts[o]})" for o, p in scored.items() if o in counts)
+    tcols = {f"_tp{i}": f"IF({tc}=\"{c.name}\",{tally_points},0)" for i, c in enumerate(crits, start=1)}
+    if veto:  # 0+: a blank count is 0
+        tcols["_tt"] = f"IF({tf}=\"{veto.name}\"," + "+".join(
+            f"(0+{counts[o]})" for o in veto.scale.top2 if o in counts) + ",0)"
+    T = _helper_sheet(wb, TALLIES, last, tcols)
 
-    def t(key):  # a column of the tally sheet
-        return named("_pvt_", tallies, key)
-
-    def tallied(r, form, crit, labels, points=None):
-        """The tally's votes for `labels` of this member, form and criterion (times their points, if given)."""
-        parts = [("" if points is None else f"{points[c.option]:g}*") +
-                 f"SUMIFS({t(c.key)},{t('member_id')},$A{r},{t('form')},\"{form.name}\",{t('criterion')},\"{crit.name}\")"
-                 for c in tallies.option_columns if c.option in labels]
-        return "+".join(parts) or "0"
-
-    cols = {}  # name -> helper column letter
-    n = 3
+    ws = wb.create_sheet(SHEET)
+    ws.sheet_state = "veryHidden"
+    cols, n = {}, 3
     for form in forms:
         for crit in crits:
-            cols[("S", form.name, crit.name)] = get_column_letter(n)
-            cols[("N", form.name, crit.name)] = get_column_letter(n + 1)
-            n += 2
+            cols[("E", form.name, crit.code)] = get_column_letter(n)
+            n += 1
     for form in forms:
         cols[("score", form.name)] = get_column_letter(n)
         n += 1
     for key in ("comp", "top2", "vetoed", "pre", "place", "final"):
         cols[key] = get_column_letter(n)
         n += 1
-    rows = campaign.limits.preview_rows if rows is None else rows
-    dec, dec_letter = decisions.name, letter["decisions"]
-    for r in range(2, rows + 2):
-        ws[f"A{r}"] = f"=IF('{dec}'!${dec_letter['member_id']}{r}=\"\",\"\",'{dec}'!${dec_letter['member_id']}{r})"
-        ws[f"B{r}"] = (f"=IF($A{r}=\"\",\"\",IFERROR(INDEX({named('_pvr_', roster, 'member_kind')},"
-                       f"MATCH($A{r},{named('_pvr_', roster, 'member_id')},0)),\"\"))")
-        for form in forms:
-            for crit in crits:
-                rating = b(crit.code)
-                mine = f"({b('member_id')}=$A{r})*({b('form')}=\"{form.name}\")"
-                scored = [o.label for o in form.scale.scored]
-                points = {o.label: o.points for o in form.scale.scored}
-                ws[f"{cols[('S', form.name, crit.name)]}{r}"] = (
-                    f"=IF($A{r}=\"\",0,SUMPRODUCT(SUMIF(_pv_labels,{rating},_pv_points)*{mine})"
-                    f"+{tallied(r, form, crit, scored, points)})")
-                ws[f"{cols[('N', form.name, crit.name)]}{r}"] = (
-                    f"=IF($A{r}=\"\",0,SUMPRODUCT(COUNTIF(_pv_scored,{rating})*{mine})+{tallied(r, form, crit, scored)})")
-        for form in forms:
-            s = [f"{cols[('S', form.name, c.name)]}{r}" for c in crits]
-            k = [f"{cols[('N', form.name, c.name)]}{r}" for c in crits]
-            means = "+".join(f"IF({kk}>0,{ss}/{kk},0)" for ss, kk in zip(s, k))
-            present = "+".join(f"({kk}>0)" for kk in k)
-            ws[f"{cols[('score', form.name)]}{r}"] = f"=IF(({present})=0,\"\",({means})/({present}))"
-        scores = [(f"{cols[('score', f.name)]}{r}", f"{f.weight:g}") for f in forms]
-        num = "+".join(f"IF({sc}=\"\",0,{w}*{sc})" for sc, w in scores)
-        den = "+".join(f"IF({sc}=\"\",0,{w})" for sc, w in scores)
-        ws[f"{cols['comp']}{r}"] = f"=IF(({den})=0,\"\",ROUND(ROUND(({num})/({den}),9),{campaign.decimals}))"
-        comp = f"{cols['comp']}{r}"
-        if g.veto:
-            vf = campaign.form("member", g.veto.form)
-            top2 = "+".join(f"SUMPRODUCT(COUNTIF(_pv_top2,{b(c.code)})*({b('member_id')}=$A{r})*({b('form')}=\"{vf.name}\"))"
-                            f"+{tallied(r, vf, c, vf.scale.top2)}" for c in crits)
-            scored_votes = "+".join(f"{cols[('N', vf.name, c.name)]}{r}" for c in crits)
-            ws[f"{cols['top2']}{r}"] = f"=IF($A{r}=\"\",0,{top2})"
-            ws[f"{cols['vetoed']}{r}"] = f"=AND(({scored_votes})>0,{cols['top2']}{r}/({scored_votes})<{g.veto.min_rate:g})"
-        else:
-            ws[f"{cols['vetoed']}{r}"] = "=FALSE()"
-        band = f"\"{g.bands[-1].grade}\""
-        for bnd in reversed(g.bands[:-1]):
-            band = f"IF({comp}>={bnd.min:g},\"{bnd.grade}\",{band})"
-        veto_grade = f"\"{g.veto.grade}\"" if g.veto else band
-        ws[f"{cols['pre']}{r}"] = (
-            f"=IF(OR($A{r}=\"\",$B{r}=\"\"),\"\",IF($B{r}<>\"{full}\",\"{probationary or ''}\","
-            f"IF({comp}=\"\",\"{g.not_reviewed_grade or ''}\",IF({cols['vetoed']}{r},{veto_grade},{band}))))")
-        span = f"${{}}$2:${{}}${rows + 1}"
-        pre_col, comp_col = span.format(cols["pre"], cols["pre"]), span.format(cols["comp"], cols["comp"])
-        id_col, kind_col = span.format("A", "A"), span.format("B", "B")
-        pre = f"{cols['pre']}{r}"
-        if g.cap:
-            c = g.cap
-            ws[f"{cols['place']}{r}"] = (
-                f"=IF({pre}<>\"{c.grade}\",0,1+COUNTIFS({pre_col},\"{c.grade}\",{comp_col},\">\"&{comp})"
-                f"+COUNTIFS({pre_col},\"{c.grade}\",{comp_col},{comp},{id_col},\"<\"&$A{r}))")
-            allowed = f"INT(COUNTIFS({kind_col},\"{full}\",{comp_col},\">=0\")/{c.denominator})"
-            ws[f"{cols['final']}{r}"] = f"=IF(AND({pre}=\"{c.grade}\",{cols['place']}{r}>{allowed}),\"{c.demote_to}\",{pre})"
-        else:
-            ws[f"{cols['final']}{r}"] = f"={pre}"
-        sheet = wb[dec]
-        sheet[f"{dec_letter['preview_composite']}{r}"] = f"=IF('{SHEET}'!{comp}=\"\",\"\",'{SHEET}'!{comp})"
-        sheet[f"{dec_letter['preview_grade']}{r}"] = f"='{SHEET}'!{cols['final']}{r}"
+
+    def column(key: str) -> str:  # a column of the member rows, under a short name
+        letter = cols.get(key, key)
+        return _name(wb, f"_pv{key}", f"'{SHEET}'!${letter}$2:${letter}${rows + 1}")
+
+    for form in forms:  # the header row: each form's name over its sums, its weight over its score
+        for crit in crits:
+            ws[f"{cols[('E', form.name, crit.code)]}1"] = form.name
+        ws[f"{cols[('score', form.name)]}1"] = form.weight
+
+    wb.defined_names["_B"] = DefinedName("_B", attr_text=str(BASE))
+    if g.cap:  # how many of the cap's grade the unit may have: reviewed full members / denominator
+        ws["A1"] = f"=INT(COUNTIFS({column('B')},\"{full}\",{column('comp')},\">=0\")/{g.cap.denominator})"
+        _name(wb, "_pv_cap", f"'{SHEET}'!$A$1")
+    member = {c.key: get_column_letter(j) for j, c in enumerate(layout.worksheet_columns("roster"), start=1)}
+    host = wb[roster.name]
+    r, pv, mine = 2, {}, {}  # the first member row; every other row shares its formulas (fill_down)
+    pv[f"A{r}"] = f"=IF('{roster.name}'!{member['member_id']}{r}=\"\",\"\",'{roster.name}'!{member['member_id']}{r})"
+    pv[f"B{r}"] = f"=IF($A{r}=\"\",\"\",'{roster.name}'!{member['member_kind']}{r}&\"\")"
+    for form in forms:
+        for i, crit in enumerate(crits, start=1):
+            e = f"{cols[('E', form.name, crit.code)]}{r}"
+            head = f"{cols[('E', form.name, crit.code)]}$1"  # the form's name, in the header row
+            pv[e] = (f"=IF($A{r}=\"\",0,SUMIFS({B[f'_bp{i}']},{bi},$A{r},{bf},{head})"
+                     f"+SUMIFS({T[f'_tp{i}']},{ti},$A{r},{tf},{head}))")
+    for form in forms:  # the mean of the criterion means: remainders over the multiples of BASE
+        e = f"{cols[('E', form.name, crits[0].code)]}{r}:{cols[('E', form.name, crits[-1].code)]}{r}"
+        score = f"{cols[('score', form.name)]}{r}"
+        pv[score] = (f"=IF(MAX({e})<_B,\"\",SUMPRODUCT(MOD({e},_B)/(INT({e}/_B)+({e}<_B)))"
+                     f"/COUNTIF({e},\">=\"&_B))")
+    scores = f"{cols[('score', forms[0].name)]}{r}:{cols[('score', forms[-1].name)]}{r}"
+    weights = f"{cols[('score', forms[0].name)]}$1:{cols[('score', forms[-1].name)]}$1"  # in the header row
+    comp = f"{cols['comp']}{r}"  # the weights renormalised over the forms that have votes
+    pv[comp] = (f"=IF(COUNT({scores})=0,\"\",ROUND(ROUND(SUMPRODUCT({scores},{weights})/"
+                f"SUMPRODUCT(ISNUMBER({scores})*{weights}),9),{campaign.decimals}))")
+    if veto:
+        head = f"{cols[('E', veto.name, crits[0].code)]}$1"
+        pv[f"{cols['top2']}{r}"] = (f"=IF($A{r}=\"\",0,SUMIFS({B['_bt']},{bi},$A{r},{bf},{head})"
+                                    f"+SUMIFS({T['_tt']},{ti},$A{r},{tf},{head}))")
+        e = f"{cols[('E', veto.name, crits[0].code)]}{r}:{cols[('E', veto.name, crits[-1].code)]}{r}"
+        votes = f"SUMPRODUCT(INT({e}/_B))"  # the veto form's scored votes over every criterion
+        pv[f"{cols['vetoed']}{r}"] = f"=AND({votes}>0,{cols['top2']}{r}/{votes}<{g.veto.min_rate:g})"
+    else:
+        pv[f"{cols['vetoed']}{r}"] = "=FALSE()"
+    band = f"\"{g.bands[-1].grade}\""
+    for bnd in reversed(g.bands[:-1]):
+        band = f"IF({comp}>={bnd.min:g},\"{bnd.grade}\",{band})"
+    veto_grade = f"\"{g.veto.grade}\"" if g.veto else band
+    pre = f"{cols['pre']}{r}"
+    pv[pre] = (f"=IF(OR($A{r}=\"\",$B{r}=\"\"),\"\",IF($B{r}<>\"{full}\",\"{g.probationary_grade or ''}\","
+               f"IF({comp}=\"\",\"{g.not_reviewed_grade or ''}\",IF({cols['vetoed']}{r},{veto_grade},{band}))))")
+    if g.cap:
+        c = g.cap
+        pv[f"{cols['place']}{r}"] = (
+            f"=IF({pre}<>\"{c.grade}\",0,1+COUNTIFS({column('pre')},\"{c.grade}\",{column('comp')},\">\"&{comp})"
+            f"+COUNTIFS({column('pre')},\"{c.grade}\",{column('comp')},{comp},{column('A')},\"<\"&$A{r}))")
+        pv[f"{cols['final']}{r}"] = f"=IF(AND({pre}=\"{c.grade}\",{cols['place']}{r}>_pv_cap),\"{c.demote_to}\",{pre})"
+    else:
+        pv[f"{cols['final']}{r}"] = f"={pre}"
+    mine[f"{member['preview_composite']}{r}"] = f"=IF('{SHEET}'!{comp}=\"\",\"\",'{SHEET}'!{comp})"
+    mine[f"{member['preview_grade']}{r}"] = f"='{SHEET}'!{cols['final']}{r}"
+    fill_down(ws, pv, rows + 1)
+    fill_down(host, mine, rows + 1)
+
+
+class _Shared(ArrayFormula):
+    """A cell of an xlsx shared formula: the first row holds the text and the range, the rows below only
+    the group's number, and office suites shift its relative references row by row (as Excel itself
+    saves a filled-down column). A far lighter file than one formula text a cell. openpyxl writes it
+    through its array-formula path, from the attributes this yields."""
+
+    def __init__(self, si: int, ref: str | None = None, text: str = "="):
+        super().__init__(ref or "A1", text)
+        self.si, self.first = si, ref is not None
+
+    def __iter__(self):
+        yield "t", "shared"
+        if self.first:
+            yield "ref", self.ref
+        yield "si", str(self.si)
+
+
+def fill_down(ws, formulas: dict[str, str], last: int) -> None:
+    """Each formula of the first row (A1 reference -> text) down to row `last` of its column, shared."""
+    si = sum(1 for c in ws._cells.values() if isinstance(c.value, _Shared) and c.value.first)  # no new cells
+    for k, (ref, text) in enumerate(formulas.items(), start=si):
+        letter, first = ref.rstrip("0123456789"), int(ref[len(ref.rstrip("0123456789")):])
+        ws[ref] = _Shared(k, f"{ref}:{letter}{last}", text) if last > first else text
+        for r in range(first + 1, last + 1):
+            ws[f"{letter}{r}"] = _Shared(k)

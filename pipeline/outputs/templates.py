@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
@@ -15,9 +16,12 @@ from openpyxl.worksheet.protection import SheetProtection
 from pipeline.campaign import Campaign, Column, Round, Sheet, WorkbookLayout
 from pipeline.labels import cn_date
 from pipeline.layout import INFO_FIRST_ROW, INFO_SHEET, LISTS_SHEET, META_SHEET
+from pipeline.layout import template_name as layout_template_name
 from pipeline.outputs import preview, xlsx
 
-_HEADER_FILL = PatternFill("solid", fgColor="C00000")
+_HEADER_FILL = PatternFill("solid", fgColor="C00000")  # a required column (its header also ends in *)
+_OPTIONAL_FILL = PatternFill("solid", fgColor="7F7F7F")  # an optional column
+_PREVIEW_FILL = PatternFill("solid", fgColor="2F5597")  # computed for reference, never typed
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 _THIN = Side(style="thin", color="999999")
@@ -28,7 +32,7 @@ _DATE_FORMAT = "yyyy-mm-dd"
 
 
 def template_name(layout: WorkbookLayout, rnd: Round) -> str:
-    return f"{layout.title}_{rnd.code}.xlsx"
+    return layout_template_name(layout.title, rnd.code)
 
 
 def meta_values(campaign: Campaign, layout: WorkbookLayout, rnd: Round) -> dict[str, str]:
@@ -45,9 +49,11 @@ def build(campaign: Campaign, layout_key: str, round_code: str, preview_rows: in
     _info_sheet(wb.active, campaign, layout, rnd)
     lists = wb.create_sheet(LISTS_SHEET)
     for sheet in layout.sheets:
-        _data_sheet(wb.create_sheet(sheet.name), sheet, campaign, lists)
+        if not sheet.host:  # a guest's columns sit on its host's worksheet
+            _data_sheet(wb.create_sheet(sheet.name), sheet, layout, campaign, lists)
+    _unit_list(wb[INFO_SHEET], campaign, layout, lists)
     if any(c.type == "preview" for s in layout.sheets for c in s.columns):
-        preview.build(wb, lists, campaign, preview_rows)
+        preview.build(wb, campaign, preview_rows)
     if lists.max_row == 1 and lists["A1"].value is None:
         wb.remove(lists)  # no list was too long for an inline dropdown
     else:
@@ -140,13 +146,20 @@ def _print_setup(ws, title_rows: str | None) -> None:
         ws.print_title_rows = title_rows
 
 
-def _data_sheet(ws, sheet: Sheet, campaign: Campaign, lists) -> None:
+def header_label(column: Column) -> str:
+    """A header as the template shows it: a required column marked with *, which readers ignore."""
+    return f"{column.label}*" if column.required else column.label
+
+
+def _data_sheet(ws, sheet: Sheet, layout: WorkbookLayout, campaign: Campaign, lists) -> None:
     last = campaign.limits.template_rows + 1
     by_form = _options_by_form(lists, sheet, campaign)
-    for j, column in enumerate(sheet.columns, start=1):
+    columns = layout.worksheet_columns(sheet.key)
+    for j, column in enumerate(columns, start=1):
         letter = get_column_letter(j)
-        cell = ws.cell(1, j, column.label)
-        cell.font, cell.fill, cell.border = _HEADER_FONT, _HEADER_FILL, _BOX
+        cell = ws.cell(1, j, header_label(column))
+        cell.font, cell.border = _HEADER_FONT, _BOX
+        cell.fill = _PREVIEW_FILL if column.type == "preview" else _HEADER_FILL if column.required else _OPTIONAL_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.protection = Protection(locked=True)
         dim = ws.column_dimensions[letter]
@@ -156,10 +169,16 @@ def _data_sheet(ws, sheet: Sheet, campaign: Campaign, lists) -> None:
             dim.number_format = _DATE_FORMAT
         elif column.type in ("text", "id", "phone"):
             dim.number_format = "@"
+        if column.type == "preview":  # formulas: shown, not typed over
+            dim.protection = Protection(locked=True)
+            dim.number_format = "0.00"
         _validation(ws, lists, column, letter, last, 2, by_form)
+    # A note on the last row of the form: LibreOffice saves validations only down to 1,000 rows past the
+    # last used cell, and a note counts as used (office suites and the pipeline read no value from it).
+    ws.cell(last, 1).comment = Comment(f"填报区到此为止：第 2 至 {last} 行有下拉框和校验。", "街道党办")
     ws.row_dimensions[1].height = 30
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(sheet.columns))}1"
+    ws.freeze_panes = "B2" if sheet.key in {s.host for s in layout.sheets} else "A2"  # the member stays in view
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}1"
     _protect(ws)
     _print_setup(ws, "1:1")
 
@@ -187,13 +206,13 @@ def _info_sheet(ws, campaign: Campaign, layout: WorkbookLayout, rnd: Round) -> N
         elif f.type in ("text", "phone") or f.enum:
             value.number_format = "@"
         hint = "（必填）" if f.required else ""
-        if f.enum:
+        if f.enum and f.enum != unit_codes(campaign):  # the unit list is a range: _unit_list
             dv = DataValidation(type="list", formula1='"' + ",".join(f.enum) + '"', allow_blank=True,
                                 showErrorMessage=True, error=f"请在下拉框中选择“{f.label}”。")
             ws.add_data_validation(dv)
             dv.add(value.coordinate)
-            if f.key == "unit_code":
-                hint += "  " + "；".join(f"{u.code} {u.name}" for u in campaign.units)
+        elif f.enum:
+            hint += "  在下拉框中选择（编码和名称），单位名单见下方"
         ws.cell(row, 3, hint.strip()).alignment = _WRAP
         row += 1
     row += 1
@@ -203,11 +222,14 @@ def _info_sheet(ws, campaign: Campaign, layout: WorkbookLayout, rnd: Round) -> N
         title = f"{kind}“{titles[group]}”"
         if any(c.criterion and c.criterion.group == group for s in layout.sheets for c in s.columns):
             row = _text_block(ws, row, title, [f"{c.name}：{c.description}" for c in campaign.criteria[group]])
+    if any(f.enum == unit_codes(campaign) for f in layout.info):
+        row = _unit_rows(ws, row, campaign)
     scales = {f.scale.key: f.scale for g in campaign.forms.values() for f in g}
     row = _text_block(ws, row, "测评选项（可填选项或对应分值）", [
         f"{s.name}：" + "、".join(f"{o.label}（{o.points:g}分）" if o.points is not None else f"{o.label}（不计分）"
                                  for o in s.options) for s in scales.values()])
-    _text_block(ws, row, "各工作表", [f"{s.name}：{s.note}" for s in layout.sheets])
+    _text_block(ws, row, "各工作表", [f"{s.name}（在“{layout.sheet(s.host).name}”表中）：{s.note}" if s.host
+                                    else f"{s.name}：{s.note}" for s in layout.sheets])
     ws.protection = SheetProtection(sheet=True, formatCells=False, formatColumns=False, formatRows=False,
                                     selectLockedCells=False, selectUnlockedCells=False)
     _print_setup(ws, None)
@@ -231,15 +253,55 @@ def _how_to(campaign: Campaign, layout: WorkbookLayout, rnd: Round) -> list[str]
 
 
 def _text_block(ws, row: int, title: str, lines: list[str]) -> int:
+    """A bold title, then the lines merged over the sheet's width, each row as high as its text wraps to;
+    returns the next free row."""
     ws.cell(row, 1, title).font = Font(bold=True)
     row += 1
     for line in lines:
         cell = ws.cell(row, 1, line)
         cell.alignment = _WRAP
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
-        ws.row_dimensions[row].height = 15 * max(1, -(-len(line) // 55))
+        ws.row_dimensions[row].height = 15 * max(1, -(-_width(line) // _LINE_WIDTH))
         row += 1
     return row + 1
+
+
+def _unit_rows(ws, row: int, campaign: Campaign) -> int:
+    """The campaign's units, code in column A and name in B, one a row (prints whole at any count)."""
+    ws.cell(row, 1, "单位名单").font = Font(bold=True)
+    ws.cell(row, 2, "（单位编码、单位名称）")
+    for i, u in enumerate(campaign.units, start=row + 1):
+        ws.cell(i, 1, u.code)
+        ws.cell(i, 2, u.name)
+    return row + len(campaign.units) + 2
+
+
+_LINE_WIDTH = 108  # what one merged line of 填报说明 holds, in half-width characters (columns A-C: 116)
+
+
+def _width(text: str) -> int:
+    """Printed width in half-width characters: a Chinese character takes two."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def unit_codes(campaign: Campaign) -> tuple[str, ...]:
+    return tuple(u.code for u in campaign.units)
+
+
+def unit_choice(unit) -> str:
+    """The unit dropdown's entry: code and name (the reader takes the code)."""
+    return f"{unit.code} {unit.name}"
+
+
+def _unit_list(ws, campaign: Campaign, layout: WorkbookLayout, lists) -> None:
+    """The 单位编码 dropdown from a list range of code and name (no 255-character inline list)."""
+    for i, f in enumerate(layout.info):
+        if f.enum == unit_codes(campaign):
+            dv = DataValidation(type="list", formula1=_list_column(lists, [unit_choice(u) for u in campaign.units]),
+                                allow_blank=True, showErrorMessage=True, errorTitle="单位有误",
+                                error=f"请在下拉框中选择“{f.label}”。")
+            ws.add_data_validation(dv)
+            dv.add(f"B{INFO_FIRST_ROW + i}")
 
 
 def fixed_time(rnd: Round) -> dt.datetime:

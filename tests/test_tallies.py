@@ -4,7 +4,7 @@ counts; both for one subject and form is an error naming both places; the counts
 
 import pandas as pd
 import pytest
-from conftest import AS_OF, make_demo
+from conftest import AS_OF, last_data_row, make_demo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -68,8 +68,50 @@ def test_demo_with_tallies_gives_the_same_results_as_with_ballots(campaign, tmp_
         assert result.complete, [(f.name, [x.code for x in f.errors]) for f in result.files if f.errors]
         results[mode] = {name: (result.folder / "data" / name).read_bytes()
                          for name in ("org_results.csv", "member_results.csv", "org_scores.csv", "member_scores.csv")}
-    assert results["ballots"] == results["tallies"]
+        flags = pd.read_csv(result.folder / "data" / "coverage_flags.csv", encoding="utf-8-sig", dtype=str)
+        results[mode]["flags"] = sorted(zip(flags["unit_code"], flags["code"], flags["member_id"].fillna(""),
+                                            flags["criterion"].fillna("")))
+    assert results["ballots"] == results["tallies"]  # the same scores, and the same flags
     assert len(results["tallies"]["member_scores.csv"].splitlines()) > 100
+    assert ("C_OPINION_UNANSWERED" in {f[1] for f in results["tallies"]["flags"]})  # opinions recorded in tallies
+
+
+def test_a_tallied_units_opinions_are_flagged_like_ballots(campaign, tmp_path):
+    """意见建议 beside a tally row count like those on ballots: unanswered, they raise C_OPINION_UNANSWERED;
+    with an item from the public's review in the ledger, they do not."""
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=1, members=6, seed=31, tallies=True)
+    path = next(inbox.glob("FN01*.xlsx"))
+    sheet = campaign.workbooks["unit"].sheet("member_tallies")
+    keys = [c.key for c in sheet.columns]
+    wb = load_workbook(path)
+    ws = wb[sheet.name]
+    public = campaign.form_by_role("member", "public").name
+    rows = [r for r in range(2, last_data_row(ws) + 1) if ws.cell(r, keys.index("form") + 1).value == public]
+    for key in ("org_tallies", "member_tallies"):  # no opinion anywhere but the one below
+        other = campaign.workbooks["unit"].sheet(key)
+        at = [c.key for c in other.columns].index("opinion") + 1
+        for r in range(2, last_data_row(wb[other.name]) + 1):
+            wb[other.name].cell(r, at).value = None
+    ws.cell(rows[0], keys.index("opinion") + 1).value = "希望多组织志愿服务"
+    ledger = campaign.workbooks["unit"].sheet("rectifications")
+    items = wb[ledger.name]
+    source = [c.key for c in ledger.columns].index("source") + 1
+    for r in range(last_data_row(items), 1, -1):  # no item answers the public's review yet
+        if items.cell(r, source).value == public:
+            items.delete_rows(r)
+    wb.save(path)
+
+    def flagged(tag):
+        result = batch.run(campaign, inbox, tmp_path / f"out{tag}", tmp_path / f"arch{tag}", as_of=AS_OF)
+        assert result.complete
+        flags = pd.read_csv(result.folder / "data" / "coverage_flags.csv", encoding="utf-8-sig", dtype=str)
+        return flags[(flags["code"] == "C_OPINION_UNANSWERED") & (flags["unit_code"] == "FN01")]
+    opinion = flagged(1)
+    assert len(opinion) == 1 and "1 条意见建议" in opinion["detail"].iloc[0]
+    wb = load_workbook(path)
+    wb[sheet.name].cell(rows[0], keys.index("opinion") + 1).value = None  # no opinion: nothing to answer
+    wb.save(path)
+    assert flagged(2).empty
 
 
 @pytest.fixture()
@@ -81,7 +123,7 @@ def tallied_file(campaign, tmp_path):
 def _edit(path, campaign, sheet_key, change):
     wb = load_workbook(path)
     ws = wb[campaign.workbooks["unit"].sheet(sheet_key).name]
-    header = {c.value: c.column_letter for c in ws[1]}
+    header = {str(c.value).rstrip("*"): c.column_letter for c in ws[1]}  # required headers end in *
     change(ws, header)
     wb.save(path)
 
@@ -98,7 +140,9 @@ def test_a_clean_tally_is_accepted(campaign, tallied_file):
 
 def test_ballots_and_a_tally_for_one_form_is_an_error_naming_both_places(campaign, tallied_file):
     def add_ballot(ws, header):
-        ws.append(["P99999", "FN01-001", "自评"] + ["好"] * 5)
+        row = last_data_row(ws) + 1
+        for j, v in enumerate(["P99999", "FN01-001", "自评"] + ["好"] * 5, start=1):
+            ws.cell(row, j).value = v
     _edit(tallied_file, campaign, "member_ballots", add_ballot)
     sub, codes = _codes(tallied_file, campaign)
     both = [f for f in sub.findings if f.code == "E_TALLY_AND_BALLOTS"]
@@ -144,7 +188,7 @@ def test_tally_headers_carry_the_options_and_each_row_allows_only_its_forms(camp
     sheet = campaign.workbooks["unit"].sheet("member_tallies")
     ws = wb[sheet.name]
     labels = [c.value for c in ws[1]]
-    assert labels[4:] == [c.option for c in sheet.option_columns] and "不了解" in labels and "好" in labels
+    assert labels[4:-1] == [c.option for c in sheet.option_columns] and labels[-1] == "意见建议" and "不了解" in labels and "好" in labels
     dv = next(d for d in ws.data_validations.dataValidation if str(d.sqref).startswith("E2"))
     assert dv.type == "custom" and "INDIRECT(" in dv.formula1 and "E$1" in dv.formula1
     # The list the custom rule checks the header against is the one the ballot dropdowns use.

@@ -195,8 +195,10 @@ class UnitBuilder:
 
 def tally_rows(campaign: Campaign, ballots: list[dict], group: str) -> list[dict]:
     """The same votes as 得票汇总 rows (票数 and the votes per option, per subject, form and criterion),
-    in the order the ballots came."""
+    in the order the ballots came; the ballots' 意见建议 on the first criterion's row of each subject and
+    form, one a line."""
     key_of = {c.option: c.key for c in campaign.workbooks["unit"].sheet(f"{group}_tallies").option_columns}
+    first = campaign.criteria[group][0].name
     out: dict[tuple, dict] = {}
     for b in ballots:
         for crit in campaign.criteria[group]:
@@ -207,6 +209,8 @@ def tally_rows(campaign: Campaign, ballots: list[dict], group: str) -> list[dict
             if b.get(crit.code) is not None:
                 key = key_of[b[crit.code]]
                 row[key] = row.get(key, 0) + 1
+            if crit.name == first and b.get("opinion"):
+                row["opinion"] = "\n".join(filter(None, [row.get("opinion"), b["opinion"]]))
     return list(out.values())
 
 

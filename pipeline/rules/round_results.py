@@ -116,8 +116,9 @@ def build(campaign: Campaign, ledger: Ledger, round_code: str, as_of: dt.date,
         return scoring.unit_member_stats(campaign, units_of[sid], ledger.rows("member_ballots", [sid]),
                                          ledger.rows("member_tallies", [sid]))
     member_stats = scores.combine_member_stats(campaign, [member_stats_of(sid) for sid in ids])
-    opinion_parts = [_opinions(campaign, pd.DataFrame(), ledger.rows("member_ballots", ids, ["form", "opinion"],
-                                                                     filled="opinion"))] if ids else []
+    # Opinions written on ballots, and those a tallied unit recorded beside its tallies: alike.
+    opinion_parts = [_opinions(campaign, pd.DataFrame(), ledger.rows(sheet, ids, ["form", "opinion"], filled="opinion"))
+                     for sheet in ("member_ballots", "member_tallies", "org_tallies")] if ids else []
     roster = ledger.rows("roster", ids)
     decisions = ledger.rows("decisions", ids)
     scored = scores.score_round(campaign, files, org_long, member_stats, roster, decisions)

@@ -21,7 +21,7 @@ from rich.table import Table
 from pipeline import batch, demo, fsio, ledger
 from pipeline.campaign import CampaignError, load
 from pipeline.findings import FLAG_CODES, title_of
-from pipeline.labels import OTHER_ROUND, RETURNED_DIR, STATUSES, SUBMITTED, kind_label
+from pipeline.labels import NOTICE_DIR, OTHER_ROUND, RETURNED_DIR, STATUSES, SUBMITTED, kind_label
 from pipeline.ledger import status
 from pipeline.outputs import leadership, publication, templates
 
@@ -238,9 +238,10 @@ def _summary(campaign, result) -> Table:
     folder = result.folder
     t.add_row(campaign.outputs["report"], str(folder / leadership.report_name(campaign)))
     t.add_row(campaign.outputs["publication"], str(folder / publication.publication_name(campaign)))
-    returned = [f for f in result.files if f.returned]
-    if returned:
-        t.add_row("退回修改稿", f"{len(returned)} 份：{folder / RETURNED_DIR}")
+    for sub, label in ((RETURNED_DIR, "退回修改稿"), (NOTICE_DIR, "提示稿（无需重报）")):
+        copies = [f for f in result.files if f.returned and f.returned.parent.name == sub]
+        if copies:
+            t.add_row(label, f"{len(copies)} 份：{folder / sub}")
     t.add_row("数据文件", str(folder / "data"))
     return t
 

@@ -8,7 +8,8 @@ from pipeline.campaign import Campaign
 NOT_TEMPLATE = "非模板文件"
 STATUSES = {"accepted": "通过", "rejected": "退回修改", "duplicate": "重复报送", "superseded": "已被新版本替代"}
 SUBMITTED = {"accepted": "已报", "rejected": "退回修改", "missing": "未报"}  # a unit's submission for the round
-RETURNED_DIR = "退回修改"  # the run folder's sub-folder of annotated copies
+RETURNED_DIR = "退回修改"  # the run folder's sub-folder of annotated copies of files with errors
+NOTICE_DIR = "提示"  # ... and of files accepted with warnings or notes (no need to send again)
 OTHER_ROUND = "非本阶段"  # a file of another round than the one this run reports
 IGNORED = "系统文件（Excel/WPS 的临时锁定文件、Thumbs.db、desktop.ini 等），已忽略"
 CHANGED = "读取时文件内容发生变化（可能仍在复制或保存中），本次未处理。请稍后再运行"

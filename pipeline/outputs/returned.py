@@ -1,11 +1,14 @@
-"""退回修改: the unit's own workbook with every faulty cell filled and commented in Chinese, and a
-first sheet 问题清单 linking to each cell. The unit fixes it and sends it straight back."""
+"""Returned copies: the unit's own workbook with every faulty cell filled and commented in Chinese, and a
+first sheet 问题清单 linking to each cell, whose first line says what the copy is. Files with errors go
+to 退回修改/ (须修改后重新报送: the unit fixes the copy and sends it straight back); files accepted with
+warnings or notes go to 提示/ (已受理，无需重报). The unit's pictures and charts stay."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import re
+import zipfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -13,23 +16,31 @@ import python_calamine
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from pipeline.campaign import Campaign
 from pipeline.fsio import FileBusy
 from pipeline.findings import Finding, make
 from pipeline.intake.book import Book
-from pipeline.labels import RETURNED_DIR
+from pipeline.labels import NOTICE_DIR, RETURNED_DIR
 from pipeline.outputs import xlsx
 from pipeline.outputs.xlsx import set_text
 
 log = logging.getLogger(__name__)
 SHEET = "问题清单"
 UNKNOWN_UNIT = "未识别单位"
-FILLS = {"错误": PatternFill("solid", fgColor="FF9999"), "警告": PatternFill("solid", fgColor="FFE699")}
+# Red for an error, orange for a warning: neither is the template's pale fill-in yellow (FFF2CC).
+FILLS = {"错误": PatternFill("solid", fgColor="FF9999"), "警告": PatternFill("solid", fgColor="F4B183")}
 HEADERS = ["序号", "严重程度", "工作表", "单元格", "列", "填写内容", "问题", "修改方法"]
-WIDTHS = [6, 9, 12, 9, 14, 18, 18, 70]
+WIDTHS = [6, 9, 12, 9, 14, 18, 18, 60]
+VERDICT = {True: ("须修改后重新报送", "本文件有错误，未被受理。请在本文件中逐项修改（点击“单元格”可跳到该格），"
+                  "改好后另存为 .xlsx 重新报送。"),
+           False: ("已受理，无需重报", "本文件已受理，数据已计入汇总，无需重新报送。下列警告和提示请核实，"
+                   "以后填报时注意；如确有数据需要更正，请改好后重新报送。")}
+_THIN = Side(style="thin", color="999999")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_GROUP_FILL = PatternFill("solid", fgColor="D9E1F2")
 
 
 def _rebuild(path: Path) -> Workbook:
@@ -86,40 +97,98 @@ def _annotate(wb: Workbook, findings: list[Finding]) -> None:
         cell.comment = comment
 
 
-def _findings_sheet(wb: Workbook, findings: list[Finding], unit_label: str) -> None:
+def _lines(text, width: int) -> int:
+    """How many lines `text` wraps to in a column `width` characters wide (a Chinese character takes two)."""
+    text = "" if text is None else str(text)
+    return sum(max(1, -(-sum(2 if ord(ch) > 0x2E7F else 1 for ch in part) // max(1, int(width * 0.95))))
+               for part in text.split("\n"))
+
+
+def _findings_sheet(wb: Workbook, findings: list[Finding], unit_label: str, lost: str) -> None:
+    """问题清单: the verdict in its first line, then the findings grouped by sheet (each group in the
+    workbook's sheet order, errors first), every text shown whole, ready to print."""
     ws = wb.create_sheet(SHEET, 0)
     errors = sum(f.is_error for f in findings)
-    warnings = sum(f.code.startswith("W_") for f in findings)
-    ws["A1"] = (f"{unit_label}：本表共发现 {errors} 处错误、{warnings} 处警告。"
-                "红色为错误（必须修改后重新报送），黄色为警告（请核实）。点击“单元格”可跳到该格。"
-                "可直接在本文件中修改，改好后另存为 .xlsx 重新报送。")
-    ws["A1"].alignment = Alignment(wrap_text=True, vertical="top")
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADERS))
-    ws.row_dimensions[1].height = 48
+    warnings = sum(f.severity == "警告" for f in findings)
+    notes = len(findings) - errors - warnings
+    verdict, how = VERDICT[errors > 0]
+    ws["A1"] = f"{unit_label}：{verdict}"
+    ws["A1"].font = Font(bold=True, size=14, color="C00000" if errors else "375623")
+    ws["A2"] = (f"{how}本表共 {errors} 处错误、{warnings} 处警告、{notes} 条提示。红色为错误（必须修改），"
+                f"橙色为警告（请核实），提示仅供参考。{lost}")
+    for r in (1, 2):
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(HEADERS))
+        ws.cell(r, 1).alignment = Alignment(wrap_text=True, vertical="center")
+    ws.row_dimensions[1].height = 24
+    ws.row_dimensions[2].height = 16 * _lines(ws["A2"].value, sum(WIDTHS)) + 4
     for j, (h, w) in enumerate(zip(HEADERS, WIDTHS), start=1):
-        c = ws.cell(2, j, h)
-        c.font = Font(bold=True)
+        c = ws.cell(3, j, h)
+        c.font, c.border = Font(bold=True), _BOX
+        c.alignment = Alignment(horizontal="center", vertical="center")
         ws.column_dimensions[c.column_letter].width = w
     order = {"错误": 0, "警告": 1, "提示": 2}
-    for n, f in enumerate(sorted(findings, key=lambda f: order[f.severity]), start=1):
-        r = n + 2
-        values = [n, f.severity, f.sheet, f.cell, f.column, f.value, f.title, f.message]
-        for j, v in enumerate(values, start=1):
-            xlsx.set_text(ws.cell(r, j), v)
-        ws.cell(r, 8).alignment = Alignment(wrap_text=True, vertical="top")
-        if f.severity in FILLS:
-            ws.cell(r, 2).fill = FILLS[f.severity]
-        if f.sheet in wb.sheetnames:
-            link = ws.cell(r, 4)
-            target = f.cell or "A1"
-            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{f.sheet}'!{target}", display=target)
-            xlsx.set_text(link, target)
-            link.font = Font(color="0563C1", underline="single")
-    ws.freeze_panes = "A3"
+    sheets = {name: i for i, name in enumerate(wb.sheetnames)}
+    ranked = sorted(findings, key=lambda f: (sheets.get(f.sheet, -1), order[f.severity], _position(f.cell)))
+    r, n = 4, 0
+    for sheet, group in _groups(ranked):
+        head = ws.cell(r, 1, f"{sheet or '整个文件'}（{len(group)} 条）")
+        head.font, head.fill = Font(bold=True), _GROUP_FILL
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(HEADERS))
+        for j in range(1, len(HEADERS) + 1):
+            ws.cell(r, j).border = _BOX
+        r += 1
+        for f in group:
+            n += 1
+            values = [n, f.severity, f.sheet, f.cell, f.column, f.value, f.title, f.message]
+            for j, v in enumerate(values, start=1):
+                cell = ws.cell(r, j)
+                xlsx.set_text(cell, v)
+                cell.border = _BOX
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            ws.row_dimensions[r].height = 15 * max(_lines(v, w) for v, w in zip(values, WIDTHS)) + 3
+            if f.severity in FILLS:
+                ws.cell(r, 2).fill = FILLS[f.severity]
+            if f.sheet in wb.sheetnames:
+                link = ws.cell(r, 4)
+                target = f.cell or "A1"
+                link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{f.sheet}'!{target}", display=target)
+                xlsx.set_text(link, target)
+                link.font = Font(color="0563C1", underline="single")
+            r += 1
+    ws.freeze_panes = "A4"
     ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "2:2"
+    ws.print_title_rows = "3:3"
+    ws.oddHeader.left.text = f"{unit_label}  {SHEET}"
+    ws.oddHeader.right.text = "第 &P 页，共 &N 页"
+
+
+def _position(cell: str) -> tuple[int, str]:
+    m = re.fullmatch(r"([A-Z]+)(\d+)", cell or "")
+    return (int(m.group(2)), m.group(1).rjust(3)) if m else (0, "")
+
+
+def _groups(findings: list[Finding]):
+    out: dict[str, list[Finding]] = {}
+    for f in findings:
+        out.setdefault(f.sheet, []).append(f)
+    return out.items()
+
+
+def _lost_drawings(path: Path, fmt: str) -> str:
+    """A line for 问题清单 when the unit's workbook holds drawings a copy cannot keep (shapes, text
+    boxes; pictures and charts are kept)."""
+    if fmt not in ("xlsx", "xlsm"):
+        return ""
+    try:
+        with zipfile.ZipFile(path) as z:
+            shapes = any(re.search(rb"<(?:\w+:)?(?:sp|grpSp|cxnSp)\b", z.read(n)) for n in z.namelist()
+                         if n.startswith("xl/drawings/drawing") and n.endswith(".xml"))
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return ""
+    return "原文件中的图形或文本框未能保留在本副本中，请以原文件为准。" if shapes else ""
 
 
 def write(path: Path, fmt: str, file: str, findings: list[Finding], unit_label: str, out: Path,
@@ -134,7 +203,7 @@ def write(path: Path, fmt: str, file: str, findings: list[Finding], unit_label: 
         wb = _rebuild(path)
         findings.append(make("N_CONVERTED", file, detail=f".{fmt}"))
     _annotate(wb, findings)
-    _findings_sheet(wb, findings, unit_label)
+    _findings_sheet(wb, findings, unit_label, "" if rebuild else _lost_drawings(path, fmt))
     wb.active = 0
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = ws.title == SHEET
@@ -175,15 +244,14 @@ def _name(campaign: Campaign, f, taken: set[str]) -> str:
 
 
 def write_all(campaign: Campaign, ledger, files: list, folder: Path, when: dt.datetime) -> None:
-    """An annotated copy for each identified submission of this inbox with errors or warnings."""
+    """An annotated copy for each identified submission of this inbox with errors (退回修改/) or accepted
+    with warnings or notes (提示/)."""
     taken: set[str] = set()
     for f in files:
         s = f.stored
-        if s.status not in ("accepted", "rejected") or s.kind is None:
+        if s.status not in ("accepted", "rejected") or s.kind is None or not f.findings:
             continue
-        if not any(x.code[0] in "EW" for x in f.findings):
-            continue
-        out = folder / RETURNED_DIR / _name(campaign, f, taken)
+        out = folder / (RETURNED_DIR if s.status == "rejected" else NOTICE_DIR) / _name(campaign, f, taken)
         args = (ledger.archived_path(s), s.format, f.name, f.findings, unit_label(campaign, s), out, when,
                 campaign.organiser)
         try:

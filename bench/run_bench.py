@@ -193,11 +193,15 @@ def main() -> int:
     print(text)
     if not args.no_write:
         analysis = ROOT / "bench" / "analysis.md"  # the hand-written reading of the figures, kept with them
-        (ROOT / "bench" / "results.md").write_text(
+        results = ROOT / "bench" / "results.md"
+        marker = "\n## The unit template in LibreOffice"  # bench/template_recalc.py's section stays
+        kept = results.read_text(encoding="utf-8").partition(marker) if results.exists() else ("", "", "")
+        results.write_text(
             f"# Benchmark results\n\nRun {dt.date.today()} on {machine()}.\n"
             f"Command: `.venv/bin/python bench/run_bench.py --sizes {' '.join(map(str, args.sizes))} "
             f"--members {args.members}`.\n\n{text}\n"
-            + ("\n" + analysis.read_text(encoding="utf-8") if analysis.exists() else ""), encoding="utf-8")
+            + ("\n" + analysis.read_text(encoding="utf-8") if analysis.exists() else "")
+            + (kept[1] + kept[2] if kept[1] else ""), encoding="utf-8")
     return 0
 
 

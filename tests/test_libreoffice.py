@@ -7,6 +7,7 @@ with the reason shown. Under CI a missing soffice is a failure, not a skip.
 import datetime as dt
 import os
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 from conftest import AS_OF, ROOT, make_demo
 from openpyxl import load_workbook
 
-from pipeline import batch, labels
+from pipeline import batch, labels, layout
 from pipeline.outputs import leadership, publication, templates
 from pipeline.validation import validate
 
@@ -30,7 +31,15 @@ def convert(files: list[Path], target: str, outdir: Path, profile: Path) -> list
     outdir.mkdir(parents=True, exist_ok=True)
     cmd = [SOFFICE or "soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
            "--convert-to", target, "--outdir", str(outdir)] + [str(f) for f in files]
-    subprocess.run(cmd, check=True, capture_output=True, timeout=600)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        proc.communicate(timeout=600)
+    finally:  # soffice.bin runs under the launcher: end the whole group, also on a timeout
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    assert proc.returncode == 0, cmd
     ext = target.split(":")[0]
     outs = [outdir / f"{f.stem}.{ext}" for f in files]
     missing = [o for o in outs if not o.exists()]
@@ -153,3 +162,14 @@ def test_libreoffice_offers_each_ballot_row_only_its_forms_options(campaign, tmp
     out = run_uno_script(ROOT / "tests" / "lo_validity.py", tmp_path / "profile", [str(path), sheet.name, *rows],
                          timeout=240)
     assert out.split()[-1] == "2,4"  # Excel rows 2 and 4: 好 for 群众评议, 满意 for 党员互评
+
+
+def test_the_empty_template_prints_one_page_a_sheet(campaign, tmp_path, profile):
+    """Nothing prints empty pages: the preview's formulas in every member row stay off the print."""
+    wb = load_workbook(templates.write_all(campaign, tmp_path / "t")[0])
+    wb[layout.INFO_SHEET].sheet_state = "hidden"  # the instructions run to two pages; every form is empty
+    path = tmp_path / "forms.xlsx"
+    wb.save(path)
+    pdf = convert([path], "pdf", tmp_path / "pdf", profile)[0]
+    forms = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
+    assert len(forms) >= 8 and pdf_text(pdf).count("\f") == len(forms)

@@ -83,3 +83,23 @@ def test_a_round_of_old_and_new_templates_scores_like_a_round_of_new_ones(campai
     assert not mixed.rejected
     cols = ["unit_code", "member_id", "composite", "suggested_grade", "decided_grade"]
     assert mixed.report.scores.member_results[cols].equals(same.report.scores.member_results[cols])
+
+
+def _fingerprint(campaign) -> str:
+    """What a unit sees of the templates' structure: sheets, where they sit, columns, which are required."""
+    import hashlib
+    import json
+    shape = [(lay.key, s.key, s.name, s.host, s.optional, [(c.key, c.label, c.type, c.required) for c in s.columns])
+             for lay in campaign.workbooks.values() for s in lay.sheets]
+    return hashlib.sha256(json.dumps(shape, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def test_the_template_version_changes_whenever_a_sheet_or_column_changes(campaign):
+    """A changed layout needs a new template_version (and the old one in earlier_template_versions):
+    record the new version's fingerprint in tests/fixtures/templates/fingerprints.json."""
+    import json
+    known = json.loads((Path(__file__).parent / "fixtures" / "templates" / "fingerprints.json").read_text())
+    assert campaign.template_version in known, "a new template version: record its fingerprint"
+    assert known[campaign.template_version] == _fingerprint(campaign), \
+        f"the templates changed: raise template_version (now {campaign.template_version}) in campaign.toml"
+    assert set(known) <= set(campaign.template_versions)

@@ -119,6 +119,7 @@ def test_every_coded_column_has_a_dropdown_and_headers_are_locked(campaign, tmp_
             dv, last = _dv_for(ws, letter)
             if col.type == "rating" and any(c.key == "form" for c in sheet.columns):
                 assert dv is not None and dv.type == "list" and dv.formula1.startswith("INDIRECT(")
+                assert dv.errorStyle == "warning" and "分值" in dv.error  # typed points may stay
                 assert offered(wb, dv, None) == list(col.enum)  # a row with no form yet: every option
             elif col.enum:
                 assert dv is not None and dv.type == "list", f"{sheet.name}.{col.label} has no dropdown"

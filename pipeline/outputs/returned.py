@@ -64,11 +64,10 @@ def _keep_escaped(wb: Workbook) -> None:
     """openpyxl reads '_x0001_' as a control character but would write it raw, breaking the XML:
     put such characters back as the escapes the unit's file held."""
     for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                v = cell.value
-                if isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v):
-                    cell.value = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"_x{ord(m.group()):04X}_", v)
+        for cell in list(ws._cells.values()):  # the stored cells only: a form reaches row 20,001
+            v = cell.value
+            if isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v):
+                cell.value = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"_x{ord(m.group()):04X}_", v)
 
 
 def _writable(ws, ref: str):

@@ -94,12 +94,21 @@ def _options_by_form(lists, sheet: Sheet, campaign: Campaign) -> str | None:
     return f'INDIRECT("{prefix}"&IFERROR(MATCH(${letter}2,{prefix}forms,0),0))'
 
 
-def _validation(ws, lists, column: Column, letter: str, last_row: int, first_row: int, by_form: str | None) -> None:
+def _rating_options(campaign: Campaign):
+    """Every scored option of the campaign's scales, once each (for the rating cells' message)."""
+    return list({o.label: o for s in campaign.scales.values() for o in s.scored}.values())
+
+
+def _validation(ws, lists, column: Column, letter: str, last_row: int, first_row: int, by_form: str | None,
+                campaign: Campaign) -> None:
     rng = f"{letter}{first_row}:{letter}{last_row}"
     if column.type == "rating" and by_form:
+        # A warning, not a stop: points typed instead of a label (好 = 100...) are accepted, as 填报说明 says.
+        points = "、".join(f"{o.label}={o.points:g}" for o in _rating_options(campaign))
         dv = DataValidation(type="list", formula1=by_form, allow_blank=True, showErrorMessage=True,
-                            errorTitle="选项不符", error=f"请在下拉框中选择“{column.label}”的选项（随本行的评议方式而定）。",
-                            showInputMessage=False)
+                            errorStyle="warning", errorTitle="请核对",
+                            error=f"请在下拉框中选择“{column.label}”的选项（随本行的评议方式而定），也可填对应分值"
+                                  f"（{points}）。填的是分值请点“是”保留。", showInputMessage=False)
     elif column.option and by_form:  # a tally count: a whole number, in a column of the row's form only
         cell = f"{letter}{first_row}"
         dv = DataValidation(type="custom", allow_blank=True, showErrorMessage=True, errorTitle="得票数有误",
@@ -172,7 +181,7 @@ def _data_sheet(ws, sheet: Sheet, layout: WorkbookLayout, campaign: Campaign, li
         if column.type == "preview":  # formulas: shown, not typed over
             dim.protection = Protection(locked=True)
             dim.number_format = "0.00"
-        _validation(ws, lists, column, letter, last, 2, by_form)
+        _validation(ws, lists, column, letter, last, 2, by_form, campaign)
     # A note on the last row of the form: LibreOffice saves validations only down to 1,000 rows past the
     # last used cell, and a note counts as used (office suites and the pipeline read no value from it).
     ws.cell(last, 1).comment = Comment(f"填报区到此为止：第 2 至 {last} 行有下拉框和校验。", "街道党办")
@@ -181,6 +190,9 @@ def _data_sheet(ws, sheet: Sheet, layout: WorkbookLayout, campaign: Campaign, li
     ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}1"
     _protect(ws)
     _print_setup(ws, "1:1")
+    typed = [j for j, c in enumerate(columns, start=1) if c.type != "preview"]
+    if len(typed) < len(columns):  # the preview's formulas fill every member row: print what was typed
+        ws.print_area = f"A1:{get_column_letter(max(typed))}{last}"
 
 
 def _info_sheet(ws, campaign: Campaign, layout: WorkbookLayout, rnd: Round) -> None:

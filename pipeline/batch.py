@@ -92,10 +92,10 @@ class RunResult:
         return not self.rejected and not self.changed
 
 
-def examine(received: inbox_mod.Received, campaign: Campaign) -> Submission:
+def examine(received: inbox_mod.Received, campaign: Campaign, as_of: dt.date | None = None) -> Submission:
     """Validate one file; a problem becomes a finding, never an exception: one file never stops the batch."""
     try:
-        return validate.validate_file(received.path, received.name, campaign)
+        return validate.validate_file(received.path, received.name, campaign, as_of)
     except Exception as e:
         log.exception("unexpected failure on %s", received.name)
         return Submission(received.name, findings=[make("E_INTERNAL", received.name, detail=type(e).__name__)])
@@ -104,18 +104,19 @@ def examine(received: inbox_mod.Received, campaign: Campaign) -> Submission:
 PARALLEL_MIN_FILES = 8  # below this, starting worker processes costs more than it saves
 WORKER_SECONDS = 900  # far above any file within the limits; a worker that died never answers
 _worker_campaign: Campaign | None = None
+_worker_as_of: dt.date | None = None
 
 
-def _init_worker(campaign: Campaign) -> None:
-    global _worker_campaign
-    _worker_campaign = campaign
+def _init_worker(campaign: Campaign, as_of: dt.date | None) -> None:
+    global _worker_campaign, _worker_as_of
+    _worker_campaign, _worker_as_of = campaign, as_of
     gc.freeze()  # the modules and the campaign stay for the worker's life: the collector skips them
 
 
 def _examine_in_worker(received: inbox_mod.Received) -> Submission:
     """Validate in a worker, and prepare the rows as the ledger stores them: the main process only
     inserts them. The raw cell values and the normalised frames stay here."""
-    sub = examine(received, _worker_campaign)
+    sub = examine(received, _worker_campaign, _worker_as_of)
     if sub.workbook:
         for sd in sub.workbook.sheets.values():
             sd.frame = sd.frame.iloc[0:0]
@@ -177,17 +178,17 @@ def take_in_safely(ledger: Ledger, run_id: str, received: inbox_mod.Received, ca
                          mtime_ns=received.mtime_ns)
 
 
-def validated(todo: list[inbox_mod.Received], campaign: Campaign):
+def validated(todo: list[inbox_mod.Received], campaign: Campaign, as_of: dt.date | None = None):
     """Submissions of `todo`, in order. Validation is independent per file, so it runs in worker
     processes over the machine's cores, a bounded window ahead of the (sequential) ledger."""
     workers = min(os.cpu_count() or 1, 4)
     if workers < 2 or len(todo) < PARALLEL_MIN_FILES:
-        yield from (examine(r, campaign) for r in todo)
+        yield from (examine(r, campaign, as_of) for r in todo)
         return
     # spawn: no inherited lock or ledger handles in the workers, and the same start on Windows and Linux.
     # multiprocessing.Pool rather than ProcessPoolExecutor: the latter deadlocks under Wine 8.
     ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(campaign,)) as pool:
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(campaign, as_of)) as pool:
         ahead = iter(todo)
         pending = deque((r, pool.apply_async(_examine_in_worker, (r,))) for r in islice(ahead, 2 * workers))
         while pending:
@@ -196,7 +197,7 @@ def validated(todo: list[inbox_mod.Received], campaign: Campaign):
                 sub = result.get(timeout=WORKER_SECONDS)
             except Exception:  # a worker that failed or hung: validate that file here instead
                 log.exception("worker failed on %s", r.name)
-                sub = examine(r, campaign)
+                sub = examine(r, campaign, as_of)
             nxt = next(ahead, None)
             if nxt is not None:
                 pending.append((nxt, pool.apply_async(_examine_in_worker, (nxt,))))
@@ -335,7 +336,7 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
         changed = unreadable + changed
         received = [r for r in received if r not in changed]
         todo = list(snaps.values())
-        subs = validated(todo, campaign)  # a generator: validation runs a window ahead of the ledger
+        subs = validated(todo, campaign, as_of)  # a generator: validation runs a window ahead of the ledger
         stored, known_stats = [], {}
         for i, r in enumerate(received):
             on_file(i, len(received), r.name)

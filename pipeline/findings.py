@@ -65,6 +65,12 @@ _FINDINGS: dict[str, tuple[str, str]] = {
     "E_TALLY_BALLOTS": ("汇总票数不一致", "{detail}。同一对象、同一评议方式的各行票数应相同，请核对。"),
     "E_TALLY_DUPLICATE": ("汇总行重复", "{detail}。同一对象、同一评议方式、同一标准只能有一行汇总，请合并。"),
     "E_TALLY_AND_BALLOTS": ("既录票又填汇总", "{detail}。同一对象的同一评议方式只能逐票录入或填写得票汇总，二者选一，请删去其中一处。"),
+    "E_FUTURE_DATE": ("日期晚于汇总日期", "“{column}”为 {value}，晚于本次汇总的日期 {detail}。请填写实际填报的日期。"),
+    "E_ABSENT_VOTED": ("未参评却有评议票", "填了未参评原因“{value}”的党员 {detail}有评议票或得票汇总。确未参评的，"
+                       "请删去其评议票；参加了评议的，请清空未参评原因。"),
+    "E_ABSENT_GRADE": ("未参评党员的评定等次", "此党员填了未参评原因，评定等次应为“{detail}”，现为“{value}”。请改正。"),
+    "E_TALLY_INCOMPLETE": ("得票汇总缺少标准", "{value}的得票汇总缺少“{detail}”。一张票对每项标准都有评价，"
+                           "汇总也应每项标准一行，请补齐。"),
     "E_NOMINATION_SUBJECT": ("推荐对象不符", "{detail}。请核对“对象编号”。"),
     # --- warnings
     "W_SAME_FILLED_ON": ("填报日期相同的两份报送", "本单位本阶段另有一份报送的填报日期也是 {value}（{detail}）。"

@@ -60,3 +60,8 @@ def last_data_row(ws) -> int:
     """The last row of an openpyxl sheet that holds a value (a template's form reaches further: its last
     row carries a note)."""
     return max((r for (r, _), c in ws._cells.items() if c.value is not None), default=1)  # the stored cells only
+
+
+def stored_cells(ws) -> list:
+    """The cells an openpyxl sheet holds, row by row (never creating the empty ones of a 20,001-row form)."""
+    return [ws._cells[k] for k in sorted(ws._cells)]

@@ -6,11 +6,13 @@ import datetime as dt
 import pytest
 from conftest import AS_OF, make_demo
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
 from pipeline import batch, demo
 from pipeline.demo import DemoError
 from pipeline.outputs import leadership
+from pipeline.validation import validate
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +102,42 @@ def test_the_demo_refuses_impossible_absences(campaign, tmp_path):
         demo.generate(campaign, tmp_path / "a", units=1, members=4, absent=3, as_of=dt.date(2010, 8, 2))
     with pytest.raises(DemoError):
         demo.generate(campaign, tmp_path / "b", units=1, members=6, absent=1, defects=True, as_of=dt.date(2010, 8, 2))
+
+
+def _absent_file(campaign, tmp_path):
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=1, members=6, seed=4, absent=1)
+    path = next(p for p in inbox.iterdir() if p.name.startswith("FN01"))
+    layout = campaign.workbooks["unit"]
+    wb = load_workbook(path)
+    roster = wb[layout.worksheet_name("roster")]
+    keys = [c.key for c in layout.worksheet_columns("roster")]
+    row = next(r for r in range(2, 20) if roster.cell(r, keys.index("absence_reason") + 1).value)
+    return path, wb, roster, keys, row
+
+
+def test_a_reason_for_not_taking_part_beside_a_ballot_is_an_error_naming_both(campaign, tmp_path):
+    """Nothing silently wrong: a member marked 未参评 who has a ballot would be scored on it and enter the
+    cap's base; the unit is asked which is true."""
+    path, wb, roster, keys, row = _absent_file(campaign, tmp_path)
+    member = roster.cell(row, 1).value
+    sheet = campaign.workbooks["unit"].sheet("member_ballots")
+    ballots = wb[sheet.name]
+    free = max(r for (r, _), c in ballots._cells.items() if c.value is not None) + 1
+    for j, v in enumerate(["Z0001", member, "组织点评"] + ["好"] * 5, start=1):
+        ballots.cell(free, j).value = v
+    wb.save(path)
+    sub = validate.validate_file(path, path.name, campaign)
+    reason_cell = f"{get_column_letter(keys.index('absence_reason') + 1)}{row}"
+    found = [(f.code, f.sheet, f.cell) for f in sub.errors]
+    assert found == [("E_ABSENT_VOTED", roster.title, reason_cell)]
+    assert f"{sheet.name} B{free}" in sub.errors[0].message and member in sub.errors[0].message
+
+
+def test_a_member_who_took_no_part_must_be_decided_not_reviewed(campaign, tmp_path):
+    path, wb, roster, keys, row = _absent_file(campaign, tmp_path)
+    cell = roster.cell(row, keys.index("decided_grade") + 1)
+    cell.value = "合格"
+    wb.save(path)
+    sub = validate.validate_file(path, path.name, campaign)
+    assert [(f.code, f.cell, f.value) for f in sub.errors] == [("E_ABSENT_GRADE", cell.coordinate, "合格")]
+    assert "未参评" in sub.errors[0].message

@@ -7,6 +7,7 @@ from conftest import make_demo
 from openpyxl import load_workbook
 
 from pipeline import batch, layout
+from pipeline.outputs import publication
 from pipeline.rules import commendation
 
 MEMBER_COLS = ["unit_code", "member_id", "name", "is_worker", "decided_grade"]
@@ -112,3 +113,29 @@ def test_special_rule_across_two_rounds_stored_in_the_ledger(campaign, tmp_path)
     checked = pd.read_csv(result.folder / "data" / "nominations.csv", encoding="utf-8-sig", keep_default_na=False)
     verdicts = dict(zip(checked["subject_id"], checked["verdict"]))
     assert verdicts == {a: "符合", b: "不符合"}
+
+
+def test_a_member_who_took_no_part_is_never_commended(campaign, tmp_path):
+    """Decided 优秀 by the branch and nominated, but without a single ballot this round: 不符合, and not on
+    the 拟表彰 list."""
+    inbox, _ = make_demo(campaign, tmp_path / "r1", units=1, members=9, seed=17)
+    path = next(inbox.glob("FN01*.xlsx"))
+    wb = load_workbook(path)
+    full = [(r[0].value, r[1].value) for r in wb["党员名册"].iter_rows(min_row=2, max_row=10)
+            if r[4].value == "正式党员"]
+    away, name = full[0]
+    ws = wb["党员评议"]
+    for r in range(ws.max_row, 1, -1):
+        if ws.cell(r, 2).value == away:
+            ws.delete_rows(r)
+    wb.save(path)
+    _set_decisions(path, {away: "优秀"}, nominations=[("优秀共产党员", away)])
+    result = batch.run(campaign, inbox, tmp_path / "out", tmp_path / "arch", as_of=dt.date(2010, 8, 2))
+    assert result.files[0].status == "accepted" and "W_NOT_REVIEWED" in {f.code for f in result.files[0].findings}
+    checked = pd.read_csv(result.folder / "data" / "nominations.csv", encoding="utf-8-sig", keep_default_na=False)
+    row = checked[checked["subject_id"] == away].iloc[0]
+    assert row["verdict"] == "不符合" and "未参评" in row["reasons"]
+    book = load_workbook(result.folder / publication.publication_name(campaign))
+    listed = {c.value for ws in book.worksheets if ws.title != "拟表彰对象" for row in ws.iter_rows() for c in row}
+    nominees = {c.value for row in book["拟表彰对象"].iter_rows() for c in row}
+    assert name in listed and name not in nominees

@@ -13,7 +13,8 @@ from pipeline.validation import normalise, validate
 
 @pytest.mark.parametrize("text, expected", [
     ("2010-6-1", dt.date(2010, 6, 1)), ("2010.6.1", dt.date(2010, 6, 1)), ("2010/06/01", dt.date(2010, 6, 1)),
-    ("2010年6月1日", dt.date(2010, 6, 1)), ("２０１０年６月１日", dt.date(2010, 6, 1)), ("20100601", dt.date(2010, 6, 1)),
+    ("2010年6月1日", dt.date(2010, 6, 1)), ("２０１０年６月１日", dt.date(2010, 6, 1)),
+    ("20100601", None), ("2010-08", None), ("12.08.2010", None), ("today", None), ("2010-6/1", None),
     ("2010-13-45", None), ("2010-2-30", None), ("1800-1-1", None), ("六月一日", None)])
 def test_text_dates(text, expected):
     assert normalise.parse_date_text(text) == expected
@@ -104,7 +105,7 @@ def test_reordered_and_extra_columns(campaign, one_unit):
     wb = load_workbook(one_unit)
     ws = wb["党员名册"]  # 评定结果 sits beside the members: reported once, for the sheet the unit sees
     ws.protection.sheet = False
-    for row in ws.iter_rows():
+    for row in ws.iter_rows(max_row=last_data_row(ws)):
         a, b = row[0].value, row[1].value
         row[0].value, row[1].value = b, a
     ws["M1"] = "备注"

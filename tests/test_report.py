@@ -5,7 +5,7 @@ import re
 import zipfile
 
 import pytest
-from conftest import AS_OF
+from conftest import AS_OF, stored_cells
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
@@ -90,14 +90,13 @@ def test_no_submitted_text_becomes_a_formula_in_any_output(runs, campaign):
     for path in outputs:
         wb = load_workbook(path)
         for ws in wb.worksheets:
-            for row in ws.iter_rows():
-                for c in row:
-                    if c.data_type == "f":
-                        assert ws.title in preview_sheets or (ws.title == layout.worksheet_name("decisions")
-                                                              and c.column_letter in preview_cols), \
-                            f"{path.name}!{ws.title}!{c.coordinate} holds a formula that is not the template's"
-                    if c.value in injected:
-                        seen.add(c.value)
+            for c in stored_cells(ws):
+                if c.data_type == "f":
+                    assert ws.title in preview_sheets or (ws.title == layout.worksheet_name("decisions")
+                                                          and c.column_letter in preview_cols), \
+                        f"{path.name}!{ws.title}!{c.coordinate} holds a formula that is not the template's"
+                if c.value in injected:
+                    seen.add(c.value)
     assert demo.FORMULA_TEXTS[0] in seen, "the injected text reached an output, as text"
     rect = (first.folder / "data" / "rectifications.csv").read_text(encoding="utf-8-sig")
     assert "'" + demo.FORMULA_TEXTS[0].replace('"', '""') in rect, "CSV cells are defused too"

@@ -5,7 +5,7 @@ with errors in 退回修改/ (须修改后重新报送), files accepted with war
 import datetime as dt
 
 import pytest
-from conftest import AS_OF, ROOT
+from conftest import AS_OF, ROOT, stored_cells
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
@@ -71,8 +71,7 @@ def test_one_comment_per_faulty_cell_with_colour(run):
         marked = [x for x in f.findings if x.code[0] in "EW" and x.cell and x.sheet]
         expected = {(x.sheet, x.cell) for x in marked}
         def notes(book):
-            return {(ws.title, c.coordinate): c for ws in book.worksheets for row in ws.iter_rows() for c in row
-                    if c.comment}
+            return {(ws.title, c.coordinate): c for ws in book.worksheets for c in stored_cells(ws) if c.comment}
         comments = notes(wb)
         template_notes = set(notes(load_workbook(f.received.path)))  # the form's end-of-rows note
         assert set(comments) - template_notes == expected

@@ -195,3 +195,20 @@ def test_tally_headers_carry_the_options_and_each_row_allows_only_its_forms(camp
     list_dv = type(dv)(type="list", formula1=dv.formula1[dv.formula1.index("INDIRECT("):dv.formula1.rindex(",E$1)")])
     public = campaign.form_by_role("member", "public").name
     assert "好" not in offered(wb, list_dv, public) and "满意" in offered(wb, list_dv, public)
+
+
+def test_a_tally_without_a_criterion_is_an_error_naming_it(campaign, tallied_file):
+    """Ballots can never leave a criterion out: a (subject, form) tally lacking one is not scored on the rest."""
+    sheet = campaign.workbooks["unit"].sheet("member_tallies")
+    keys = [c.key for c in sheet.columns]
+    crit = campaign.criteria["member"][2].name
+    wb = load_workbook(tallied_file)
+    ws = wb[sheet.name]
+    row = next(r for r in range(2, last_data_row(ws) + 1) if ws.cell(r, keys.index("criterion") + 1).value == crit)
+    subject = (ws.cell(row, 1).value, ws.cell(row, 2).value)
+    ws.delete_rows(row)
+    wb.save(tallied_file)
+    sub = validate.validate_file(tallied_file, tallied_file.name, campaign)
+    (err,) = [f for f in sub.errors if f.code == "E_TALLY_INCOMPLETE"]
+    assert crit in err.message and subject[0] in err.message and subject[1] in err.message
+    assert [f.code for f in sub.errors] == ["E_TALLY_INCOMPLETE"]

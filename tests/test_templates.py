@@ -5,7 +5,7 @@ import re
 import zipfile
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, stored_cells
 from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 
@@ -21,9 +21,9 @@ def content(path):
     for ws in wb.worksheets:
         out[ws.title] = {
             "state": ws.sheet_state,
-            "cells": {c.coordinate: getattr(c.value, "text", c.value) for row in ws.iter_rows() for c in row
+            "cells": {c.coordinate: getattr(c.value, "text", c.value) for c in stored_cells(ws)
                       if c.value is not None},  # an array formula by its text
-            "notes": {c.coordinate: c.comment.text for row in ws.iter_rows() for c in row if c.comment},
+            "notes": {c.coordinate: c.comment.text for c in stored_cells(ws) if c.comment},
             "merged": sorted(str(m) for m in ws.merged_cells.ranges),
             "validations": sorted((dv.type, dv.formula1, str(dv.sqref)) for dv in ws.data_validations.dataValidation),
             "freeze": ws.freeze_panes,

@@ -48,6 +48,7 @@ class SheetData:
     frame: pd.DataFrame  # one column per found key (raw values) plus `_row` (Excel row number)
     formulas: set[str] = field(default_factory=set)  # A1 cells that held formulas
     errors: dict[str, str] = field(default_factory=dict)  # A1 cells that held Excel error values
+    date1904: bool = False  # the workbook counts dates from 1904 (Mac Excel, some WPS settings)
 
     def cell(self, key: str, row: int) -> str:
         return f"{self.letters[key]}{row}"
@@ -60,6 +61,7 @@ class Workbook:
     identity: Identity
     sheets: dict[str, SheetData]
     findings: list[Finding]
+    date1904: bool = False  # the workbook counts dates from 1904
 
 
 def _col_letter(letters: str) -> int:
@@ -116,6 +118,20 @@ class Marks:
     errors: dict[str, str] = field(default_factory=dict)  # A1 -> "#DIV/0!"
     hidden_rows: set[int] = field(default_factory=set)  # Excel row numbers
     hidden_cols: set[int] = field(default_factory=set)  # 1-based column numbers
+
+
+_DATE1904 = re.compile(rb'<(?:\w+:)?workbookPr\b[^>]*\bdate1904="(?:1|true)"')
+
+
+def date1904(path: Path, fmt: str) -> bool:
+    """Whether an xlsx counts its date serials from 1904-01-01 rather than 1899-12-30."""
+    if fmt not in ("xlsx", "xlsm"):
+        return False
+    with zipfile.ZipFile(path) as z:
+        try:
+            return bool(_DATE1904.search(z.read("xl/workbook.xml")[:65536]))
+        except KeyError:
+            return False
 
 
 def sheet_marks(path: Path, fmt: str, names: list[str]) -> dict[str, Marks]:
@@ -191,6 +207,7 @@ class Reading:
     guest: bool = False
     old_version: str | None = None
     template: str = ""  # the current template's file name, for 模板版本较旧
+    date1904: bool = False
 
 
 def read_sheet(book, name: str, spec: Sheet, file: str, marks: Marks, campaign: Campaign,
@@ -254,7 +271,7 @@ def read_sheet(book, name: str, spec: Sheet, file: str, marks: Marks, campaign: 
         findings.append(make("E_FORMULA_ERROR", file, sheet=name, cell=cell,
                              column=spec.column(key).label, value=value))
     _note_hidden(marks, frame, found, letters, spec, name, file, findings)
-    return SheetData(spec, name, header_row, letters, frame, marks.formulas, errors)
+    return SheetData(spec, name, header_row, letters, frame, marks.formulas, errors, how.date1904)
 
 
 def _note_hidden(marks: Marks, frame: pd.DataFrame, found: dict[str, int], letters: dict[str, str], spec: Sheet,
@@ -270,7 +287,7 @@ def _note_hidden(marks: Marks, frame: pd.DataFrame, found: dict[str, int], lette
                              detail=f"“{spec.column(k).label}”列"))
 
 
-def _reading(layout, spec: Sheet, ident: Identity, campaign: Campaign) -> Reading:
+def _reading(layout, spec: Sheet, ident: Identity, campaign: Campaign, epoch1904: bool) -> Reading:
     """How `spec` is read from the worksheet the identification found for it."""
     name = ident.sheets.get(spec.key)
     on_worksheet = [s for s in layout.sheets if s.key != spec.key and ident.sheets.get(s.key) == name]
@@ -279,7 +296,7 @@ def _reading(layout, spec: Sheet, ident: Identity, campaign: Campaign) -> Readin
     old = version if _older(version, campaign.template_version) else None
     rnd = ident.meta.get("round") or campaign.rounds[0].code
     return Reading(others, bool(spec.host) and ident.sheets.get(spec.host) == name, old,
-                   template_name(layout.title, rnd))
+                   template_name(layout.title, rnd), epoch1904)
 
 
 def _older(version: str, current: str) -> bool:
@@ -314,13 +331,14 @@ def read_workbook(path: Path, fmt: str, campaign: Campaign, file: str) -> Workbo
     try:
         names = list(dict.fromkeys(n for n in ident.sheets.values() if n))
         marks = sheet_marks(path, fmt, names)
+        epoch1904 = date1904(path, fmt)
         for spec in layout.sheets:
             name = ident.sheets.get(spec.key)
             if name is None:
                 if not spec.optional:  # a tally sheet a unit does not use may be left out
                     findings.append(make("E_MISSING_SHEET", file, detail=spec.name))
                 continue
-            how = _reading(layout, spec, ident, campaign)
+            how = _reading(layout, spec, ident, campaign, epoch1904)
             if name != spec.name and not how.guest:
                 findings.append(make("N_SHEET_RENAMED", file, sheet=name, value=name, detail=spec.name))
             data = read_sheet(book, name, spec, file, marks[name], campaign, findings, how)
@@ -334,4 +352,4 @@ def read_workbook(path: Path, fmt: str, campaign: Campaign, file: str) -> Workbo
         raise
     except BaseException as e:
         raise Rejected(make("E_CORRUPT", file, detail=f"{type(e).__name__}: {str(e)[:80]}")) from None
-    return Workbook(path, fmt, ident, sheets, findings)
+    return Workbook(path, fmt, ident, sheets, findings, epoch1904)

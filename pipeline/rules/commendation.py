@@ -18,6 +18,9 @@ def _member_reasons(campaign: Campaign, rnd: Round, member: dict | None, history
     if member is None:
         return ["不是本单位党员"]
     reasons = []
+    absent = campaign.grades["member"].not_reviewed_grade
+    if absent and member.get("suggested_grade") == absent:  # took no part this round: never commended for it
+        reasons.append(f"本阶段{absent}")
     if need_worker and member.get("is_worker") != campaign.enums["yes_no"][0]:
         reasons.append("不是党务工作者")
     grade = member.get("decided_grade")

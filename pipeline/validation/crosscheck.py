@@ -85,8 +85,14 @@ def tallies(tables, sheets, campaign: Campaign, file: str) -> list[Finding]:
             out.append(make("E_TALLY_DUPLICATE", file, value=df.at[i, "criterion"],
                             detail=f"{'、'.join(str(df.at[i, c]) for c in subject + ['form', 'criterion'])}",
                             **where("criterion", df.at[i, "_row"])))
+        criteria = [c.name for c in campaign.criteria[group]]
         for keys, part in df.groupby(subject + ["form"], sort=False):
             form = forms.get(part["form"].iloc[0])
+            missing = [c for c in criteria if c not in set(part["criterion"])]
+            if form is not None and missing:  # a ballot rates every criterion: so does a tally
+                named = "、".join(map(str, keys if isinstance(keys, tuple) else (keys,)))
+                out.append(make("E_TALLY_INCOMPLETE", file, value=named, detail="、".join(missing),
+                                **where("criterion", part["_row"].iloc[0])))
             ns = pd.to_numeric(part["n_ballots"], errors="coerce").dropna().astype(int)
             if form is None or ns.empty:
                 continue
@@ -155,18 +161,39 @@ def ballot_counts(tables, sheets, campaign: Campaign, file: str) -> list[Finding
 
 
 def not_reviewed(tables, sheets, campaign: Campaign, file: str) -> list[Finding]:
-    """W_NOT_REVIEWED: a full member with no ballot at all and no 未参评原因 (SPEC §6)."""
+    """未参评 is consistent (SPEC §4, §6): W_NOT_REVIEWED for a full member with no ballot at all and no
+    未参评原因; E_ABSENT_VOTED for a 未参评原因 beside ballots or tally rows on that member (naming the
+    first); E_ABSENT_GRADE for a member with a 未参评原因 decided anything but 未参评."""
     if not {"roster", "member_ballots"} <= tables.keys():
         return []
     roster, rs = tables["roster"], sheets["roster"]
-    voted = set(tables["member_ballots"]["member_id"]) | {m for (m, _), n in _tallied(tables, "member_tallies",
-                                                                                      ["member_id"]).items() if n}
+    first_vote = {}  # member -> where the first ballot or tally row on them sits
+    for key in ("member_ballots", "member_tallies"):
+        df = tables.get(key)
+        if df is not None and not df.empty:
+            for member, row in zip(df["member_id"], df["_row"]):
+                first_vote.setdefault(member, f"{sheets[key].name} {_at(sheets[key], 'member_id', row)}")
     reason = roster["absence_reason"] if "absence_reason" in roster else pd.Series(None, index=roster.index)
+    absent = reason.map(lambda v: isinstance(v, str) and v.strip() != "")
     full = roster["member_kind"] == campaign.enums["member_kind"][0]
-    silent = roster[full & ~roster["member_id"].isin(voted) & reason.map(lambda v: v is None or v != v or v == "")]
-    return [make("W_NOT_REVIEWED", file, sheet=rs.name, cell=_at(rs, "member_id", r["_row"]),
-                 column=rs.spec.column("member_id").label, value=r["member_id"])
-            for _, r in silent.iterrows()]
+    silent = roster[full & ~roster["member_id"].isin(first_vote.keys()) & ~absent]
+    out = [make("W_NOT_REVIEWED", file, sheet=rs.name, cell=_at(rs, "member_id", r["_row"]),
+                column=rs.spec.column("member_id").label, value=r["member_id"])
+           for _, r in silent.iterrows()]
+    where = dict(sheet=rs.name, column=rs.spec.column("absence_reason").label) if "absence_reason" in rs.letters \
+        else dict(sheet=rs.name)
+    for _, r in roster[absent & roster["member_id"].isin(first_vote.keys())].iterrows():
+        out.append(make("E_ABSENT_VOTED", file, cell=_at(rs, "absence_reason", r["_row"]), value=r["absence_reason"],
+                        detail=f"{r['member_id']}（见 {first_vote[r['member_id']]}）", **where))
+    grade = campaign.grades["member"].not_reviewed_grade
+    if grade and "decisions" in tables:
+        ds, decided = sheets["decisions"], tables["decisions"]
+        away = set(roster.loc[absent, "member_id"])
+        for _, d in decided[decided["member_id"].isin(away) & (decided["decided_grade"] != grade)].iterrows():
+            out.append(make("E_ABSENT_GRADE", file, sheet=ds.name, cell=_at(ds, "decided_grade", d["_row"]),
+                            column=ds.spec.column("decided_grade").label, value=d["decided_grade"],
+                            detail=grade))
+    return out
 
 
 def date_order(tables, sheets, file: str) -> list[Finding]:

@@ -12,16 +12,17 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, WINDOWS_EPOCH, from_excel
 
 from pipeline.campaign import Campaign, Column, Scale
 from pipeline.findings import Finding, make
 from pipeline.intake.read import SheetData
 
-EXCEL_EPOCH = dt.date(1899, 12, 30)
+# The documented text dates (README, 填报说明): 2010-6-1, 2010/6/1, 2010.6.1, 2010年6月1日. Nothing else is
+# guessed: 2010-08, 12.08.2010 or "today" stay text and are E_DATE at their cell.
 _DATE_TEXT = [
-    re.compile(r"^(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})$"),
-    re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?$"),
-    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+    re.compile(r"^(\d{4})\s*([-/.])\s*(\d{1,2})\s*\2\s*(\d{1,2})$"),
+    re.compile(r"^(\d{4})\s*(年)\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$"),
 ]
 _POINTS = re.compile(r"^(\d+(?:\.\d+)?)\s*分?$")
 _INT = re.compile(r"^[+-]?\d+$")
@@ -46,21 +47,23 @@ def parse_date_text(text: str) -> dt.date | None:
         m = pattern.match(t)
         if m:
             try:
-                d = dt.date(*map(int, m.groups()))
+                d = dt.date(int(m.group(1)), int(m.group(3)), int(m.group(4)))
             except ValueError:
                 return None
             return d if MIN_YEAR <= d.year <= MAX_YEAR else None
     return None
 
 
-def _date(v):
-    """(value, note code, detail): a date from a date, an Excel serial or a text date."""
+def _date(v, date1904: bool = False):
+    """(value, note code, detail): a date from a date, a whole Excel serial (counted from the workbook's
+    own epoch, Excel's 1900 leap-year quirk included) or a text date in a documented form. Anything
+    else is left as it is, for the schema to report at its cell."""
     if isinstance(v, dt.datetime):
         return v.date(), None, ""
     if isinstance(v, dt.date):
         return v, None, ""
-    if isinstance(v, (int, float)) and not isinstance(v, bool) and 1 <= v < 73051:  # up to 2099-12-31
-        d = EXCEL_EPOCH + dt.timedelta(days=int(v))
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer() and 1 <= v < 73051:
+        d = from_excel(v, CALENDAR_MAC_1904 if date1904 else WINDOWS_EPOCH).date()
         return d, "N_NORMALISED", d.isoformat()
     if isinstance(v, str):
         d = parse_date_text(v)
@@ -221,7 +224,7 @@ def normalise(sd: SheetData, campaign: Campaign, file: str) -> tuple[pd.DataFram
             new, codes, details = _apply(raw, lambda v: _enum(v, column, campaign.aliases),
                                          _is_str(raw) & raw.isin(column.enum))
         elif column.type == "date":
-            new, codes, details = _apply(raw, _date, raw.map(type) == dt.date)
+            new, codes, details = _apply(raw, lambda v: _date(v, sd.date1904), raw.map(type) == dt.date)
         elif column.type == "int":
             new, codes, details = _apply(raw, _int, raw.map(type) == int)
         elif column.type == "id":

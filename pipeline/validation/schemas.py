@@ -24,6 +24,7 @@ def _pandera():
 
 # Names of the checks built here, mapped to the finding they raise.
 IN_ROSTER, KNOWN_SUBJECT, IN_RANGE = "in_roster", "known_subject", "in_range"
+WHOLE, A_DATE = "whole_number", "a_date"
 
 
 def _in_range(lo, hi) -> pa.Check:
@@ -47,11 +48,13 @@ def _column(col: Column, refs: dict[str, set[str]]) -> pa.Column:
     coerce = False
     if col.enum:
         checks.append(pa.Check.isin(list(col.enum)))
+    # Normalisation turned every acceptable form into an int or a date: anything else was typed so
+    # (12.5 in a count, "2010-08" as a date) and is reported, never guessed by a coercion.
     if col.type == "int":
-        dtype, coerce = "Int64", True
+        checks.append(pa.Check(lambda s: s.map(lambda v: type(v) is int), name=WHOLE))
         checks.append(_in_range(col.min, col.max))
     elif col.type == "date":
-        dtype, coerce = "datetime64[ns]", True
+        checks.append(pa.Check(lambda s: s.map(lambda v: type(v) is dt.date), name=A_DATE))
     if col.ref == "roster" and "roster" in refs:  # no reference check against a roster that could not be read
         checks.append(pa.Check(lambda s, ids=frozenset(refs.get("roster", ())): s.isin(ids), name=IN_ROSTER))
     elif col.ref == "@subjects" and "subjects" in refs:
@@ -72,7 +75,7 @@ def _code(col: Column, check: str, value) -> str | None:
         return "E_REQUIRED"
     if check == "field_uniqueness":
         return "E_DUPLICATE_ID"
-    if check.startswith("coerce_dtype"):
+    if check.startswith("coerce_dtype") or check in (WHOLE, A_DATE):
         return "E_DATE" if col.type == "date" else "E_TYPE"
     if check == IN_ROSTER:
         return "E_UNKNOWN_MEMBER"

@@ -41,8 +41,9 @@ class Submission:
         return self.kind is not None and not self.errors
 
 
-def _info(wb: Workbook, campaign: Campaign, file: str) -> tuple[dict, list[Finding]]:
-    """The 填报说明 values, checked: unit code and round known, required fields filled."""
+def _info(wb: Workbook, campaign: Campaign, file: str, as_of: dt.date | None) -> tuple[dict, list[Finding]]:
+    """The 填报说明 values, checked: unit code and round known, required fields filled, no date after the
+    run's date (a typo there would win a supersession over the unit's corrected file)."""
     out, findings = {}, []
     for f in campaign.workbooks[wb.identity.kind].info:
         raw, cell = wb.identity.info.get(f.key, (None, ""))
@@ -54,9 +55,13 @@ def _info(wb: Workbook, campaign: Campaign, file: str) -> tuple[dict, list[Findi
                 findings.append(make("E_REQUIRED", file, **where))
             continue
         if f.type == "date":
-            value, code, detail = normalise._date(raw)
+            value, code, detail = normalise._date(raw, wb.date1904)
             if not isinstance(value, dt.date):
                 findings.append(make("E_DATE", file, value=raw, **where))
+                continue
+            if as_of and value > as_of:
+                findings.append(make("E_FUTURE_DATE", file, value=value.isoformat(), detail=as_of.isoformat(),
+                                     **where))
                 continue
         else:
             value = normalise.nfkc(normalise._number_text(raw) if isinstance(raw, float) else str(raw))
@@ -120,8 +125,8 @@ def _typed(df: pd.DataFrame, sd: SheetData) -> pd.DataFrame:
     return out
 
 
-def validate_workbook(wb: Workbook, campaign: Campaign, file: str) -> Submission:
-    sub = _checked(wb, campaign, file)
+def validate_workbook(wb: Workbook, campaign: Campaign, file: str, as_of: dt.date | None = None) -> Submission:
+    sub = _checked(wb, campaign, file, as_of)
     # An Excel error value (E_FORMULA_ERROR) reads as an empty cell: one finding there, not two.
     errors = {(f.sheet, f.cell) for f in sub.findings if f.code == "E_FORMULA_ERROR"}
     if errors:
@@ -132,9 +137,9 @@ def validate_workbook(wb: Workbook, campaign: Campaign, file: str) -> Submission
     return sub
 
 
-def _checked(wb: Workbook, campaign: Campaign, file: str) -> Submission:
+def _checked(wb: Workbook, campaign: Campaign, file: str, as_of: dt.date | None) -> Submission:
     sub = Submission(file, wb.format, wb.identity.kind, workbook=wb, findings=list(wb.findings))
-    sub.info, info_findings = _info(wb, campaign, file)
+    sub.info, info_findings = _info(wb, campaign, file, as_of)
     sub.findings += info_findings
     sub.unit_code = sub.info.get("unit_code", "") if sub.kind == "unit" else ""
     sub.round = sub.info.get("round", wb.identity.meta.get("round", ""))
@@ -169,8 +174,9 @@ def _checked(wb: Workbook, campaign: Campaign, file: str) -> Submission:
     return sub
 
 
-def validate_file(path: Path, name: str, campaign: Campaign) -> Submission:
-    """Everything about one received file, as a Submission; never raises for a bad file."""
+def validate_file(path: Path, name: str, campaign: Campaign, as_of: dt.date | None = None) -> Submission:
+    """Everything about one received file, as a Submission; never raises for a bad file. `as_of`: the
+    run's date, which no 填报日期 may pass."""
     s = sniff.sniff(path, campaign.limits)
     if s.code:
         return Submission(name, findings=[make(s.code, name, detail=s.detail)])
@@ -178,4 +184,4 @@ def validate_file(path: Path, name: str, campaign: Campaign) -> Submission:
         wb = read_workbook(path, s.format, campaign, name)
     except Rejected as r:
         return Submission(name, s.format, findings=[r.finding])
-    return validate_workbook(wb, campaign, name)
+    return validate_workbook(wb, campaign, name, as_of)

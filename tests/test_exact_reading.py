@@ -102,3 +102,16 @@ def test_a_filled_on_date_after_the_run_is_an_error_and_never_wins(campaign, tmp
     (err,) = files[typo.name].stored and [f for f in files[typo.name].findings if f.is_error]
     assert (err.code, err.sheet, err.cell, err.value) == ("E_FUTURE_DATE", INFO_SHEET, f"B{row}", "2011-07-28")
     assert result.report.files["FN01"] == first.name
+
+
+def test_a_formula_whose_result_was_never_stored_is_its_own_finding(campaign, tmp_path):
+    """openpyxl (like any program) writes formulas without results: Excel shows a number, the file holds
+    none. Not "empty" and not "read as ''": 请在 Excel/WPS 中打开并保存."""
+    path = _unit(campaign, tmp_path)
+    sheet, cell = _cell(campaign, "activities", "attendance")
+    wb = load_workbook(path)
+    wb[sheet][cell].value = "=20+5"
+    wb.save(path)
+    sub = validate.validate_file(path, path.name, campaign)
+    here = [(f.code, f.cell) for f in sub.findings if f.cell == cell]
+    assert here == [("E_FORMULA_NO_VALUE", cell)] and "打开并保存" in sub.errors[0].message

@@ -23,6 +23,9 @@ from pipeline.layout import HEADER_SCAN_ROWS, template_name
 
 _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+\d+)"[^>]*>(?:<v>[^<]*</v>)?<f[ >/]')
+# A formula whose result was never stored (written by a program, not saved by Excel): no <v>, or an empty
+# one on a cell that is not a text result (t="str" with an empty <v> is a formula that gave "").
+_NO_VALUE = re.compile(rb'<c r="([A-Z]+\d+)"((?:(?!t="str")[^>])*)>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>')
 _ERROR_CELL = re.compile(rb'<c\b([^>]*\bt="e"[^>]*)>(.*?)</c>', re.S)  # #DIV/0!, #N/A...: calamine reads ''
 _CELL_REF = re.compile(rb'\br="([A-Z]+\d+)"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
@@ -48,6 +51,7 @@ class SheetData:
     frame: pd.DataFrame  # one column per found key (raw values) plus `_row` (Excel row number)
     formulas: set[str] = field(default_factory=set)  # A1 cells that held formulas
     errors: dict[str, str] = field(default_factory=dict)  # A1 cells that held Excel error values
+    no_value: set[str] = field(default_factory=set)  # A1 cells whose formula has no stored result
     date1904: bool = False  # the workbook counts dates from 1904 (Mac Excel, some WPS settings)
 
     def cell(self, key: str, row: int) -> str:
@@ -115,6 +119,7 @@ class Marks:
     """What an xlsx sheet's XML says beyond its values: formula cells (calamine gives their cached
     values), cells holding Excel error values, hidden rows and columns."""
     formulas: set[str] = field(default_factory=set)
+    no_value: set[str] = field(default_factory=set)  # formula cells without a stored result
     errors: dict[str, str] = field(default_factory=dict)  # A1 -> "#DIV/0!"
     hidden_rows: set[int] = field(default_factory=set)  # Excel row numbers
     hidden_cols: set[int] = field(default_factory=set)  # 1-based column numbers
@@ -154,6 +159,7 @@ def _marks(data: bytes) -> Marks:
     end = len(data) if end < 0 else end
     if data.find(b"<f", 0, end) >= 0:
         out.formulas = {m.decode() for m in _FORMULA_CELL.findall(data, 0, end)}
+        out.no_value = {m[0].decode() for m in _NO_VALUE.findall(data, 0, end)}
     if data.find(b't="e"', 0, end) >= 0:
         for attrs, inner in _ERROR_CELL.findall(data, 0, end):
             ref, value = _CELL_REF.search(attrs), _VALUE.search(inner)
@@ -271,7 +277,8 @@ def read_sheet(book, name: str, spec: Sheet, file: str, marks: Marks, campaign: 
         findings.append(make("E_FORMULA_ERROR", file, sheet=name, cell=cell,
                              column=spec.column(key).label, value=value))
     _note_hidden(marks, frame, found, letters, spec, name, file, findings)
-    return SheetData(spec, name, header_row, letters, frame, marks.formulas, errors, how.date1904)
+    return SheetData(spec, name, header_row, letters, frame, marks.formulas, errors,
+                     no_value=marks.no_value & marks.formulas, date1904=how.date1904)
 
 
 def _note_hidden(marks: Marks, frame: pd.DataFrame, found: dict[str, int], letters: dict[str, str], spec: Sheet,

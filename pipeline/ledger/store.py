@@ -97,6 +97,15 @@ class Stored:
     duplicate_of: int | None
 
 
+# A later received accepted (or since superseded) submission of the same workbook kind, unit and round:
+# a later run, or in the same run the later saved file (as supersession orders two of one date).
+_REPLACED = ("s.kind IS NOT NULL AND s.round != '' AND (s.kind = 'street' OR s.unit_code != '') AND EXISTS ("
+             "SELECT 1 FROM submissions a JOIN runs ra ON ra.run_id = a.run_id WHERE a.kind = s.kind "
+             "AND a.unit_code = s.unit_code AND a.round = s.round AND a.status IN ('accepted', 'superseded') "
+             "AND (ra.rowid > rs.rowid OR (ra.rowid = rs.rowid AND (a.mtime_ns > s.mtime_ns "
+             "OR (a.mtime_ns = s.mtime_ns AND a.id > s.id)))))")
+
+
 def _table(sheet_key: str) -> str:
     return f"rows_{sheet_key}"
 
@@ -186,9 +195,13 @@ class Ledger:
 
     # ------------------------------------------------------------ lookups
     def _stored(self, where: str, args: tuple) -> list[Stored]:
+        """Submissions as the ledger holds them, with their live verdict: a rejected file that a later
+        received accepted file of the same unit and round replaced is superseded (nothing goes back)."""
         rows = self.conn.execute(
-            "SELECT id, sha256, original_name, format, kind, unit_code, round, filled_on, status, run_id, "
-            f"duplicate_of FROM submissions WHERE {where} ORDER BY id", args).fetchall()
+            "SELECT s.id, s.sha256, s.original_name, s.format, s.kind, s.unit_code, s.round, s.filled_on, "
+            f"CASE WHEN s.status = 'rejected' AND ({_REPLACED}) THEN 'superseded' ELSE s.status END, s.run_id, "
+            f"s.duplicate_of FROM (SELECT * FROM submissions WHERE {where}) s "
+            "LEFT JOIN runs rs ON rs.run_id = s.run_id ORDER BY s.id", args).fetchall()
         return [Stored(*r) for r in rows]
 
     def find(self, sha256: str, name: str) -> Stored | None:

@@ -257,6 +257,6 @@ def _formula_notes(sd: SheetData, df: pd.DataFrame, file: str) -> list[Finding]:
         key = by_letter.get(m.group(1))
         if key and int(m.group(2)) in rows:
             value = df.loc[df["_row"] == int(m.group(2)), key].iloc[0]
-            out.append(make("N_FORMULA", file, sheet=sd.name, cell=cell, column=sd.spec.column(key).label,
-                            detail=value))
+            code = "E_FORMULA_NO_VALUE" if cell in sd.no_value and is_blank(value) else "N_FORMULA"
+            out.append(make(code, file, sheet=sd.name, cell=cell, column=sd.spec.column(key).label, detail=value))
     return out

@@ -127,8 +127,9 @@ def _typed(df: pd.DataFrame, sd: SheetData) -> pd.DataFrame:
 
 def validate_workbook(wb: Workbook, campaign: Campaign, file: str, as_of: dt.date | None = None) -> Submission:
     sub = _checked(wb, campaign, file, as_of)
-    # An Excel error value (E_FORMULA_ERROR) reads as an empty cell: one finding there, not two.
-    errors = {(f.sheet, f.cell) for f in sub.findings if f.code == "E_FORMULA_ERROR"}
+    # An Excel error value (E_FORMULA_ERROR) or a formula never calculated (E_FORMULA_NO_VALUE) reads as an
+    # empty cell: one finding there, not two.
+    errors = {(f.sheet, f.cell) for f in sub.findings if f.code in ("E_FORMULA_ERROR", "E_FORMULA_NO_VALUE")}
     if errors:
         sub.findings = [f for f in sub.findings if f.code != "E_REQUIRED" or (f.sheet, f.cell) not in errors]
     # A worksheet that holds two layout sheets (评定结果 beside the members) is read twice: one finding

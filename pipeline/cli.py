@@ -133,12 +133,17 @@ def _cmd_status(args, campaign, console) -> int:
     if not (args.archive / ledger.DB_NAME).exists():
         console.print("尚未运行过汇总，台账为空。把报送文件放入 inbox/ 后运行：python run.py")
         return EXIT_OK
-    with ledger.locked(args.archive, args.wait):
-        lg = ledger.Ledger(args.archive, campaign)
+    def read(read_only: bool):
+        lg = ledger.Ledger(args.archive, campaign, read_only)
         try:
-            rows = status.by_round(campaign, lg)
+            return status.by_round(campaign, lg)
         finally:
             lg.close()
+    if ledger.writable(args.archive):
+        with ledger.locked(args.archive, args.wait):
+            rows = read(False)
+    else:  # a backup copy on a write-protected disk: reading needs no lock and writes nothing
+        rows = read(True)
     table = Table(title=f"{campaign.name}  台账（{args.archive}）")
     round_label = next(f.label for f in campaign.workbooks["unit"].info if f.key == "round")
     for col in (round_label, "应报单位", "已受理", "退回修改", "未报", kind_label(campaign, "street"), "最近一次汇总"):

@@ -5,9 +5,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT, make_demo
 
-from pipeline import cli
+from pipeline import cli, ledger
 
 
 def run_cli(*args, cwd=ROOT):
@@ -136,3 +138,29 @@ def test_output_that_cannot_encode_a_character_replaces_it(campaign, tmp_path):
                          env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "cp1252"}, cwd=ROOT)
     assert out.returncode == cli.EXIT_OK, out.stderr.decode("cp1252", errors="replace")[-2000:]
     assert b"?" in out.stdout and b"Traceback" not in out.stdout + out.stderr
+
+
+def test_status_reads_a_write_protected_backup(campaign, tmp_path):
+    """Reading needs no write access: `status` on a backup copy of the archive that cannot be written."""
+    import shutil
+    import subprocess as sp
+
+    from conftest import AS_OF
+
+    from pipeline import batch
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=2, members=4, seed=3)
+    batch.run(campaign, inbox, tmp_path / "out", tmp_path / "arch", as_of=AS_OF)
+    backup = tmp_path / "backup"
+    shutil.copytree(tmp_path / "arch", backup)
+    if sp.run(["chattr", "+i", str(backup)], capture_output=True).returncode:
+        pytest.skip("chattr +i (a folder nobody, root included, can write) is not available here")
+    try:
+        assert not ledger.writable(backup)
+        before = sorted(p.name for p in backup.iterdir())
+        out = sp.run([sys.executable, str(ROOT / "run.py"), "status", "--archive", str(backup)], capture_output=True,
+                     text=True, encoding="utf-8", timeout=120)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert "R1" in out.stdout and "已受理" in out.stdout
+        assert sorted(p.name for p in backup.iterdir()) == before
+    finally:
+        sp.run(["chattr", "-i", str(backup)])

@@ -13,6 +13,7 @@ import datetime as dt
 import os
 import re
 import sqlite3
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,14 +136,21 @@ def migrate(conn: sqlite3.Connection) -> int:
 
 
 class Ledger:
-    def __init__(self, archive: Path, campaign: Campaign):
+    def __init__(self, archive: Path, campaign: Campaign, read_only: bool = False):
+        """The archive's ledger; `read_only`: for reading a copy that cannot be written (a backup on a
+        read-only disk): nothing is created, migrated or locked."""
         self.archive = Path(archive)
         self.campaign = campaign
-        (self.archive / FILES_DIR).mkdir(parents=True, exist_ok=True)
+        if not read_only:
+            (self.archive / FILES_DIR).mkdir(parents=True, exist_ok=True)
         db = self.archive / DB_NAME
-        archived = sum(1 for p in (self.archive / FILES_DIR).iterdir() if not p.name.startswith("."))
+        files = self.archive / FILES_DIR
+        archived = sum(1 for p in files.iterdir() if not p.name.startswith(".")) if files.is_dir() else 0
         if archived and (not db.exists() or db.stat().st_size == 0):
             raise LedgerDamaged(db, archived, "不存在" if not db.exists() else "是空文件（0 字节）")
+        if read_only:
+            self.conn = _read_only(db)
+            return
         self.conn = sqlite3.connect(db, isolation_level=None, timeout=30)
         try:
             self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -360,6 +368,31 @@ class Ledger:
     # ------------------------------------------------------------ integrity
     def integrity(self) -> str:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def _read_only(db: Path) -> sqlite3.Connection:
+    """A connection that never writes: read-only, and immutable when even SQLite's shared-memory file
+    cannot be made beside the database (a write-protected folder)."""
+    uri = db.resolve().as_uri()
+    try:
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+
+
+def writable(folder: Path) -> bool:
+    """Whether a file can be created in `folder` (tried, not guessed from permission bits)."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=".probe-", dir=folder)
+    except OSError:
+        return False
+    os.close(fd)
+    os.unlink(name)
+    return True
 
 
 @contextmanager

@@ -1,0 +1,98 @@
+"""Every catalogued code is raised by a test (SPEC §4): the codes no other test builds are built here, each
+at its cell; and a walk over the catalogue finds every code named by some test."""
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from conftest import make_demo
+from openpyxl import load_workbook
+
+from pipeline import findings
+from pipeline.layout import INFO_FIRST_ROW, INFO_SHEET
+from pipeline.outputs import returned
+from pipeline.validation import validate
+
+
+@pytest.fixture()
+def unit_file(campaign, tmp_path):
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=1, members=7, seed=23)
+    return next(inbox.glob("FN01*.xlsx"))
+
+
+def _codes(campaign, path):
+    sub = validate.validate_file(path, path.name, campaign)
+    return sub, [(f.code, f.sheet, f.cell) for f in sub.findings if f.code[0] in "EW"]
+
+
+def test_a_deleted_sheet_is_e_missing_sheet(campaign, unit_file):
+    wb = load_workbook(unit_file)
+    del wb["活动记录"]
+    wb.save(unit_file)
+    sub, codes = _codes(campaign, unit_file)
+    assert codes == [("E_MISSING_SHEET", "", "")] and "活动记录" in sub.errors[0].message
+
+
+def test_an_unknown_round_is_e_unknown_round_at_its_cell(campaign, unit_file):
+    row = INFO_FIRST_ROW + [f.key for f in campaign.workbooks["unit"].info].index("round")
+    wb = load_workbook(unit_file)
+    wb[INFO_SHEET].cell(row, 2).value = "R9"
+    wb.save(unit_file)
+    _, codes = _codes(campaign, unit_file)
+    assert codes == [("E_UNKNOWN_ROUND", INFO_SHEET, f"B{row}")]
+
+
+def test_a_tally_row_twice_is_e_tally_duplicate(campaign, tmp_path):
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=1, members=5, seed=23, tallies=True)
+    path = next(inbox.glob("FN01*.xlsx"))
+    wb = load_workbook(path)
+    ws = wb[campaign.workbooks["unit"].sheet("member_tallies").name]
+    last = max(r for (r, _), c in ws._cells.items() if c.value is not None)
+    for j in range(1, ws.max_column + 1):
+        ws.cell(last + 1, j).value = ws.cell(2, j).value
+    wb.save(path)
+    _, codes = _codes(campaign, path)
+    assert codes == [("E_TALLY_DUPLICATE", ws.title, f"C{last + 1}")]
+
+
+@pytest.mark.parametrize("kind, subject", [("先进基层党组织", "FN01-001"), ("优秀共产党员", "FN01")])
+def test_a_nomination_of_the_wrong_kind_of_subject(campaign, unit_file, kind, subject):
+    wb = load_workbook(unit_file)
+    ws = wb["先进推荐"]
+    ws["A2"].value, ws["B2"].value, ws["C2"].value = kind, subject, "事迹突出"
+    wb.save(unit_file)
+    _, codes = _codes(campaign, unit_file)
+    assert ("E_NOMINATION_SUBJECT", "先进推荐", "B2") in codes
+
+
+def test_more_excellent_than_the_cap_is_w_cap_exceeded(campaign, unit_file):
+    wb = load_workbook(unit_file)
+    ws = wb["党员名册"]
+    at = {str(c.value).rstrip("*"): c.column for c in ws[1]}
+    for r in range(2, 9):
+        if ws.cell(r, at["党员类别"]).value == "正式党员":
+            ws.cell(r, at["评定等次"]).value = "优秀"
+            ws.cell(r, at["说明"]).value = "支部研究决定"
+    wb.save(unit_file)
+    sub, codes = _codes(campaign, unit_file)
+    assert sub.accepted and [c for c in codes if c[0] == "W_CAP_EXCEEDED"] == [("W_CAP_EXCEEDED", "党员名册", "")]
+
+
+def test_an_ods_returned_copy_notes_n_converted(tmp_path):
+    src = Path(__file__).parents[2] / "shared" / "corpus" / "foreign" / "calamine__date.ods"
+    out = returned.write(src, "ods", src.name, [], "测试单位", tmp_path / "x.xlsx", dt.datetime(2010, 8, 2), "党办")
+    listing = load_workbook(out)[returned.SHEET]
+    assert "N_CONVERTED" not in str([c.value for row in listing.iter_rows() for c in row])  # no internal code
+    assert any(findings.CATALOGUE["N_CONVERTED"].title == c.value for row in listing.iter_rows() for c in row)
+
+
+def test_every_catalogued_code_is_named_by_a_test():
+    """The walk: every code of the catalogue appears in some test besides this walk (where it is raised or
+    asserted), so a code nobody can trigger does not sit in the catalogue untested."""
+    texts = "\n".join(p.read_text(encoding="utf-8") for p in Path(__file__).parent.glob("test_*.py")
+                      if p.name != Path(__file__).name) + Path(__file__).read_text(encoding="utf-8").split(
+        "def test_every_catalogued_code")[0]
+    named = set(re.findall(r"\b[EWNRC]_[A-Z0-9_]+\b", texts))
+    missing = sorted(set(findings.CATALOGUE) - named)
+    assert len(findings.CATALOGUE) > 50 and missing == []

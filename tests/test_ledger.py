@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
 from pipeline import batch, cli, labels, layout
+from pipeline.ledger import access
 from pipeline.ledger import store as ledger
 from pipeline.ledger.store import Ledger
 from pipeline.outputs import csvfiles
@@ -138,7 +139,7 @@ def test_stored_rows_read_back_equal_the_validated_rows(campaign, tmp_path):
 def test_a_second_run_waits_for_the_lock_then_gives_up_clearly(campaign, tmp_path, capsys):
     (tmp_path / "inbox").mkdir()
     args = ["--inbox", str(tmp_path / "inbox"), "--outbox", str(tmp_path / "out"), "--archive", str(tmp_path / "arch")]
-    with ledger.locked(tmp_path / "arch", 0):
+    with access.locked(tmp_path / "arch", 0):
         start = time.monotonic()
         status = cli.main(args + ["--wait", "0.6"])
         waited = time.monotonic() - start
@@ -152,7 +153,7 @@ def test_a_second_run_proceeds_once_the_first_releases(campaign, tmp_path):
     released = threading.Event()
 
     def hold():
-        with ledger.locked(tmp_path / "arch", 0):
+        with access.locked(tmp_path / "arch", 0):
             time.sleep(0.8)
         released.set()
     t = threading.Thread(target=hold)

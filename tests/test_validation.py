@@ -113,10 +113,10 @@ def test_one_failing_file_never_stops_the_batch(campaign, clean_inbox, tmp_path,
     folder, _ = clean_inbox
     real = batch.validate.validate_file
 
-    def flaky(path, name, c):
+    def flaky(path, name, c, as_of=None):
         if name.startswith("FN01"):
             raise RuntimeError("boom")
-        return real(path, name, c)
+        return real(path, name, c, as_of)
     monkeypatch.setattr(batch.validate, "validate_file", flaky)
     result = batch.run(campaign, folder, tmp_path / "out", tmp_path / "arch", as_of=AS_OF)
     codes = {f.name[:4]: [x.code for x in f.findings] for f in result.files}

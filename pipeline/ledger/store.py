@@ -13,22 +13,19 @@ import datetime as dt
 import os
 import re
 import sqlite3
-import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from filelock import FileLock, Timeout
 
 from pipeline import fsio
 from pipeline.campaign import Campaign
 from pipeline.findings import Finding, make
 from pipeline.layout import INFO_SHEET
+from pipeline.ledger.access import read_only_connection
 from pipeline.ledger.rows import RATING_SEP, prepared_rows, row_columns
 
 DB_NAME = "ledger.sqlite"
-LOCK_NAME = "ledger.lock"
 FILES_DIR = "files"
 
 # Forward migrations: index i brings the schema from version i to i + 1.
@@ -67,10 +64,6 @@ MIGRATIONS = [
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-class LedgerBusy(Exception):
-    """Another run holds the ledger."""
 
 
 class LedgerDamaged(Exception):
@@ -149,7 +142,7 @@ class Ledger:
         if archived and (not db.exists() or db.stat().st_size == 0):
             raise LedgerDamaged(db, archived, "不存在" if not db.exists() else "是空文件（0 字节）")
         if read_only:
-            self.conn = _read_only(db)
+            self.conn = read_only_connection(db)
             return
         self.conn = sqlite3.connect(db, isolation_level=None, timeout=30)
         try:
@@ -368,46 +361,3 @@ class Ledger:
     # ------------------------------------------------------------ integrity
     def integrity(self) -> str:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
-
-
-def _read_only(db: Path) -> sqlite3.Connection:
-    """A connection that never writes: read-only, and immutable when even SQLite's shared-memory file
-    cannot be made beside the database (a write-protected folder)."""
-    uri = db.resolve().as_uri()
-    try:
-        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return conn
-    except sqlite3.OperationalError:
-        conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return conn
-
-
-def writable(folder: Path) -> bool:
-    """Whether a file can be created in `folder` (tried, not guessed from permission bits)."""
-    try:
-        fd, name = tempfile.mkstemp(prefix=".probe-", dir=folder)
-    except OSError:
-        return False
-    os.close(fd)
-    os.unlink(name)
-    return True
-
-
-@contextmanager
-def locked(archive: Path, wait_seconds: float):
-    """Hold the archive's lock; wait up to `wait_seconds` for another run, then give up. The lock is
-    the operating system's (filelock: flock on Linux, LockFileEx on Windows), so a killed run leaves none."""
-    archive = Path(archive)
-    archive.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(archive / LOCK_NAME, timeout=max(wait_seconds, 0), poll_interval=0.2)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise LedgerBusy(f"另一个汇总正在运行（存档文件夹 {archive}），已等待 {wait_seconds:g} 秒仍未结束。"
-                         "请等它结束后再运行。") from None
-    try:
-        yield
-    finally:
-        lock.release()

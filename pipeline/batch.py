@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import json
 import logging
 import multiprocessing
 import os
 import shutil
-import time
+import sqlite3
 from collections import deque
 from dataclasses import dataclass, field
 from itertools import islice
@@ -20,9 +19,10 @@ from pipeline.campaign import Campaign
 from pipeline.findings import Finding, make
 from pipeline.intake import inbox as inbox_mod
 from pipeline.labels import kind_label
-from pipeline.ledger import Ledger, Stored, locked, prepared_rows
+from pipeline.ledger import Ledger, Stored, copies, locked, prepared_rows
 from pipeline.outputs import csvfiles, manifest, returned, workbooks
 from pipeline.rules import round_results
+from pipeline.timing import Stages
 from pipeline.validation import validate
 from pipeline.validation.validate import Submission
 
@@ -159,11 +159,12 @@ def log_path() -> str:
 
 def take_in_safely(ledger: Ledger, run_id: str, received: inbox_mod.Received, campaign: Campaign,
                    sub: Submission | None = None) -> Stored:
-    """take_in, where any failure on this one file stores it as rejected with E_INTERNAL (naming the
-    log) and the run goes on: one file never stops the round."""
+    """take_in, where any failure on this one file stores it as rejected with E_INTERNAL (naming the log) and
+    the run goes on. A fault of the machine (a full disk, a ledger that cannot write) is no verdict: it stops
+    the run, nothing is recorded for the file, and the next run takes it in as new."""
     try:
         return take_in(ledger, run_id, received, campaign, sub)
-    except fsio.FileBusy:
+    except (fsio.FileBusy, sqlite3.OperationalError):
         raise
     except OSError as e:
         if fsio.is_environment_error(e, ledger.archive):
@@ -289,40 +290,14 @@ def run(campaign: Campaign, inbox: Path, outbox: Path, archive: Path, *, round_c
             ledger.close()
 
 
-class _Stages:
-    """Wall time per stage, written as JSON where FNC_REVIEW_TIMINGS points (the benchmark sets it)."""
-
-    def __init__(self):
-        self.last, self.times, self.rss = time.perf_counter(), {}, {}
-
-    def done(self, stage: str) -> None:
-        now = time.perf_counter()
-        self.times[stage] = round(now - self.last, 3)
-        self.last = now
-        self.rss[stage] = _rss_mib()
-
-    def save(self) -> None:
-        target = os.environ.get("FNC_REVIEW_TIMINGS")
-        if target:
-            Path(target).write_text(json.dumps({"seconds": self.times, "rss_mib": self.rss}), encoding="utf-8")
-
-
-def _rss_mib() -> float | None:
-    """This process's resident memory where the system tells it cheaply (Linux), else None."""
-    try:
-        with open("/proc/self/statm") as f:
-            return round(int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20)
-    except (OSError, ValueError, AttributeError):
-        return None
-
-
 def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file) -> RunResult:
-    stages = _Stages()
+    stages = Stages()
     outbox.mkdir(parents=True, exist_ok=True)
     _clean_stale(outbox)
     scanned = inbox_mod.scan(inbox)
     ignored = [r for r in scanned if r.ignored]
     received = [r for r in scanned if not r.ignored]
+    copies.check(ledger, {r.sha256: r.path for r in received if r.sha256})  # archived copies all there
     run_id = _new_run_id(ledger.run_ids(), outbox, now)
     ledger.begin_run(run_id, as_of, len(scanned))
     for stale in ledger.archive.glob(".incoming-*"):  # snapshots left by a run that was killed (we hold the lock)

@@ -100,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--force", action="store_true", help="文件夹非空时也写入")
     _options(m, ["--campaign"], top=False)
     s = sub.add_parser("status", help="查看已存档的各阶段报送情况")
+    s.add_argument("--verify", action="store_true", help="逐个核对存档文件的内容指纹（SHA-256）")
     _options(s, ["--campaign", "--archive", "--wait"], top=False)
     return p
 
@@ -136,6 +137,9 @@ def _cmd_status(args, campaign, console) -> int:
     def read(read_only: bool):
         lg = ledger.Ledger(args.archive, campaign, read_only)
         try:
+            if getattr(args, "verify", False):  # every archived copy re-hashed; a missing or changed one: exit 2
+                ledger.copies.check(lg, {}, rehash=True)
+                console.print("存档核对完毕：台账登记的每个文件的原样存档都在，内容指纹一致。")
             return status.by_round(campaign, lg)
         finally:
             lg.close()
@@ -272,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     except CampaignError as e:
         console.print(f"[red]{e}[/red]")
         return EXIT_USAGE
-    except (batch.UsageError, ledger.LedgerBusy, ledger.LedgerDamaged, fsio.FileBusy) as e:
+    except (batch.UsageError, ledger.LedgerBusy, ledger.LedgerDamaged, ledger.ArchiveIncomplete, fsio.FileBusy) as e:
         console.print(f"[red]{e}[/red]")
         return EXIT_USAGE
     except OSError as e:

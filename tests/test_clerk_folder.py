@@ -291,7 +291,7 @@ def test_an_archive_that_is_read_only_or_full_exits_2_naming_it(campaign, tmp_pa
 
     def refuse(self, path, sha256, ext):
         raise OSError(code, os.strerror(code), str(self.archive / "files" / f".tmp-{sha256}"))
-    monkeypatch.setattr(store.Ledger, "_archive_file", refuse)
+    monkeypatch.setattr(store.Ledger, "store_copy", refuse)
     status, _ = run(inbox, tmp_path)
     out = capsys.readouterr().out.replace("\n", "")
     assert status == cli.EXIT_USAGE and cause in out and str(tmp_path / "arch") in out

@@ -9,6 +9,7 @@ that the outcome does not depend on the order in which runs happened to ingest t
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -242,26 +243,33 @@ class Ledger:
         return out
 
     # ------------------------------------------------------------ ingest
-    def _archive_file(self, path: Path, sha256: str, ext: str) -> None:
+    def store_copy(self, path: Path, sha256: str, ext: str) -> None:
         """Copy the received bytes into archive/files/, atomically; an existing copy is kept."""
         target = self.archive / FILES_DIR / f"{sha256}.{ext}"
         if target.exists():
             return
         tmp = target.with_name(f".tmp-{sha256}-{os.getpid()}")
-        with open(path, "rb") as src, open(tmp, "wb") as dst:
-            while chunk := src.read(1 << 20):
-                dst.write(chunk)
-            dst.flush()
-            os.fsync(dst.fileno())
-        os.chmod(tmp, 0o444)
-        fsio.replace(tmp, target)
+        try:
+            with open(path, "rb") as src, open(tmp, "wb") as dst:
+                while chunk := src.read(1 << 20):
+                    dst.write(chunk)
+                dst.flush()
+                os.fsync(dst.fileno())
+            os.chmod(tmp, 0o444)
+            fsio.replace(tmp, target)
+        except OSError as e:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            if e.filename is None:  # a failed write names no file: name the folder the clerk must free
+                raise OSError(e.errno, e.strerror, str(target.parent)) from e
+            raise
 
     def ingest(self, run_id: str, path: Path, name: str, sha256: str, size: int, sub, template_version: str = "",
                duplicate_of: int | None = None, mtime_ns: int = 0) -> Stored:
         """Store one received file and what validation found, in one transaction. `mtime_ns`: when the
         file was saved, which orders two versions of one unit with the same 填报日期."""
         ext = _ext(name, sub.format)
-        self._archive_file(path, sha256, ext)
+        self.store_copy(path, sha256, ext)
         status = "duplicate" if duplicate_of else ("accepted" if sub.accepted else "rejected")
         filled = sub.info.get("filled_on")
         with self.conn:

@@ -121,6 +121,16 @@ def pooled_top2(stats: pd.DataFrame, form: str) -> pd.DataFrame:
     return out.reset_index()
 
 
+def reviewed_full(graded: pd.DataFrame, full_kind: str) -> pd.Series:
+    """The full members with a composite: the cap's N counts exactly these (SPEC §6)."""
+    return (graded["member_kind"] == full_kind) & graded["composite"].notna()
+
+
+def cap_allowed(cap, n_reviewed_full: int) -> int:
+    """How many members of the cap's grade a unit may have: floor(N / denominator)."""
+    return n_reviewed_full // cap.denominator
+
+
 def member_grades(comp: pd.DataFrame, stats: pd.DataFrame, roster: pd.DataFrame, campaign: Campaign,
                   full_kind: str) -> pd.DataFrame:
     """Suggested grades: bands, then the veto, then the per-unit cap; probationary members not graded,
@@ -133,7 +143,7 @@ def member_grades(comp: pd.DataFrame, stats: pd.DataFrame, roster: pd.DataFrame,
     cols = SUBJECT + ["member_kind"] + (["absence_reason"] if "absence_reason" in roster else [])
     df = roster[cols].merge(comp, on=SUBJECT, how="left")
     reviewed = df["composite"].notna()
-    full = (df["member_kind"] == full_kind) & reviewed
+    full = reviewed_full(df, full_kind)
     df["suggested_grade"] = band_grades(df["composite"], grading)
     df["grade_note"] = ""
     if grading.veto:
@@ -149,7 +159,7 @@ def member_grades(comp: pd.DataFrame, stats: pd.DataFrame, roster: pd.DataFrame,
         c = grading.cap
         for unit, idx in df[full].groupby("unit_code").groups.items():
             n_full = len(idx)
-            allowed = n_full // c.denominator
+            allowed = cap_allowed(c, n_full)
             top = df.loc[idx][df.loc[idx, "suggested_grade"] == c.grade]
             top = top.sort_values(["composite", "member_id"], ascending=[False, True])
             over = top.index[allowed:]

@@ -61,7 +61,7 @@ def test_rectifications_csv_joins_codes_at_the_edge(campaign, tmp_path):
     items = pd.DataFrame([BASE, {**BASE, "item_id": "ZG02", "row_no": 3, "owner": None, "deadline": "2010-07-01"}])
     out = flags.rectifications(items, AS_OF, campaign)
     csvfiles.write_csv(out, ["item_id", "flags"], tmp_path / "r.csv")
-    assert (tmp_path / "r.csv").read_bytes().decode("utf-8-sig") == "item_id,flags\nZG01,\nZG02,R_NO_OWNER;R_OVERDUE\n"
+    assert (tmp_path / "r.csv").read_bytes().decode("utf-8-sig") == "item_id,flags\r\nZG01,\r\nZG02,R_NO_OWNER;R_OVERDUE\r\n"
 
 
 # ---------------------------------------------------------------- coverage

@@ -54,3 +54,35 @@ def test_member_results_cover_every_roster_member_with_ranks_per_unit(campaign, 
         top = (part["suggested_grade"] == "优秀").sum()
         assert top <= len(part) // 3, "the 优秀 cap holds"
     assert res["decided_grade"].notna().all()
+
+
+@pytest.mark.parametrize("lead", ["=", "+", "-", "@", "\t", "\r", "\n"])
+def test_every_formula_lead_is_escaped_in_csv(tmp_path, lead):
+    """A text starting with any of the characters a spreadsheet reads as a formula or a command stays text."""
+    from pipeline.outputs import csvfiles
+    text = f"{lead}1+1 意见"
+    csvfiles.write_csv([{"detail": text, "other": "普通文字"}], ["detail", "other"], tmp_path / "x.csv")
+    back = pd.read_csv(tmp_path / "x.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert back["detail"].tolist() == ["'" + text] and back["other"].tolist() == ["普通文字"]
+
+
+def test_a_same_day_completion_is_not_before_the_raising(campaign, tmp_path):
+    """完成日期 on the day the item was raised is in order (E_DATE_ORDER only for an earlier day)."""
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    from pipeline.validation import validate
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=1, members=4, seed=3)
+    path = next(inbox.glob("FN01*.xlsx"))
+    sheet = campaign.workbooks["unit"].sheet("rectifications")
+    keys = [c.key for c in sheet.columns]
+    wb = load_workbook(path)
+    ws = wb[sheet.name]
+    raised = ws.cell(2, keys.index("raised_on") + 1).value
+    for day, bad in ((raised, False), (raised - dt.timedelta(days=1), True)):
+        ws.cell(2, keys.index("closed_on") + 1).value = day
+        wb.save(path)
+        sub = validate.validate_file(path, path.name, campaign)
+        assert ("E_DATE_ORDER" in {f.code for f in sub.findings}) == bad
+    assert isinstance(raised, dt.datetime | dt.date)

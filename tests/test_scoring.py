@@ -235,3 +235,32 @@ def test_units_stats_joined_in_any_order_are_the_table_in_campaign_order(campaig
     assert list(first["form"].drop_duplicates()) == [f.name for f in campaign.forms["member"]]
     mixed = scores.member_stats_by_unit(campaign, [pd.concat([parts[order[0]], parts[order[1]]]), parts[order[2]]])
     pd.testing.assert_frame_equal(mixed, whole)
+
+
+def test_the_nine_digit_guard_rounds_what_a_person_computes(campaign):
+    """0.1 x 50 + 0.4 x 68.333... + 0.3 x 58.75 + 0.2 x 68.333... is 63.625 by hand; in floating point it is
+    63.62499999999999, which must still round half-up to 63.63."""
+    scores = pd.DataFrame({"unit_code": "FN01", "member_id": "A", "form": ["自评", "党员互评", "群众评议", "组织点评"],
+                           "score": [50, 205 / 3, 58.75, 205 / 3]})
+    assert scoring.composites(scores, campaign, "member")["composite"].tolist() == [63.63]
+
+
+@pytest.mark.parametrize("rate, vetoed", [(0.5, False), (0.49, True)])
+def test_the_veto_bites_only_below_its_rate(campaign, rate, vetoed):
+    """满意率 exactly at the threshold (50%) keeps the band's grade; just below it is 不合格."""
+    comp = pd.DataFrame({"unit_code": "FN01", "member_id": list("ABC"), "composite": [95.0, 80.0, 75.0]})
+    roster = pd.DataFrame({"unit_code": "FN01", "member_id": list("ABC"), "member_kind": "正式党员"})
+    scored = 100
+    stats = pd.DataFrame({"unit_code": "FN01", "member_id": "A", "form": "群众评议", "criterion": "带头学习提高",
+                          "n_top2": [int(rate * scored)], "n_scored": [scored]})
+    g = scoring.member_grades(comp, stats, roster, campaign, "正式党员").set_index("member_id")
+    assert g.loc["A", "suggested_grade"] == ("不合格" if vetoed else "优秀")
+
+
+def test_the_cap_breaks_a_tie_by_member_id(campaign):
+    """Six full members, two 优秀 allowed; three tie at 95: the two lowest 党员编号 keep 优秀."""
+    comp = pd.DataFrame({"unit_code": "FN01", "member_id": list("FDEABC"), "composite": [95.0, 95.0, 95.0, 80, 80, 80]})
+    roster = pd.DataFrame({"unit_code": "FN01", "member_id": list("ABCDEF"), "member_kind": "正式党员"})
+    stats = pd.DataFrame(columns=["unit_code", "member_id", "form", "criterion", "n_top2", "n_scored"])
+    g = scoring.member_grades(comp, stats, roster, campaign, "正式党员").set_index("member_id")
+    assert list(g.loc[list("DEF"), "suggested_grade"]) == ["优秀", "优秀", "合格"]

@@ -64,8 +64,9 @@ def write_csv(frame_or_rows, columns: list[str], path: Path) -> None:
         risky = [v for v in distinct if is_formula_like(v)]
         if risky:
             frame[c] = col.mask(col.isin(risky), "'" + col.astype(str))
-    # A fixed line end: the same bytes on every platform (pandas would write CRLF on Windows).
-    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    # A fixed line end, the same bytes on every platform: CRLF as RFC 4180 has it, so that a text holding a
+    # bare CR is quoted too (with LF alone it was written raw, and readers split the row there).
+    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
 
 
 def _distinct(col: pd.Series) -> list:

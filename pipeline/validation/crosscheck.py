@@ -269,10 +269,9 @@ def grade_decisions(tables, sheets, campaign: Campaign, unit_code: str, file: st
             out.append(make("W_GRADE_UNEXPLAINED", file, sheet=sd.name, cell=_at(sd, "decided_grade", row_no),
                             column=sd.spec.column("decided_grade").label, value=decided, detail=s))
     cap = campaign.grades["member"].cap
-    if cap:
-        full = set(graded.loc[graded["composite"].notna() & (graded["suggested_grade"] != campaign.grades["member"]
-                                                            .probationary_grade), "member_id"])  # reviewed full members
-        allowed = len(full) // cap.denominator
+    if cap:  # the same N and allowance as the suggested grades (scoring: one home for the rule)
+        full = set(graded.loc[scoring.reviewed_full(graded, campaign.enums["member_kind"][0]), "member_id"])
+        allowed = scoring.cap_allowed(cap, len(full))
         k = int(((df["decided_grade"] == cap.grade) & df["member_id"].isin(full)).sum())
         if k > allowed:
             out.append(make("W_CAP_EXCEEDED", file, sheet=sd.name,

@@ -96,3 +96,21 @@ def test_every_catalogued_code_is_named_by_a_test():
     named = set(re.findall(r"\b[EWNRC]_[A-Z0-9_]+\b", texts))
     missing = sorted(set(findings.CATALOGUE) - named)
     assert len(findings.CATALOGUE) > 50 and missing == []
+
+
+def test_the_cap_warning_starts_one_past_the_allowance(campaign, unit_file):
+    """As many 优秀 as the cap allows: no warning; one more: W_CAP_EXCEEDED."""
+    wb = load_workbook(unit_file)
+    ws = wb["党员名册"]
+    at = {str(c.value).rstrip("*"): c.column for c in ws[1]}
+    full = [r for r in range(2, 9) if ws.cell(r, at["党员类别"]).value == "正式党员"]
+    allowed = len(full) // campaign.grades["member"].cap.denominator
+    seen = []
+    for k in (allowed, allowed + 1):
+        for i, r in enumerate(full):
+            ws.cell(r, at["评定等次"]).value = "优秀" if i < k else "合格"
+            ws.cell(r, at["说明"]).value = "支部研究决定"
+        wb.save(unit_file)
+        sub, codes = _codes(campaign, unit_file)
+        seen.append(any(c[0] == "W_CAP_EXCEEDED" for c in codes))
+    assert allowed >= 1 and seen == [False, True]

@@ -10,3 +10,8 @@ HEADER_SCAN_ROWS = 10  # a header row is looked for this far down (title rows in
 def template_name(title: str, round_code: str) -> str:
     """A template's file name: 单位填报表_R1.xlsx."""
     return f"{title}_{round_code}.xlsx"
+
+
+def unit_choice(code: str, name: str) -> str:
+    """A unit as the template's 单位编码 dropdown offers it: code and name (the readers take the code)."""
+    return f"{code} {name}"

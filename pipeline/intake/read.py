@@ -15,10 +15,10 @@ from defusedxml.common import DefusedXmlException
 from openpyxl.utils import get_column_letter
 
 from pipeline.campaign import Campaign, Sheet
+from pipeline.campaign.loader import version_key
 from pipeline.findings import Finding, make
 from pipeline.intake.book import Book
 from pipeline.intake.identify import Identity, identify, label_key
-from pipeline.campaign.loader import version_key
 from pipeline.layout import HEADER_SCAN_ROWS, template_name
 
 _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
@@ -52,7 +52,6 @@ class SheetData:
     formulas: set[str] = field(default_factory=set)  # A1 cells that held formulas
     errors: dict[str, str] = field(default_factory=dict)  # A1 cells that held Excel error values
     no_value: set[str] = field(default_factory=set)  # A1 cells whose formula has no stored result
-    date1904: bool = False  # the workbook counts dates from 1904 (Mac Excel, some WPS settings)
 
     def cell(self, key: str, row: int) -> str:
         return f"{self.letters[key]}{row}"
@@ -65,7 +64,7 @@ class Workbook:
     identity: Identity
     sheets: dict[str, SheetData]
     findings: list[Finding]
-    date1904: bool = False  # the workbook counts dates from 1904
+    date1904: bool = False  # the workbook counts dates from 1904 (Mac Excel, some WPS settings)
 
 
 def _col_letter(letters: str) -> int:
@@ -213,7 +212,6 @@ class Reading:
     guest: bool = False
     old_version: str | None = None
     template: str = ""  # the current template's file name, for 模板版本较旧
-    date1904: bool = False
 
 
 def read_sheet(book, name: str, spec: Sheet, file: str, marks: Marks, campaign: Campaign,
@@ -278,7 +276,7 @@ def read_sheet(book, name: str, spec: Sheet, file: str, marks: Marks, campaign: 
                              column=spec.column(key).label, value=value))
     _note_hidden(marks, frame, found, letters, spec, name, file, findings)
     return SheetData(spec, name, header_row, letters, frame, marks.formulas, errors,
-                     no_value=marks.no_value & marks.formulas, date1904=how.date1904)
+                     no_value=marks.no_value & marks.formulas)
 
 
 def _note_hidden(marks: Marks, frame: pd.DataFrame, found: dict[str, int], letters: dict[str, str], spec: Sheet,
@@ -294,7 +292,7 @@ def _note_hidden(marks: Marks, frame: pd.DataFrame, found: dict[str, int], lette
                              detail=f"“{spec.column(k).label}”列"))
 
 
-def _reading(layout, spec: Sheet, ident: Identity, campaign: Campaign, epoch1904: bool) -> Reading:
+def _reading(layout, spec: Sheet, ident: Identity, campaign: Campaign) -> Reading:
     """How `spec` is read from the worksheet the identification found for it."""
     name = ident.sheets.get(spec.key)
     on_worksheet = [s for s in layout.sheets if s.key != spec.key and ident.sheets.get(s.key) == name]
@@ -303,7 +301,7 @@ def _reading(layout, spec: Sheet, ident: Identity, campaign: Campaign, epoch1904
     old = version if _older(version, campaign.template_version) else None
     rnd = ident.meta.get("round") or campaign.rounds[0].code
     return Reading(others, bool(spec.host) and ident.sheets.get(spec.host) == name, old,
-                   template_name(layout.title, rnd), epoch1904)
+                   template_name(layout.title, rnd))
 
 
 def _older(version: str, current: str) -> bool:
@@ -345,7 +343,7 @@ def read_workbook(path: Path, fmt: str, campaign: Campaign, file: str) -> Workbo
                 if not spec.optional:  # a tally sheet a unit does not use may be left out
                     findings.append(make("E_MISSING_SHEET", file, detail=spec.name))
                 continue
-            how = _reading(layout, spec, ident, campaign, epoch1904)
+            how = _reading(layout, spec, ident, campaign)
             if name != spec.name and not how.guest:
                 findings.append(make("N_SHEET_RENAMED", file, sheet=name, value=name, detail=spec.name))
             data = read_sheet(book, name, spec, file, marks[name], campaign, findings, how)

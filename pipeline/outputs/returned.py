@@ -25,6 +25,7 @@ from pipeline.findings import Finding, make
 from pipeline.intake.book import Book
 from pipeline.labels import NOTICE_DIR, RETURNED_DIR
 from pipeline.outputs import xlsx
+from pipeline.outputs.sheetkit import text_width
 from pipeline.outputs.xlsx import set_text
 
 log = logging.getLogger(__name__)
@@ -99,8 +100,7 @@ def _annotate(wb: Workbook, findings: list[Finding]) -> None:
 def _lines(text, width: int) -> int:
     """How many lines `text` wraps to in a column `width` characters wide (a Chinese character takes two)."""
     text = "" if text is None else str(text)
-    return sum(max(1, -(-sum(2 if ord(ch) > 0x2E7F else 1 for ch in part) // max(1, int(width * 0.95))))
-               for part in text.split("\n"))
+    return sum(max(1, -(-int(text_width(part)) // max(1, int(width * 0.95)))) for part in text.split("\n"))
 
 
 def _findings_sheet(wb: Workbook, findings: list[Finding], unit_label: str, lost: str) -> None:

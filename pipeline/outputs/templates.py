@@ -16,8 +16,9 @@ from openpyxl.worksheet.protection import SheetProtection
 from pipeline.campaign import Campaign, Column, Round, Sheet, WorkbookLayout
 from pipeline.labels import cn_date
 from pipeline.layout import INFO_FIRST_ROW, INFO_SHEET, LISTS_SHEET, META_SHEET
-from pipeline.layout import template_name as layout_template_name
+from pipeline.layout import template_name as layout_template_name, unit_choice
 from pipeline.outputs import preview, xlsx
+from pipeline.outputs.sheetkit import text_width
 
 _HEADER_FILL = PatternFill("solid", fgColor="C00000")  # a required column (its header also ends in *)
 _OPTIONAL_FILL = PatternFill("solid", fgColor="7F7F7F")  # an optional column
@@ -273,7 +274,7 @@ def _text_block(ws, row: int, title: str, lines: list[str]) -> int:
         cell = ws.cell(row, 1, line)
         cell.alignment = _WRAP
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
-        ws.row_dimensions[row].height = 15 * max(1, -(-_width(line) // _LINE_WIDTH))
+        ws.row_dimensions[row].height = 15 * max(1, -(-int(text_width(line)) // _LINE_WIDTH))
         row += 1
     return row + 1
 
@@ -291,25 +292,16 @@ def _unit_rows(ws, row: int, campaign: Campaign) -> int:
 _LINE_WIDTH = 108  # what one merged line of 填报说明 holds, in half-width characters (columns A-C: 116)
 
 
-def _width(text: str) -> int:
-    """Printed width in half-width characters: a Chinese character takes two."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-
-
 def unit_codes(campaign: Campaign) -> tuple[str, ...]:
     return tuple(u.code for u in campaign.units)
-
-
-def unit_choice(unit) -> str:
-    """The unit dropdown's entry: code and name (the reader takes the code)."""
-    return f"{unit.code} {unit.name}"
 
 
 def _unit_list(ws, campaign: Campaign, layout: WorkbookLayout, lists) -> None:
     """The 单位编码 dropdown from a list range of code and name (no 255-character inline list)."""
     for i, f in enumerate(layout.info):
         if f.enum == unit_codes(campaign):
-            dv = DataValidation(type="list", formula1=_list_column(lists, [unit_choice(u) for u in campaign.units]),
+            choices = [unit_choice(u.code, u.name) for u in campaign.units]
+            dv = DataValidation(type="list", formula1=_list_column(lists, choices),
                                 allow_blank=True, showErrorMessage=True, errorTitle="单位有误",
                                 error=f"请在下拉框中选择“{f.label}”。")
             ws.add_data_validation(dv)

@@ -191,8 +191,10 @@ def _scale_for(campaign: Campaign, sd: SheetData, group: str) -> dict[str, Scale
     return campaign.form_by_role(group, "street").scale
 
 
-def normalise(sd: SheetData, campaign: Campaign, file: str) -> tuple[pd.DataFrame, list[Finding]]:
-    """The sheet's values normalised column by column, with a note for every accepted change."""
+def normalise(sd: SheetData, campaign: Campaign, file: str,
+              date1904: bool = False) -> tuple[pd.DataFrame, list[Finding]]:
+    """The sheet's values normalised column by column, with a note for every accepted change; `date1904`:
+    the workbook counts date serials from 1904."""
     df = sd.frame.copy()
     if df.empty:  # an optional sheet left empty (得票汇总): nothing to normalise
         return df, []
@@ -224,7 +226,7 @@ def normalise(sd: SheetData, campaign: Campaign, file: str) -> tuple[pd.DataFram
             new, codes, details = _apply(raw, lambda v: _enum(v, column, campaign.aliases),
                                          _is_str(raw) & raw.isin(column.enum))
         elif column.type == "date":
-            new, codes, details = _apply(raw, lambda v: _date(v, sd.date1904), raw.map(type) == dt.date)
+            new, codes, details = _apply(raw, lambda v: _date(v, date1904), raw.map(type) == dt.date)
         elif column.type == "int":
             new, codes, details = _apply(raw, _int, raw.map(type) == int)
         elif column.type == "id":

@@ -14,7 +14,7 @@ from pipeline.campaign import Campaign
 from pipeline.findings import Finding, make
 from pipeline.intake import sniff
 from pipeline.intake.read import Rejected, SheetData, Workbook, read_workbook
-from pipeline.layout import INFO_SHEET
+from pipeline.layout import INFO_SHEET, unit_choice
 from pipeline.validation import crosscheck, normalise, schemas
 
 
@@ -69,8 +69,9 @@ def _info(wb: Workbook, campaign: Campaign, file: str, as_of: dt.date | None) ->
             if f.enum:
                 value = value.upper() if value.upper() in f.enum else value
                 code = "N_NORMALISED" if value != raw else None
-                if value in _unit_choices(campaign):  # the template's dropdown: "FN01 丰年社区党委"
-                    value, code = _unit_choices(campaign)[value], None
+                chosen = _unit_choices(campaign).get(value)  # the template's dropdown: "FN01 丰年社区党委"
+                if chosen:
+                    value, code = chosen, None
                 if value not in f.enum:
                     findings.append(make("E_UNKNOWN_UNIT" if f.key == "unit_code" else "E_UNKNOWN_ROUND",
                                          file, value=raw, **where))
@@ -89,8 +90,8 @@ def _info(wb: Workbook, campaign: Campaign, file: str, as_of: dt.date | None) ->
 
 def _unit_choices(campaign: Campaign) -> dict[str, str]:
     """A unit as the template's dropdown offers it (code and name, any spacing) -> its code."""
-    return {normalise.nfkc(f"{u.code}{u.name}"): u.code for u in campaign.units} | \
-        {normalise.nfkc(f"{u.code} {u.name}"): u.code for u in campaign.units}
+    return {normalise.nfkc(unit_choice(u.code, u.name)): u.code for u in campaign.units} | \
+        {normalise.nfkc(f"{u.code}{u.name}"): u.code for u in campaign.units}  # the space lost in typing
 
 
 def _refs(tables: dict[str, pd.DataFrame], unit_code: str, campaign: Campaign) -> dict[str, set[str]]:
@@ -152,7 +153,7 @@ def _checked(wb: Workbook, campaign: Campaign, file: str, as_of: dt.date | None)
         sd = wb.sheets.get(spec.key)
         if sd is None or sd.name in incomplete:
             continue
-        df, notes = normalise.normalise(sd, campaign, file)
+        df, notes = normalise.normalise(sd, campaign, file, wb.date1904)
         sub.findings += notes
         sub.findings += schemas.validate(df, sd, _refs(sub.tables, sub.unit_code, campaign), campaign, file)
         sub.tables[spec.key] = _typed(df, sd)

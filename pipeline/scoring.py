@@ -1,7 +1,8 @@
 """Scoring (SPEC §6): pure functions, frames in and frames out, rules from the campaign.
 
 Ballots come in long form, one row per ballot and criterion:
-`unit_code, member_id ("" for a unit), form, ballot_id, criterion, option`.
+`unit_code, member_id ("" for a unit), form, ballot_id, criterion, option`, and an optional `weight`: the
+number of ballots the row stands for (a tally's count; 1 where it is missing).
 """
 
 from __future__ import annotations
@@ -33,11 +34,23 @@ def _option_tables(campaign: Campaign, group: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["form", "option", "points", "top2"])
 
 
-def _trimmed_mean(points: pd.Series, k: int) -> float:
-    values = np.sort(points.dropna().to_numpy())
-    if k and len(values) >= 2 * k + 3:
-        values = values[k:-k]
-    return float(values.mean()) if len(values) else float("nan")
+def _trimmed_mean(points: np.ndarray, weights: np.ndarray, k: int) -> float:
+    """The mean of the scored votes (`weights` of each value) without the k highest and k lowest, when
+    there are at least 2k + 3 of them."""
+    scored = ~np.isnan(points)
+    order = np.argsort(points[scored], kind="stable")
+    values, w = points[scored][order], weights[scored][order].astype(np.int64)
+    if k and w.sum() >= 2 * k + 3:
+        w = w.copy()
+        for idx in (range(len(w)), range(len(w) - 1, -1, -1)):  # from the lowest up, then the highest down
+            left = k
+            for i in idx:
+                take = min(left, w[i])
+                w[i] -= take
+                left -= take
+                if not left:
+                    break
+    return float((values * w).sum() / w.sum()) if w.sum() else float("nan")
 
 
 def criterion_stats(ballots: pd.DataFrame, campaign: Campaign, group: str, votes: bool = True) -> pd.DataFrame:
@@ -45,22 +58,25 @@ def criterion_stats(ballots: pd.DataFrame, campaign: Campaign, group: str, votes
     False), top2_rate, mean_points."""
     table = _option_tables(campaign, group)  # one row per form and option (the loader refuses a label twice)
     df = ballots.merge(table, on=["form", "option"], how="left")
-    df["scored"] = df["points"].notna()
-    df["top2_scored"] = df["top2"] & df["scored"]
+    df["weight"] = df["weight"].fillna(1).astype(np.int64) if "weight" in df else np.int64(1)
+    df["scored"] = df["points"].notna() * df["weight"]
+    df["top2_scored"] = (df["top2"] == True) * df["scored"]  # noqa: E712 (NaN for an unknown option)
+    df["weighted"] = df["points"] * df["weight"]
     g = df.groupby(KEY, sort=True, observed=True)
     out = pd.DataFrame({
-        "n_ballots": g.size(),
+        "n_ballots": g["weight"].sum(),
         "n_scored": g["scored"].sum(),
         "n_top2": g["top2_scored"].sum(),
     })
     if campaign.trim:
-        out["mean_points"] = g["points"].apply(lambda s: _trimmed_mean(s, campaign.trim))
+        out["mean_points"] = g[["points", "weight"]].apply(
+            lambda s: _trimmed_mean(s["points"].to_numpy(dtype=float), s["weight"].to_numpy(), campaign.trim))
     else:
-        out["mean_points"] = g["points"].mean()
+        out["mean_points"] = g["weighted"].sum() / out["n_scored"].where(out["n_scored"] > 0)
     out["top2_rate"] = out["n_top2"] / out["n_scored"].where(out["n_scored"] > 0)
     if not votes:
         return out.reset_index()
-    votes = df.pivot_table(index=KEY, columns="option", values="ballot_id", aggfunc="count", fill_value=0,
+    votes = df.pivot_table(index=KEY, columns="option", values="weight", aggfunc="sum", fill_value=0,
                            observed=True)
     labels = list(dict.fromkeys(table["option"]))
     votes = votes.reindex(columns=[o for o in labels if o in votes.columns])
@@ -199,10 +215,11 @@ def long_ballots(wide: pd.DataFrame, campaign: Campaign, group: str, unit_code: 
 
 
 def tally_ballots(tallies: pd.DataFrame, campaign: Campaign, group: str, unit_code: str | None = None) -> pd.DataFrame:
-    """A tally (得票汇总) as the long ballots it counts: per row, one vote per counted option, and a vote
-    without an option for each ballot that left the criterion blank (票数 minus the counts). Scored by
-    criterion_stats, it gives exactly the statistics of those ballots (n_ballots, votes, top2_rate, mean)."""
-    columns = ["unit_code", "member_id", "form", "ballot_id", "criterion", "option"]
+    """A tally (得票汇总) as the long ballots it counts, weighted: per row, one line per counted option
+    carrying its count, and one line without an option carrying the ballots that left the criterion blank
+    (票数 minus the counts). Scored by criterion_stats, it gives exactly the statistics of those ballots
+    (n_ballots, votes, top2_rate, mean), in memory proportional to the tally's rows, not its votes."""
+    columns = ["unit_code", "member_id", "form", "ballot_id", "criterion", "option", "weight"]
     if tallies is None or tallies.empty:
         return pd.DataFrame(columns=columns)
     base = tallies.reset_index(drop=True).copy()
@@ -214,14 +231,14 @@ def tally_ballots(tallies: pd.DataFrame, campaign: Campaign, group: str, unit_co
     counts = base.reindex(columns=[c.key for c in options]).apply(pd.to_numeric, errors="coerce").fillna(0)
     counts = counts.clip(lower=0).astype(int)
     blank = (pd.to_numeric(base["n_ballots"], errors="coerce").fillna(0).astype(int) - counts.sum(axis=1)).clip(lower=0)
-    rows = np.arange(len(base))
-    which = [np.repeat(rows, counts[c.key].to_numpy()) for c in options] + [np.repeat(rows, blank.to_numpy())]
-    labels = [np.full(len(w), c.option, dtype=object) for c, w in zip(options, which)] + \
-        [np.full(len(which[-1]), None, dtype=object)]
+    weights = [counts[c.key].to_numpy() for c in options] + [blank.to_numpy()]
+    labels = [c.option for c in options] + [None]
+    which = [np.flatnonzero(w > 0) for w in weights]
     row = np.concatenate(which)
     out = base.loc[row, ["unit_code", "member_id", "form", "criterion"]].reset_index(drop=True)
-    out["option"] = np.concatenate(labels)
-    out["ballot_id"] = [f"汇总{r + 1}-{i}" for i, r in enumerate(row)]
+    out["option"] = np.concatenate([np.full(len(i), label, dtype=object) for i, label in zip(which, labels)])
+    out["weight"] = np.concatenate([w[i] for i, w in zip(which, weights)]).astype(np.int64)
+    out["ballot_id"] = [f"汇总{r + 1}" for r in row]
     return out[columns]
 
 
@@ -242,4 +259,4 @@ def unit_member_grades(campaign: Campaign, unit_code: str, roster: pd.DataFrame,
         stats = unit_member_stats(campaign, unit_code, ballots, tallies)
     comp = composites(form_scores(stats), campaign, "member")
     people = roster[["member_id", "member_kind"]].assign(unit_code=unit_code)
-    return member_grades(comp, stats, people, campaign, campaign.enums["member_kind"][0])
+    return member_grades(comp, stats, people, campaign, campaign.roles.full_member)

@@ -160,6 +160,5 @@ def test_publication_grades_and_days_are_checked(raw_campaign, campaign):
     assert err.key == "publication.grades" and "特优" in err.reason
     err = _refused(raw_campaign, lambda d: d["publication"].update(days=0))
     assert err.key == "publication.days"
-    d = copy.deepcopy(raw_campaign)
-    d.pop("publication")
-    assert parse(d).publication.grades == campaign.enums["@member_grades_decided"]  # default: every grade
+    err = _refused(raw_campaign, lambda d: d.pop("publication"))
+    assert err.key == "publication", "no silent default for what is posted in public"

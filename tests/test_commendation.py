@@ -50,7 +50,7 @@ def test_party_worker_must_be_a_worker_graded_excellent(campaign):
 
 
 def test_quota_per_unit(campaign):
-    assert campaign.commendation["quota_per_unit"]["优秀共产党员"] == 2
+    assert campaign.commendation.quota_per_unit["优秀共产党员"] == 2
     members = [("FN01", m, m, "否", "优秀") for m in "ABC"]
     checked, _ = _check(campaign, "R1", [("FN01", "优秀共产党员", m) for m in "ABC"], members)
     assert [v for _, v, _ in _verdicts(checked)] == ["符合", "符合", "不符合"]

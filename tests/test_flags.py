@@ -38,7 +38,7 @@ def test_overdue_and_its_twin_deadline_equal_to_as_of(campaign):
 
 
 def test_due_soon_within_the_configured_days(campaign):
-    assert campaign.rectification["due_soon_days"] == 14
+    assert campaign.rectification.due_soon_days == 14
     assert codes(campaign, deadline="2010-08-16") == ["R_DUE_SOON"]
     assert codes(campaign, deadline="2010-08-17") == []
 

@@ -57,12 +57,12 @@ def test_spot_check_is_reproducible_and_depends_on_as_of(campaign):
     assert not a.equals(c)
     kinds = [next(u.kind for u in campaign.units if u.code == code) for code in a[a["target"] == "单位"]["unit_code"]]
     assert sorted(kinds) == ["机关", "社区"], "one unit of each kind"
-    assert (a["target"] == "整改事项").sum() == campaign.supervision["spot_check_closed_items"]
+    assert (a["target"] == "整改事项").sum() == campaign.supervision.spot_check_closed_items
 
 
 def test_spot_check_seed_is_documented(campaign):
     import hashlib
     rnd = campaign.round("R2")
-    text = f"{campaign.supervision['spot_check_seed']}|R2|2012-06-20"
+    text = f"{campaign.supervision.spot_check_seed}|R2|2012-06-20"
     assert supervision.spot_check_seed(campaign, rnd, dt.date(2012, 6, 20)) == \
         int(hashlib.sha256(text.encode()).hexdigest(), 16)

@@ -2,6 +2,8 @@
 votes per option instead of one row per ballot. A tally yields exactly the statistics of the ballots it
 counts; both for one subject and form is an error naming both places; the counts are checked."""
 
+import dataclasses
+
 import pandas as pd
 import pytest
 from conftest import AS_OF, last_data_row, make_demo
@@ -212,3 +214,27 @@ def test_a_tally_without_a_criterion_is_an_error_naming_it(campaign, tallied_fil
     (err,) = [f for f in sub.errors if f.code == "E_TALLY_INCOMPLETE"]
     assert crit in err.message and subject[0] in err.message and subject[1] in err.message
     assert [f.code for f in sub.errors] == ["E_TALLY_INCOMPLETE"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(ballots(), st.integers(1, 3))
+def test_a_tally_trims_exactly_as_the_ballots_it_counts(campaign, long, k):
+    """With a trim (drop the k highest and k lowest points), the weighted tally lines drop the same votes."""
+    trimmed = dataclasses.replace(campaign, trim=k)
+    by_ballots = scoring.criterion_stats(long, trimmed, "member", votes=False).set_index(scoring.KEY).sort_index()
+    by_tally = scoring.criterion_stats(scoring.tally_ballots(tally_of(long, campaign), trimmed, "member"), trimmed,
+                                       "member", votes=False).set_index(scoring.KEY).sort_index()
+    pd.testing.assert_frame_equal(by_ballots[STAT_COLUMNS], by_tally[STAT_COLUMNS], check_dtype=False)
+
+
+def test_a_tally_costs_memory_per_row_not_per_vote(campaign):
+    """One tally row of 100,000 ballots is a handful of weighted lines, scored as those ballots."""
+    key_of = {c.option: c.key for c in campaign.workbooks["unit"].sheet("member_tallies").option_columns}
+    tally = pd.DataFrame([{"unit_code": "FN01", "member_id": "A", "form": "党员互评", "criterion": CRITERIA[0],
+                           "n_ballots": 100000, key_of["好"]: 60000, key_of["较好"]: 30000, key_of["差"]: 9999}])
+    long = scoring.tally_ballots(tally, campaign, "member")
+    assert len(long) == 4  # 好, 较好, 差 and the one blank ballot
+    (stats,) = scoring.criterion_stats(long, campaign, "member").to_dict("records")
+    assert (stats["n_ballots"], stats["n_scored"], stats["n_top2"]) == (100000, 99999, 90000)
+    assert stats["mean_points"] == pytest.approx((60000 * 100 + 30000 * 85 + 9999 * 50) / 99999)
+    assert stats["votes_好"] == 60000 and stats["share_好"] == pytest.approx(0.6)

@@ -5,10 +5,14 @@ option of a tally)."""
 from __future__ import annotations
 
 from pipeline.campaign.model import CampaignError, Column, InfoField, Sheet, WorkbookLayout
-from pipeline.campaign.parsing import get as _get, unique as _unique
+from pipeline.campaign.parsing import get as _get, known as _known, unique as _unique
 
 
 _COLUMN_TYPES = {"text", "id", "int", "date", "enum", "rating", "phone", "preview"}
+_WORKBOOK = ("title", "purpose", "how_to", "info", "sheets")
+_INFO = ("key", "label", "type", "enum", "required")
+_SHEET = ("key", "name", "note", "optional", "host", "columns")
+_COLUMN = ("key", "label", "type", "enum", "required", "unique", "ref", "min", "max", "width", "criteria", "options")
 
 
 def workbooks(raw, criteria, forms, enums) -> dict[str, WorkbookLayout]:
@@ -21,9 +25,9 @@ def workbooks(raw, criteria, forms, enums) -> dict[str, WorkbookLayout]:
         info = []
         for i, f in enumerate(_get(wb, "info", p, list)):
             ip = f"{p}.info[{i}]"
-            enum = _enum_values(f.get("enum"), enums, f"{ip}.enum")
-            info.append(InfoField(_get(f, "key", ip, str), _get(f, "label", ip, str),
-                                  "enum" if enum else f.get("type", "text"), bool(f.get("required", False)), enum))
+            ftype, enum = _typed(f, enums, ip)
+            info.append(InfoField(_get(f, "key", ip, str), _get(f, "label", ip, str), ftype,
+                                  bool(f.get("required", False)), enum))
         sheets = []
         for i, s in enumerate(_get(wb, "sheets", p, list)):
             sp = f"{p}.sheets[{i}]"
@@ -32,6 +36,7 @@ def workbooks(raw, criteria, forms, enums) -> dict[str, WorkbookLayout]:
                 cp = f"{sp}.columns[{j}]"
                 if "criteria" in c or "options" in c:
                     group = c.get("criteria", c.get("options"))
+                    _get(c, "key", cp, str)
                     if group not in criteria:
                         raise CampaignError(f"{cp}.{'criteria' if 'criteria' in c else 'options'}", "应为 org 或 member")
                     labels = []
@@ -46,12 +51,7 @@ def workbooks(raw, criteria, forms, enums) -> dict[str, WorkbookLayout]:
                         columns.append(Column(crit.code, crit.name, "rating", bool(c.get("required", True)), False,
                                               int(c.get("width", 11)), tuple(labels), criterion=crit))
                     continue
-                ctype = c.get("type", "text")
-                if ctype not in _COLUMN_TYPES:
-                    raise CampaignError(f"{cp}.type", f"未知的列类型“{ctype}”")
-                enum = _enum_values(c.get("enum"), enums, f"{cp}.enum")
-                if ctype == "enum" and not enum:
-                    raise CampaignError(f"{cp}.enum", "下拉列必须指定选项列表")
+                ctype, enum = _typed(c, enums, cp)
                 columns.append(Column(
                     _get(c, "key", cp, str), _get(c, "label", cp, str), ctype, bool(c.get("required", False)),
                     bool(c.get("unique", False)), int(c.get("width", 12)), enum, c.get("ref"),
@@ -81,6 +81,36 @@ def _check_hosts(sheets: list[Sheet], path: str) -> None:
             if s.columns[0].key != host.columns[0].key:
                 raise CampaignError(f"{path}.sheets[{i}].columns", f"第一列应与“{host.name}”的第一列相同")
         seen[s.key] = s
+
+
+def check_keys(raw) -> None:
+    """Every key of [workbooks] is one the program knows (checked before anything refers to them)."""
+    section = _get(raw, "workbooks", "", dict)
+    _known(section, ("unit", "street"), "workbooks")
+    for key in ("unit", "street"):
+        p = f"workbooks.{key}"
+        wb = _get(section, key, "workbooks", dict)
+        _known(wb, _WORKBOOK, p)
+        for i, f in enumerate(_get(wb, "info", p, list)):
+            _known(f, _INFO, f"{p}.info[{i}]")
+        for i, s in enumerate(_get(wb, "sheets", p, list)):
+            _known(s, _SHEET, f"{p}.sheets[{i}]")
+            for j, c in enumerate(_get(s, "columns", f"{p}.sheets[{i}]", list)):
+                _known(c, _COLUMN, f"{p}.sheets[{i}].columns[{j}]")
+
+
+def _typed(field: dict, enums, path: str) -> tuple[str, tuple[str, ...] | None]:
+    """A column's or info field's type, and its options when it is a dropdown: both stated, never implied."""
+    if "type" not in field:
+        raise CampaignError(f"{path}.type", "缺少此项（由标准或选项派生的列请写 criteria 或 options）")
+    ftype = _get(field, "type", path, str)
+    if ftype not in _COLUMN_TYPES - {"rating"}:
+        raise CampaignError(f"{path}.type", f"未知的类型“{ftype}”（可用：{'、'.join(sorted(_COLUMN_TYPES - {'rating'}))}）")
+    enum = _enum_values(field.get("enum"), enums, f"{path}.enum")
+    if (ftype == "enum") != (enum is not None):
+        raise CampaignError(f"{path}.enum" if ftype == "enum" else f"{path}.type",
+                            "下拉列（type = \"enum\"）必须指定选项列表 enum，其他类型不能有 enum")
+    return ftype, enum
 
 
 def _enum_values(name, enums, path) -> tuple[str, ...] | None:

@@ -7,14 +7,27 @@ import re
 import tomllib
 from pathlib import Path
 
+from pipeline.campaign import layouts as _layouts
 from pipeline.campaign.layouts import workbooks as _workbooks
-from pipeline.campaign.parsing import date as _date, get as _get, unique as _unique
+from pipeline.campaign import sections
+from pipeline.campaign.parsing import date as _date, get as _get, known as _known, unique as _unique
 from pipeline.campaign.model import (FORM_ROLES, Band, Campaign, CampaignError, Cap, Criterion, Form, Grading,
-                                     Limits, Option, Publication, RequiredActivity, Round, Scale, Unit, Veto)
+                                     Option, RequiredActivity, Round, Scale, Unit, Veto)
 
-# ------------------------------------------------------------------ parsing helpers
+# The sections of campaign.toml and the keys each may hold: a key the program does not know is refused.
+SECTIONS = ("campaign", "rounds", "units", "criteria", "scales", "forms", "weights", "scoring", "grades", "roles",
+            "rectification", "commendation", "supervision", "outputs", "publication", "limits", "enums", "aliases",
+            "workbooks")
+_HEAD = ("id", "name", "street", "organiser", "template_version", "earlier_template_versions", "criteria_titles")
+_ROUND = ("code", "name", "start", "end", "submission_due", "review_due", "commendation_date", "commendation_kind",
+          "required_activities")
+_FORM = ("name", "role", "scale", "source", "min_ballots", "max_ballots")
+# Members: bands, the two grades outside them, and the optional veto and cap; organisations: bands only.
+_GRADING = {"member": ("bands", "probationary_grade", "not_reviewed_grade", "veto", "cap"), "org": ("bands",)}
+# The lists the program itself reads (beside those the workbook columns name).
+_ENUMS = ("gender", "member_kind", "yes_no", "rect_source", "rect_status", "rect_satisfaction", "activity_type",
+          "nomination_kind", "criterion_other", "unit_kind")
 
-# ------------------------------------------------------------------ sections
 
 def _rounds(raw) -> tuple[Round, ...]:
     items = _get(raw, "rounds", "", list)
@@ -23,12 +36,15 @@ def _rounds(raw) -> tuple[Round, ...]:
     rounds = []
     for i, r in enumerate(items):
         p = f"rounds[{i}]"
+        _known(r, _ROUND, p)
         start, end = _date(r, "start", p), _date(r, "end", p)
         if start > end:
             raise CampaignError(f"{p}.end", "结束日期早于开始日期")
         kind = _get(r, "commendation_kind", p, str)
         if kind not in ("regular", "special"):
             raise CampaignError(f"{p}.commendation_kind", "应为 regular 或 special")
+        for j, a in enumerate(r.get("required_activities", [])):
+            _known(a, ("type", "due"), f"{p}.required_activities[{j}]")
         acts = tuple(
             RequiredActivity(_get(a, "type", f"{p}.required_activities[{j}]", str),
                              _date(a, "due", f"{p}.required_activities[{j}]"))
@@ -53,6 +69,7 @@ def _units(raw, kinds) -> tuple[Unit, ...]:
     units = []
     for i, u in enumerate(items):
         p = f"units[{i}]"
+        _known(u, ("code", "name", "kind", "lower_orgs"), p)
         kind = _get(u, "kind", p, str)
         if kind not in kinds:
             raise CampaignError(f"{p}.kind", f"单位类别“{kind}”不在 enums.unit_kind 中")
@@ -67,9 +84,12 @@ def _units(raw, kinds) -> tuple[Unit, ...]:
 
 def _criteria(raw) -> dict[str, tuple[Criterion, ...]]:
     section = _get(raw, "criteria", "", dict)
+    _known(section, ("org", "member"), "criteria")
     out = {}
     for group in ("org", "member"):
         items = _get(section, group, "criteria", list)
+        for i, c in enumerate(items):
+            _known(c, ("code", "name", "description"), f"criteria.{group}[{i}]")
         if not items:
             raise CampaignError(f"criteria.{group}", "至少需要一项标准")
         crits = tuple(Criterion(_get(c, "code", f"criteria.{group}[{i}]", str),
@@ -89,12 +109,10 @@ def _scales(raw) -> dict[str, Scale]:
     scales = {}
     for key, s in section.items():
         p = f"scales.{key}"
+        _known(s, ("name", "options"), p)
         options = []
         for i, o in enumerate(_get(s, "options", p, list)):
-            points = o.get("points")
-            if points is not None and (isinstance(points, bool) or not isinstance(points, (int, float))):
-                raise CampaignError(f"{p}.options[{i}].points", "分值应为数字")
-            options.append(Option(_get(o, "label", f"{p}.options[{i}]", str), points))
+            options.append(_option(o, f"{p}.options[{i}]"))
         scored = [o.points for o in options if o.points is not None]
         if len(scored) < 2:
             raise CampaignError(f"{p}.options", "至少需要两个计分选项")
@@ -103,15 +121,42 @@ def _scales(raw) -> dict[str, Scale]:
         if scored != sorted(scored, reverse=True):
             raise CampaignError(f"{p}.options", "计分选项应按分值从高到低排列（最好的在前）")
         scales[key] = Scale(key, _get(s, "name", p, str), tuple(options))
+    used = {f.get("scale") for g in _get(raw, "forms", "", dict).values() if isinstance(g, list) for f in g
+            if isinstance(f, dict)}
+    for key in scales:
+        if key not in used:
+            raise CampaignError(f"scales.{key}", "没有任何评议方式使用这个量表（名称拼写有误？）")
     return scales
+
+
+def _option(o: dict, path: str) -> Option:
+    """An option scores `points`, or says `scored = false` (不了解): never scored by leaving points out."""
+    _known(o, ("label", "points", "scored"), path)
+    label = _get(o, "label", path, str)
+    if o.get("scored", True) is not False and "scored" in o:
+        raise CampaignError(f"{path}.scored", "只能写 scored = false（不计分的选项）；计分的选项写 points")
+    if "scored" in o:
+        if "points" in o:
+            raise CampaignError(f"{path}.points", "scored = false 的选项不能有分值")
+        return Option(label, None)
+    if "points" not in o:
+        raise CampaignError(f"{path}.points", "缺少此项（不计分的选项请写 scored = false）")
+    points = _get(o, "points", path, (int, float))
+    if isinstance(points, bool):
+        raise CampaignError(f"{path}.points", "分值应为数字")
+    return Option(label, points)
 
 
 def _forms(raw, scales) -> dict[str, tuple[Form, ...]]:
     section = _get(raw, "forms", "", dict)
     weights = _get(raw, "weights", "", dict)
+    _known(section, ("org", "member"), "forms")
+    _known(weights, ("org", "member"), "weights")
     out = {}
     for group in ("org", "member"):
         items = _get(section, group, "forms", list)
+        for i, f in enumerate(items):
+            _known(f, _FORM, f"forms.{group}[{i}]")
         w = _get(weights, group, "weights", dict)
         names = [_get(f, "name", f"forms.{group}[{i}]", str) for i, f in enumerate(items)]
         _unique(names, f"forms.{group}", "评议方式")
@@ -150,8 +195,10 @@ def _forms(raw, scales) -> dict[str, tuple[Form, ...]]:
 def _grading(raw, group: str) -> Grading:
     p = f"grades.{group}"
     section = _get(_get(raw, "grades", "", dict), group, "grades", dict)
+    _known(section, _GRADING[group], p)
     bands = []
     for i, b in enumerate(_get(section, "bands", p, list)):
+        _known(b, ("grade", "min"), f"{p}.bands[{i}]")
         value = _get(b, "min", f"{p}.bands[{i}]", (int, float))
         bands.append(Band(_get(b, "grade", f"{p}.bands[{i}]", str), float(value)))
     if not bands:
@@ -166,6 +213,7 @@ def _grading(raw, group: str) -> Grading:
     veto = cap = None
     if "veto" in section:
         v = section["veto"]
+        _known(v, ("form", "min_rate", "grade"), f"{p}.veto")
         veto = Veto(_get(v, "form", f"{p}.veto", str), float(_get(v, "min_rate", f"{p}.veto", (int, float))),
                     _get(v, "grade", f"{p}.veto", str))
         if veto.grade not in grades:
@@ -174,6 +222,7 @@ def _grading(raw, group: str) -> Grading:
             raise CampaignError(f"{p}.veto.min_rate", "应在 0 到 1 之间")
     if "cap" in section:
         c = section["cap"]
+        _known(c, ("grade", "denominator", "demote_to"), f"{p}.cap")
         cap = Cap(_get(c, "grade", f"{p}.cap", str), _get(c, "denominator", f"{p}.cap", int),
                   _get(c, "demote_to", f"{p}.cap", str))
         for key in ("grade", "demote_to"):
@@ -181,18 +230,13 @@ def _grading(raw, group: str) -> Grading:
                 raise CampaignError(f"{p}.cap.{key}", f"“{getattr(cap, key)}”不是本组的等次")
         if cap.denominator < 1:
             raise CampaignError(f"{p}.cap.denominator", "应为正整数")
-    probationary = section.get("probationary_grade")
-    not_reviewed = section.get("not_reviewed_grade")
+    extra = {}
+    for key in _GRADING[group][1:3]:
+        extra[key] = _get(section, key, p, str)
+        if extra[key] in grades:
+            raise CampaignError(f"{p}.{key}", f"“{extra[key]}”与 bands 中的等次重名")
+    probationary, not_reviewed = extra.get("probationary_grade"), extra.get("not_reviewed_grade")
     return Grading(tuple(bands), probationary, not_reviewed, veto, cap)
-
-
-def _limits(raw) -> Limits:
-    s = _get(raw, "limits", "", dict)
-    values = {k: _get(s, k, "limits", int) for k in Limits.__dataclass_fields__}
-    for k, v in values.items():
-        if v <= 0:
-            raise CampaignError(f"limits.{k}", "应为正整数")
-    return Limits(**values)
 
 
 def _enums(raw, rounds, units, criteria, forms, grades) -> dict[str, tuple[str, ...]]:
@@ -203,8 +247,7 @@ def _enums(raw, rounds, units, criteria, forms, grades) -> dict[str, tuple[str, 
             raise CampaignError(f"enums.{key}", "应为非空的文字列表")
         _unique(values, f"enums.{key}", "选项")
         enums[key] = tuple(values)
-    for key in ("gender", "member_kind", "yes_no", "rect_source", "rect_status", "rect_satisfaction",
-                "activity_type", "nomination_kind", "criterion_other", "unit_kind"):
+    for key in _ENUMS:
         _get(section, key, "enums")
     member = grades["member"]
     enums.update({
@@ -221,11 +264,24 @@ def _enums(raw, rounds, units, criteria, forms, grades) -> dict[str, tuple[str, 
     return enums
 
 
+def _check_enums_used(enums: dict, raw_workbooks: dict) -> None:
+    """An option list nothing reads is a misspelt name (checked once the columns that name lists are read)."""
+    fields = [f for wb in raw_workbooks.values() for f in wb["info"]] + \
+        [c for wb in raw_workbooks.values() for s in wb["sheets"] for c in s["columns"]]
+    named = set(_ENUMS) | {f["enum"] for f in fields if "enum" in f}
+    for key in enums:
+        if not key.startswith("@") and key not in named:
+            raise CampaignError(f"enums.{key}", "没有任何地方使用这个选项列表（名称拼写有误？）")
+
+
 def _aliases(raw, enums) -> dict[str, str]:
     out = {}
+    values = {v for key, vs in enums.items() if not key.startswith("@") for v in vs}
     for canonical, variants in raw.get("aliases", {}).items():
         if not isinstance(variants, list):
             raise CampaignError(f"aliases.{canonical}", "应为文字列表")
+        if canonical not in values:
+            raise CampaignError(f"aliases.{canonical}", f"“{canonical}”不是 enums 中任何列表的选项")
         for v in variants:
             out[str(v).upper()] = canonical
     return out
@@ -233,31 +289,10 @@ def _aliases(raw, enums) -> dict[str, str]:
 
 def _titles(head: dict, criteria) -> dict[str, str]:
     titles = _get(head, "criteria_titles", "campaign", dict)
+    _known(titles, tuple(criteria), "campaign.criteria_titles")
     for group in criteria:
         _get(titles, group, "campaign.criteria_titles", str)
     return dict(titles)
-
-
-def _outputs(raw) -> dict[str, str]:
-    section = _get(raw, "outputs", "", dict)
-    out = {k: _get(section, k, "outputs", str).strip() for k in ("report", "publication")}
-    for k, v in out.items():
-        if not v or any(ch in v for ch in '\\/:*?"<>|'):
-            raise CampaignError(f"outputs.{k}", "应为可作文件名的标题（不含 \\ / : * ? \" < > |）")
-    _unique(list(out.values()), "outputs", "标题")
-    return out
-
-
-def _publication(raw, decided: tuple[str, ...]) -> Publication:
-    section = raw.get("publication", {})
-    grades = tuple(section.get("grades", decided))
-    for g in grades:
-        if g not in decided:
-            raise CampaignError("publication.grades", f"“{g}”不是党员的评定等次（可选：{'、'.join(decided)}）")
-    days = section.get("days", 7)
-    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 60:
-        raise CampaignError("publication.days", "公示天数应为 1 到 60 之间的整数")
-    return Publication(grades, days, str(section.get("contact", "")).strip(), str(section.get("phone", "")).strip())
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -282,7 +317,11 @@ def _template_versions(head: dict) -> tuple[str, ...]:
 
 def parse(raw: dict, source: Path = Path("campaign.toml")) -> Campaign:
     """Turn the parsed TOML into a Campaign, checking every cross-reference."""
+    _known(raw, SECTIONS, "")
     head = _get(raw, "campaign", "", dict)
+    _known(head, _HEAD, "campaign")
+    _layouts.check_keys(raw)
+    _known(_get(raw, "grades", "", dict), ("org", "member"), "grades")
     rounds = _rounds(raw)
     kinds = tuple(_get(_get(raw, "enums", "", dict), "unit_kind", "enums", list))
     units = _units(raw, kinds)
@@ -294,23 +333,26 @@ def parse(raw: dict, source: Path = Path("campaign.toml")) -> Campaign:
     if veto and veto.form not in [f.name for f in forms["member"]]:
         raise CampaignError("grades.member.veto.form", f"未知的评议方式“{veto.form}”")
     scoring = _get(raw, "scoring", "", dict)
+    _known(scoring, ("trim", "decimals"), "scoring")
     trim = _get(scoring, "trim", "scoring", int)
     if trim < 0:
         raise CampaignError("scoring.trim", "应为不小于 0 的整数")
     enums = _enums(raw, rounds, units, criteria, forms, grades)
     versions = _template_versions(head)
+    member_grades = grades["member"].grades
+    workbooks = _workbooks(raw, criteria, forms, enums)
+    _check_enums_used(enums, raw["workbooks"])
     return Campaign(
         id=_get(head, "id", "campaign", str), name=_get(head, "name", "campaign", str),
         street=_get(head, "street", "campaign", str), organiser=_get(head, "organiser", "campaign", str),
         template_version=versions[-1], template_versions=versions,
         rounds=rounds, units=units, criteria=criteria, criteria_titles=_titles(head, criteria), scales=scales, forms=forms, trim=trim,
         decimals=_get(scoring, "decimals", "scoring", int), grades=grades,
-        rectification=dict(_get(raw, "rectification", "", dict)),
-        commendation=dict(_get(raw, "commendation", "", dict)),
-        supervision=dict(_get(raw, "supervision", "", dict)),
-        limits=_limits(raw), enums=enums, aliases=_aliases(raw, enums),
-        workbooks=_workbooks(raw, criteria, forms, enums), outputs=_outputs(raw),
-        publication=_publication(raw, enums["@member_grades_decided"]), source=source)
+        roles=sections.roles(raw, enums), rectification=sections.rectification(raw, enums, member_grades),
+        commendation=sections.commendation(raw, enums, grades), supervision=sections.supervision(raw),
+        limits=sections.limits(raw), enums=enums, aliases=_aliases(raw, enums),
+        workbooks=workbooks, outputs=sections.outputs(raw),
+        publication=sections.publication(raw, enums["@member_grades_decided"]), source=source)
 
 
 def load(path: str | Path) -> Campaign:

@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 
 class CampaignError(Exception):
@@ -224,6 +223,46 @@ class WorkbookLayout:
 
 
 @dataclass(frozen=True)
+class Roles:
+    """What a value means, named instead of implied by its place in a list (SPEC §2)."""
+    full_member: str  # the enums.member_kind value that is graded and counted in the cap (正式党员)
+    probationary_member: str  # the one that is not (预备党员)
+    yes: str  # enums.yes_no
+    no: str
+
+
+@dataclass(frozen=True)
+class Rectification:
+    """整改: the flags' parameters and the statuses and answers they read."""
+    due_soon_days: int
+    low_score_threshold: float  # a criterion score below this needs an item
+    low_grades: frozenset[str]  # suggested member grades that need an item
+    closed_status: str  # 已销号
+    reopened_status: str  # 复号
+    unsatisfied: str  # the 群众满意度 answer that makes a closed item a false close
+
+
+@dataclass(frozen=True)
+class Commendation:
+    """表彰: the kinds (values of enums.nomination_kind), each kind's quota, the grades a nominee needs."""
+    quota_per_unit: dict[str, int]
+    org_kind: str
+    member_kind: str
+    worker_kind: str
+    org_grade: str
+    member_grade: str
+    special_floor_grade: str  # 专项表彰: never below this in any round
+
+
+@dataclass(frozen=True)
+class Supervision:
+    """督查: the random spot check."""
+    spot_check_units_per_kind: int
+    spot_check_closed_items: int
+    spot_check_seed: str
+
+
+@dataclass(frozen=True)
 class Publication:
     """公示: the decided grades listed, the 公示期 length from the as-of date, the contact lines."""
     grades: tuple[str, ...]
@@ -262,9 +301,10 @@ class Campaign:
     trim: int
     decimals: int
     grades: dict[str, Grading]
-    rectification: dict[str, Any]
-    commendation: dict[str, Any]
-    supervision: dict[str, Any]
+    roles: Roles
+    rectification: Rectification
+    commendation: Commendation
+    supervision: Supervision
     limits: Limits
     enums: dict[str, tuple[str, ...]]
     aliases: dict[str, str]

@@ -35,3 +35,17 @@ def unique(items, path: str, what: str) -> None:
         if item in seen:
             raise CampaignError(path, f"{what}“{item}”重复")
         seen.add(item)
+
+
+def known(d: dict, allowed, path: str) -> None:
+    """Refuse a key the program does not know: a misspelt key would otherwise be ignored in silence."""
+    for key in d:
+        if key not in allowed:
+            raise CampaignError(f"{path}.{key}" if path else str(key),
+                                f"未知的配置项（此处可用：{'、'.join(allowed)}）")
+
+
+def member_of(value, allowed, path: str, what: str) -> None:
+    """A value that names one of a list elsewhere in the file (a status, a grade, a kind)."""
+    if value not in allowed:
+        raise CampaignError(path, f"“{value}”不是{what}（可选：{'、'.join(map(str, allowed))}）")

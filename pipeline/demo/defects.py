@@ -35,7 +35,7 @@ def inject_errors(c: Campaign, s: Submission) -> None:
     rows["member_ballots"].append(dict(first_self, ballot_id="P99902"))
     exp.append(("member_ballots", len(rows["member_ballots"]) - 1, "form", "E_FORM_COUNT"))
     item = rows["rectifications"][0]
-    item.update(status=c.enums["rect_status"][2], closed_on=item["raised_on"] - dt.timedelta(days=5),
+    item.update(status=c.rectification.closed_status, closed_on=item["raised_on"] - dt.timedelta(days=5),
                 outcome=T.OUTCOMES[0], satisfaction=c.enums["rect_satisfaction"][0])
     exp.append(("rectifications", 0, "closed_on", "E_DATE_ORDER"))
     rows["rectifications"][1]["subject_id"] = "FN99"
@@ -44,7 +44,7 @@ def inject_errors(c: Campaign, s: Submission) -> None:
     exp.append(("activities", 0, "attendance", "E_TYPE"))
     rows["roster"][4 % len(rows["roster"])]["joined_on"] = "2010-13-45"
     exp.append(("roster", 4 % len(rows["roster"]), "joined_on", "E_DATE"))
-    full = c.enums["member_kind"][0]
+    full = c.roles.full_member
     dropped = next(i for i, m in enumerate(rows["roster"]) if m["member_kind"] == full and i != 2)
     rows["decisions"] = [d for d in rows["decisions"] if d["member_id"] != rows["roster"][dropped]["member_id"]]
     beside = c.workbooks["unit"].sheet("decisions").host == "roster"  # the grade cell is on the member's row
@@ -67,7 +67,7 @@ def inject_variations(c: Campaign, s: Submission, builder: UnitBuilder) -> None:
     rows["roster"][0]["gender"] = f" {rows['roster'][0]['gender']} "
     exp.append(("roster", 0, "gender", "N_NORMALISED"))
     r1 = rows["roster"][1 % len(rows["roster"])]
-    r1["is_worker"] = "Y" if r1["is_worker"] == e["yes_no"][0] else "N"
+    r1["is_worker"] = "Y" if r1["is_worker"] == c.roles.yes else "N"
     exp.append(("roster", 1 % len(rows["roster"]), "is_worker", "N_NORMALISED"))
     acts = rows["activities"]
     full_width = str.maketrans("0123456789", "０１２３４５６７８９")

@@ -23,7 +23,7 @@ class UnitBuilder:
 
     # roster -------------------------------------------------------
     def roster(self) -> list[dict]:
-        rng, e = self.rng, self.c.enums
+        rng, e, roles = self.rng, self.c.enums, self.c.roles
         rows, self.member_quality = [], {}
         workers = set(rng.sample(range(self.n_members), k=min(self.n_members, 2)))
         for i in range(self.n_members):
@@ -36,8 +36,8 @@ class UnitBuilder:
             joined = (self.rnd.start - dt.timedelta(days=rng.randint(100, 360))) if probationary else \
                 dt.date(rng.randint(1955, 2008), rng.randint(1, 12), rng.randint(1, 28))
             rows.append({"member_id": mid, "name": person_name(rng), "gender": rng.choice(e["gender"]),
-                         "branch": rng.choice(T.BRANCHES), "member_kind": e["member_kind"][1 if probationary else 0],
-                         "joined_on": joined, "is_worker": e["yes_no"][0 if i in workers else 1]})
+                         "branch": rng.choice(T.BRANCHES), "member_kind": roles.probationary_member if probationary else roles.full_member,
+                         "joined_on": joined, "is_worker": roles.yes if i in workers else roles.no})
         return rows
 
     # ballots ------------------------------------------------------
@@ -61,7 +61,7 @@ class UnitBuilder:
 
     def mark_absent(self, roster: list[dict], k: int) -> None:
         """K full members who took no part this round (a 未参评原因, no ballots): the last ones of the roster."""
-        full = [m for m in roster if m["member_kind"] == self.c.enums["member_kind"][0]][1:]  # never the first
+        full = [m for m in roster if m["member_kind"] == self.c.roles.full_member][1:]  # never the first
         draw = seeded(self.unit.code, "absent")  # its own stream: the other members' draws stay the same
         for m in full[-k:] if k else []:
             m["absence_reason"] = draw.choice(self.c.enums["absence_reason"])
@@ -125,17 +125,18 @@ class UnitBuilder:
                    "subject_id": subject, "criterion": crit, "problem": T.PROBLEMS[crit],
                    "measure": rng.choice(T.MEASURES), "owner": person_name(rng), "deadline": deadline,
                    "status": None, "closed_on": None, "outcome": None, "satisfaction": None}
-            statuses = e["rect_status"]  # 未启动, 整改中, 已销号, 复号
+            closed, reopened = c.rectification.closed_status, c.rectification.reopened_status
+            open_ = [s for s in e["rect_status"] if s not in (closed, reopened)]  # 未启动, 整改中: the last is the usual one
             closable = (min(deadline, self.as_of) - raised).days >= 3
             if closable and (deadline < self.as_of and rng.random() < 0.7 or rng.random() < 0.2):
-                row["status"] = statuses[2]
+                row["status"] = closed
                 row["closed_on"] = day_between(rng, raised + dt.timedelta(days=3), min(deadline, self.as_of))
                 row["outcome"] = rng.choice(T.OUTCOMES)
                 row["satisfaction"] = rng.choices(e["rect_satisfaction"], weights=[70, 25, 5])[0]
                 if rng.random() < 0.05:
                     row["outcome"] = None  # 销号不实: closed without an outcome
             else:
-                row["status"] = rng.choices([statuses[0], statuses[1], statuses[3]], weights=[25, 70, 5])[0]
+                row["status"] = rng.choices([*open_, reopened], weights=[25] * (len(open_) - 1) + [70, 5])[0]
             r = rng.random()
             if r < 0.08:
                 row["measure"] = None
@@ -165,25 +166,25 @@ class UnitBuilder:
         rng = self.rng
         return {"held_on": day, "activity_type": kind, "attendance": rng.randint(8, 120),
                 "summary": T.ACTIVITY_SUMMARY.get(kind, T.ACTIVITY_SUMMARY["其他"]),
-                "reported": self.c.enums["yes_no"][0 if rng.random() < 0.8 else 1]}
+                "reported": self.c.roles.yes if rng.random() < 0.8 else self.c.roles.no}
 
     # nominations --------------------------------------------------
     def nominations(self, roster, decisions) -> list[dict]:
         rng, cm = self.rng, self.c.commendation
         rows = []
         if rng.random() < 0.6:
-            rows.append({"nomination_kind": cm["org_kind"], "subject_id": self.unit.code, "deeds": rng.choice(T.DEEDS)})
+            rows.append({"nomination_kind": cm.org_kind, "subject_id": self.unit.code, "deeds": rng.choice(T.DEEDS)})
         by_grade = {d["member_id"]: d["decided_grade"] for d in decisions}
-        excellent = [m["member_id"] for m in roster if by_grade.get(m["member_id"]) == cm["member_grade"]]
+        excellent = [m["member_id"] for m in roster if by_grade.get(m["member_id"]) == cm.member_grade]
         others = [m["member_id"] for m in roster if m["member_id"] not in excellent]
         picks = excellent[:2]
         if others and rng.random() < 0.3:
             picks = picks[:1] + [rng.choice(others)]  # some nominations do not meet the rules
         for mid in picks:
-            rows.append({"nomination_kind": cm["member_kind"], "subject_id": mid, "deeds": rng.choice(T.DEEDS)})
-        workers = [m["member_id"] for m in roster if m["is_worker"] == self.c.enums["yes_no"][0]]
+            rows.append({"nomination_kind": cm.member_kind, "subject_id": mid, "deeds": rng.choice(T.DEEDS)})
+        workers = [m["member_id"] for m in roster if m["is_worker"] == self.c.roles.yes]
         if workers and rng.random() < 0.5:
-            rows.append({"nomination_kind": cm["worker_kind"], "subject_id": rng.choice(workers),
+            rows.append({"nomination_kind": cm.worker_kind, "subject_id": rng.choice(workers),
                          "deeds": rng.choice(T.DEEDS)})
         return rows
 

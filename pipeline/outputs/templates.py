@@ -231,7 +231,7 @@ def _info_sheet(ws, campaign: Campaign, layout: WorkbookLayout, rnd: Round) -> N
     row += 1
     row = _text_block(ws, row, "填写方法", _how_to(campaign, layout, rnd))
     cm, titles = campaign.commendation, campaign.criteria_titles
-    for group, kind in (("org", cm["org_kind"]), ("member", cm["member_kind"])):
+    for group, kind in (("org", cm.org_kind), ("member", cm.member_kind)):
         title = f"{kind}“{titles[group]}”"
         if any(c.criterion and c.criterion.group == group for s in layout.sheets for c in s.columns):
             row = _text_block(ws, row, title, [f"{c.name}：{c.description}" for c in campaign.criteria[group]])

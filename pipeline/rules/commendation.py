@@ -21,33 +21,33 @@ def _member_reasons(campaign: Campaign, rnd: Round, member: dict | None, history
     absent = campaign.grades["member"].not_reviewed_grade
     if absent and member.get("suggested_grade") == absent:  # took no part this round: never commended for it
         reasons.append(f"本阶段{absent}")
-    if need_worker and member.get("is_worker") != campaign.enums["yes_no"][0]:
+    if need_worker and member.get("is_worker") != campaign.roles.yes:
         reasons.append("不是党务工作者")
     grade = member.get("decided_grade")
     if rnd.commendation_kind == "special" and not need_worker:
         grades = campaign.grades["member"].grades
-        floor = grades.index(cm["special_floor_grade"])
+        floor = grades.index(cm.special_floor_grade)
         mine = history[(history["unit_code"] == member["unit_code"]) & (history["member_id"] == member["member_id"])]
         graded = [(r, g) for r, g in zip(mine["round"], mine["decided_grade"]) if g in grades]
-        if not any(g == cm["member_grade"] for _, g in graded):
-            reasons.append(f"各阶段评定等次均未达到{cm['member_grade']}")
+        if not any(g == cm.member_grade for _, g in graded):
+            reasons.append(f"各阶段评定等次均未达到{cm.member_grade}")
         below = [f"{r} {g}" for r, g in graded if grades.index(g) > floor]
         if below:
-            reasons.append(f"有阶段低于{cm['special_floor_grade']}（{'、'.join(below)}）")
-    elif grade != cm["member_grade"]:
-        reasons.append(f"评定等次为{grade or '空'}，须为{cm['member_grade']}")
+            reasons.append(f"有阶段低于{cm.special_floor_grade}（{'、'.join(below)}）")
+    elif grade != cm.member_grade:
+        reasons.append(f"评定等次为{grade or '空'}，须为{cm.member_grade}")
     return reasons
 
 
 def _org_reasons(campaign: Campaign, unit: str, subject: str, org: dict | None, overdue: dict[str, int]) -> list[str]:
     cm = campaign.commendation
     if subject != unit:
-        return [f"{cm['org_kind']}只能推荐本单位"]
+        return [f"{cm.org_kind}只能推荐本单位"]
     reasons = []
     if org is None or org.get("grade") is None or org.get("grade") != org.get("grade"):
         reasons.append("本阶段没有组织评议结果")
-    elif org["grade"] != cm["org_grade"]:
-        reasons.append(f"组织等次为{org['grade']}，须为{cm['org_grade']}")
+    elif org["grade"] != cm.org_grade:
+        reasons.append(f"组织等次为{org['grade']}，须为{cm.org_grade}")
     if overdue.get(unit):
         reasons.append(f"有 {overdue[unit]} 项整改逾期未销号")
     return reasons
@@ -62,7 +62,7 @@ def check(campaign: Campaign, rnd: Round, nominations: pd.DataFrame, org_results
     number of items overdue on the as-of date.
     """
     cm = campaign.commendation
-    quota = cm["quota_per_unit"]
+    quota = cm.quota_per_unit
     people = {(r["unit_code"], r["member_id"]): r for r in members.to_dict("records")}
     orgs = {r["unit_code"]: r for r in org_results.to_dict("records")}
     used: dict[tuple, int] = {}
@@ -70,11 +70,11 @@ def check(campaign: Campaign, rnd: Round, nominations: pd.DataFrame, org_results
     for n in nominations.sort_values(["unit_code", "row_no"], kind="stable").to_dict("records"):
         unit, kind, subject = n["unit_code"], n["nomination_kind"], n["subject_id"]
         member = people.get((unit, subject))
-        if kind == cm["org_kind"]:
+        if kind == cm.org_kind:
             reasons, name = _org_reasons(campaign, unit, subject, orgs.get(unit), overdue), \
                 campaign.unit_name(unit, unit)
         else:
-            reasons = _member_reasons(campaign, rnd, member, history, need_worker=kind == cm["worker_kind"])
+            reasons = _member_reasons(campaign, rnd, member, history, need_worker=kind == cm.worker_kind)
             name = member["name"] if member else ""
         used[(unit, kind)] = used.get((unit, kind), 0) + 1
         if used[(unit, kind)] > quota.get(kind, 0):
@@ -84,12 +84,12 @@ def check(campaign: Campaign, rnd: Round, nominations: pd.DataFrame, org_results
     nominated = set(zip(checked["unit_code"], checked["nomination_kind"], checked["subject_id"]))
     eligible = []
     for unit, org in sorted(orgs.items()):
-        if not _org_reasons(campaign, unit, unit, org, overdue) and (unit, cm["org_kind"], unit) not in nominated:
+        if not _org_reasons(campaign, unit, unit, org, overdue) and (unit, cm.org_kind, unit) not in nominated:
             name = campaign.unit_name(unit, unit)
-            eligible.append((unit, cm["org_kind"], unit, name, f"组织等次{cm['org_grade']}，无逾期整改"))
+            eligible.append((unit, cm.org_kind, unit, name, f"组织等次{cm.org_grade}，无逾期整改"))
     decided_label = campaign.workbooks["unit"].sheet("decisions").column("decided_grade").label
     for (unit, mid), m in sorted(people.items()):
-        for kind, worker in ((cm["member_kind"], False), (cm["worker_kind"], True)):
+        for kind, worker in ((cm.member_kind, False), (cm.worker_kind, True)):
             if not _member_reasons(campaign, rnd, m, history, worker) and (unit, kind, mid) not in nominated:
                 eligible.append((unit, kind, mid, m["name"], f"{decided_label}{m['decided_grade']}" +
                                  ("，党务工作者" if worker else "")))

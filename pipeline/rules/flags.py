@@ -27,7 +27,7 @@ def _day(v) -> dt.date | None:
 def item_flags(item: dict, as_of: dt.date, campaign: Campaign) -> list[str]:
     """The R_ codes of one 整改台账 item on the as-of date."""
     rule = campaign.rectification
-    closed = item.get("status") == rule["closed_status"]
+    closed = item.get("status") == rule.closed_status
     deadline = _day(item.get("deadline"))
     out = []
     if _blank(item.get("measure")):
@@ -38,10 +38,10 @@ def item_flags(item: dict, as_of: dt.date, campaign: Campaign) -> list[str]:
         out.append("R_NO_DEADLINE")
     if deadline and not closed and deadline < as_of:
         out.append("R_OVERDUE")
-    if deadline and not closed and as_of <= deadline <= as_of + dt.timedelta(days=rule["due_soon_days"]):
+    if deadline and not closed and as_of <= deadline <= as_of + dt.timedelta(days=rule.due_soon_days):
         out.append("R_DUE_SOON")
     if closed and (_day(item.get("closed_on")) is None or _blank(item.get("outcome"))
-                   or item.get("satisfaction") == rule["unsatisfied"]):
+                   or item.get("satisfaction") == rule.unsatisfied):
         out.append("R_FALSE_CLOSE")
     return out
 
@@ -82,7 +82,7 @@ def coverage(campaign: Campaign, items: pd.DataFrame, org_stats: pd.DataFrame, m
     (unit_code, reviewer, problems); `opinions`: 群众评议 ballots with an opinion (unit_code, form, opinion).
     """
     rule = campaign.rectification
-    threshold = rule["low_score_threshold"]
+    threshold = rule.low_score_threshold
     on_criterion, on_subject, by_source, unit_by_source = _items_on(items)
     rows = []
     names = dict(zip(values(members, "member_id"), values(members, "name"))) if len(members) else {}
@@ -97,7 +97,7 @@ def coverage(campaign: Campaign, items: pd.DataFrame, org_stats: pd.DataFrame, m
             who = f"党员 {member} {names.get(member, '')}".strip() if member else f"单位 {unit}"
             rows.append((unit, member, criterion, "C_LOW_SCORE",
                          f"{who}“{criterion}”得分 {score:.2f}，低于 {threshold:g}，整改台账中没有针对此项的整改事项"))
-    low = members[members["suggested_grade"].isin(rule["low_grades"])]
+    low = members[members["suggested_grade"].isin(rule.low_grades)]
     for r in low.itertuples(index=False):
         if (r.unit_code, r.member_id) not in on_subject:
             rows.append((r.unit_code, r.member_id, "", "C_LOW_GRADE",
@@ -124,7 +124,7 @@ def dropped_items(previous: pd.DataFrame, current: pd.DataFrame, reporting_units
                   campaign: Campaign, prev_round: str, round_code: str) -> pd.DataFrame:
     """C_DROPPED: an item (unit, 编号) open in the previous round and missing from this round's ledger
     of a unit that did report this round."""
-    closed = campaign.rectification["closed_status"]
+    closed = campaign.rectification.closed_status
     prev = previous[(previous["status"] != closed) & previous["unit_code"].isin(reporting_units)]
     seen = set(zip(current["unit_code"], current["item_id"]))
     gone = prev[[(u, i) not in seen for u, i in zip(prev["unit_code"], prev["item_id"])]]

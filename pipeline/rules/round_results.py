@@ -146,11 +146,11 @@ def build(campaign: Campaign, ledger: Ledger, round_code: str, as_of: dt.date,
         if s.status == "accepted" or s.unit_code not in states:
             states[s.unit_code] = (s.status, filled)
     activities = ledger.rows("activities", ids)
-    closed = items[items["status"] == campaign.rectification["closed_status"]]
+    closed = items[items["status"] == campaign.rectification.closed_status]
     return RoundReport(
         round_code, as_of, scored, rect, coverage, nominations, eligible,
         supervision.submissions(campaign, rnd, as_of, states),
         supervision.missing_activities(rnd, as_of, activities, sorted(files)),
-        supervision.activity_reports(activities, campaign.enums["yes_no"][0]),
+        supervision.activity_reports(activities, campaign.roles.yes),
         supervision.spot_checks(campaign, rnd, as_of, sorted(files), closed),
         roster, files, street[0].original_name if street else None)

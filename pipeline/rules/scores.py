@@ -88,7 +88,7 @@ def score_round(campaign: Campaign, files: dict[str, str], org_long: pd.DataFram
     """Scores of the reporting units (`files`: unit code -> its accepted file) and of their members.
     `member_stats` is `scoring.criterion_stats` of the members' ballots, in campaign order, as
     combine_member_stats gives it (see member_stats_by_unit)."""
-    full_kind = campaign.enums["member_kind"][0]
+    full_kind = campaign.roles.full_member
     reporting = sorted(files)
     org_long = org_long[org_long["unit_code"].isin(reporting)]
     org_stats = scoring.in_campaign_order(scoring.criterion_stats(org_long, campaign, "org"), campaign, "org")

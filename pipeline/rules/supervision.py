@@ -65,7 +65,7 @@ def activity_reports(activities: pd.DataFrame, yes: str) -> pd.DataFrame:
 
 def spot_check_seed(campaign: Campaign, rnd: Round, as_of: dt.date) -> int:
     """The documented seed: sha256 of '<spot_check_seed>|<round>|<as-of>' read as an integer."""
-    text = f"{campaign.supervision['spot_check_seed']}|{rnd.code}|{as_of.isoformat()}"
+    text = f"{campaign.supervision.spot_check_seed}|{rnd.code}|{as_of.isoformat()}"
     return int(hashlib.sha256(text.encode("utf-8")).hexdigest(), 16)
 
 
@@ -73,14 +73,14 @@ def spot_checks(campaign: Campaign, rnd: Round, as_of: dt.date, units: list[str]
                 ) -> pd.DataFrame:
     """随机抽查: units of each kind and 已销号 items to verify on site; same round and as-of, same list."""
     rng = random.Random(spot_check_seed(campaign, rnd, as_of))
-    per_kind = campaign.supervision["spot_check_units_per_kind"]
+    per_kind = campaign.supervision.spot_check_units_per_kind
     rows = []
     for kind in campaign.enums["unit_kind"]:
         pool = sorted(u.code for u in campaign.units if u.kind == kind and u.code in units)
         for code in sorted(rng.sample(pool, min(per_kind, len(pool)))):
             rows.append(("单位", code, campaign.unit_name(code), "", f"{kind}党组织，实地检查创先争优活动开展情况"))
     items = closed_items.sort_values(["unit_code", "item_id"], ignore_index=True)
-    n = min(campaign.supervision["spot_check_closed_items"], len(items))
+    n = min(campaign.supervision.spot_check_closed_items, len(items))
     for i in sorted(rng.sample(range(len(items)), n)):
         r = items.iloc[i]
         rows.append(("整改事项", r["unit_code"], campaign.unit_name(r["unit_code"]), r["item_id"],

@@ -175,7 +175,7 @@ def not_reviewed(tables, sheets, campaign: Campaign, file: str) -> list[Finding]
                 first_vote.setdefault(member, f"{sheets[key].name} {_at(sheets[key], 'member_id', row)}")
     reason = roster["absence_reason"] if "absence_reason" in roster else pd.Series(None, index=roster.index)
     absent = reason.map(lambda v: isinstance(v, str) and v.strip() != "")
-    full = roster["member_kind"] == campaign.enums["member_kind"][0]
+    full = roster["member_kind"] == campaign.roles.full_member
     silent = roster[full & ~roster["member_id"].isin(first_vote.keys()) & ~absent]
     out = [make("W_NOT_REVIEWED", file, sheet=rs.name, cell=_at(rs, "member_id", r["_row"]),
                 column=rs.spec.column("member_id").label, value=r["member_id"])
@@ -218,7 +218,7 @@ def decisions_cover_roster(tables, sheets, campaign: Campaign, file: str) -> lis
         return []
     roster, rs, ds = tables["roster"], sheets["roster"], sheets["decisions"]
     decided = set(tables["decisions"]["member_id"].dropna())
-    full = roster["member_kind"] == campaign.enums["member_kind"][0]
+    full = roster["member_kind"] == campaign.roles.full_member
     grade = ds.spec.column("decided_grade")
     beside = ds.name == rs.name and "decided_grade" in ds.letters  # the decision sits on the member's row
     key, where = ("decided_grade", f"“{rs.name}”该党员行的“{grade.label}”列") if beside else \
@@ -235,7 +235,7 @@ def nomination_subjects(tables, sheets, campaign: Campaign, unit_code: str, file
         return []
     df, sd = tables["nominations"], sheets["nominations"]
     members = set(tables["roster"]["member_id"].dropna())
-    org_kind = campaign.commendation["org_kind"]
+    org_kind = campaign.commendation.org_kind
     out = []
     for i, row in df.iterrows():
         kind, subject = row.get("nomination_kind"), row.get("subject_id")
@@ -270,7 +270,7 @@ def grade_decisions(tables, sheets, campaign: Campaign, unit_code: str, file: st
                             column=sd.spec.column("decided_grade").label, value=decided, detail=s))
     cap = campaign.grades["member"].cap
     if cap:  # the same N and allowance as the suggested grades (scoring: one home for the rule)
-        full = set(graded.loc[scoring.reviewed_full(graded, campaign.enums["member_kind"][0]), "member_id"])
+        full = set(graded.loc[scoring.reviewed_full(graded, campaign.roles.full_member), "member_id"])
         allowed = scoring.cap_allowed(cap, len(full))
         k = int(((df["decided_grade"] == cap.grade) & df["member_id"].isin(full)).sum())
         if k > allowed:

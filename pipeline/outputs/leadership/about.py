@@ -31,9 +31,9 @@ def about_sheet(book, campaign: Campaign, report, files: list, charts: list) -> 
         (f"；预备党员{mg.probationary_grade}" if mg.probationary_grade else "") +
         (f"；没有评议票的正式党员为{mg.not_reviewed_grade}，不定等次、不计入比例基数。" if mg.not_reviewed_grade else "。"),
         "组织等次：" + "，".join(f"≥{b.min:g} {b.grade}" for b in og.bands[:-1]) + f"，其余{og.bands[-1].grade}。排名并列同名次。",
-        f"整改标记：逾期未销号（时限早于基准日期）、即将到期（{campaign.rectification['due_soon_days']} 天内）、"
+        f"整改标记：逾期未销号（时限早于基准日期）、即将到期（{campaign.rectification.due_soon_days} 天内）、"
         "销号不实（已销号但缺完成日期或整改成效，或群众不满意）、三定不全。"
-        f"某项标准得分低于 {campaign.rectification['low_score_threshold']:g} 而无对应整改事项的，列为应整改未整改。",
+        f"某项标准得分低于 {campaign.rectification.low_score_threshold:g} 而无对应整改事项的，列为应整改未整改。",
         "打印：各表打印时每页重复表头；党员评议每个单位一行小计，展开单位（左侧“+”）后打印即打印该单位的党员明细；"
         "图表在“图表”表中，每张图完整地印在一页内。",
     ]

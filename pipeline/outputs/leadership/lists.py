@@ -47,10 +47,10 @@ def nomination_sheet(book, campaign: Campaign, report, files: list, charts: list
     ws = book.sheet(campaign.workbooks["unit"].sheet("nominations").name)
     rnd = campaign.round(report.round)
     cm = campaign.commendation
-    rule = f"专项表彰：须至少一个阶段评定为{cm['member_grade']}且各阶段不低于{cm['special_floor_grade']}" \
+    rule = f"专项表彰：须至少一个阶段评定为{cm.member_grade}且各阶段不低于{cm.special_floor_grade}" \
         if rnd.commendation_kind == "special" else \
-        (f"{cm['member_kind']}须评定为{cm['member_grade']}；{cm['org_kind']}须组织等次为{cm['org_grade']}且无逾期整改；"
-         f"{cm['worker_kind']}须为党务工作者且评定为{cm['member_grade']}")
+        (f"{cm.member_kind}须评定为{cm.member_grade}；{cm.org_kind}须组织等次为{cm.org_grade}且无逾期整改；"
+         f"{cm.worker_kind}须为党务工作者且评定为{cm.member_grade}")
     ws.title(f"先进推荐审核（{rnd.name}，{rule}）", 6)
     ws.skip()
     cols = [Col(label_of["unit_code"]), Col(label_of["nomination_kind"]),
@@ -95,7 +95,7 @@ def spot_sheet(book, campaign: Campaign, report, files: list, charts: list) -> N
     label_of = field_labels(campaign)
     sv = campaign.supervision
     ws = book.sheet("抽查名单")
-    ws.title(f"随机抽查名单（每类单位 {sv['spot_check_units_per_kind']} 个，已销号事项 {sv['spot_check_closed_items']} 项）。"
+    ws.title(f"随机抽查名单（每类单位 {sv.spot_check_units_per_kind} 个，已销号事项 {sv.spot_check_closed_items} 项）。"
              f"名单由评议阶段 {report.round} 和基准日期 {report.as_of} 决定，重新运行得到同一名单。", 5, size=11)
     ws.skip()
     cols = [Col("抽查对象"), Col(label_of["unit_code"]),

@@ -51,7 +51,7 @@ def overview(book, campaign: Campaign, report, files: list, charts: list) -> Non
             Col("党员数", "int", 8), Col("评定优秀", "int", 9), Col("整改事项", "int", 9), Col("逾期未销号", "int", 11),
             Col("销号不实", "int", 9), Col("应整改未整改", "int", 12), Col("数据问题", "int", 9)]
     member_counts = members.groupby("unit_code").size()
-    top_grade = members[members["decided_grade"] == campaign.commendation["member_grade"]].groupby("unit_code").size()
+    top_grade = members[members["decided_grade"] == campaign.commendation.member_grade].groupby("unit_code").size()
     item_counts = items.groupby("unit_code").size() if len(items) else pd.Series(dtype=int)
     rows = []
     for u in campaign.units:

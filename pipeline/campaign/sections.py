@@ -1,0 +1,116 @@
+"""The flat sections of campaign.toml ([roles], [rectification], [commendation], [supervision], [outputs],
+[publication], [limits]): each typed, each key required unless it has a stated default, each value that
+names something elsewhere in the file checked against it."""
+
+from __future__ import annotations
+
+from pipeline.campaign.model import (CampaignError, Commendation, Limits, Publication, Rectification, Roles,
+                                     Supervision)
+from pipeline.campaign.parsing import get as _get, known as _known, member_of as _member_of, unique as _unique
+
+
+def _number(section: dict, key: str, path: str, lowest: float = 0, whole: bool = True):
+    value = _get(section, key, path, int if whole else (int, float))
+    if isinstance(value, bool) or value < lowest:
+        raise CampaignError(f"{path}.{key}", f"应为不小于 {lowest:g} 的{'整数' if whole else '数字'}")
+    return value
+
+
+def roles(raw, enums: dict) -> Roles:
+    s = _get(raw, "roles", "", dict)
+    _known(s, Roles.__dataclass_fields__, "roles")
+    where = {"full_member": "member_kind", "probationary_member": "member_kind", "yes": "yes_no", "no": "yes_no"}
+    values = {k: _get(s, k, "roles", str) for k in where}
+    for key, enum in where.items():
+        _member_of(values[key], enums[enum], f"roles.{key}", f"enums.{enum} 中的选项")
+    for a, b in (("full_member", "probationary_member"), ("yes", "no")):
+        if values[a] == values[b]:
+            raise CampaignError(f"roles.{b}", f"不能与 roles.{a} 相同")
+    return Roles(**values)
+
+
+def rectification(raw, enums: dict, member_grades: tuple[str, ...]) -> Rectification:
+    p = "rectification"
+    s = _get(raw, p, "", dict)
+    _known(s, Rectification.__dataclass_fields__, p)
+    low = _get(s, "low_grades", p, list)
+    for g in low:
+        _member_of(g, member_grades, f"{p}.low_grades", "党员的等次")
+    out = Rectification(
+        due_soon_days=_number(s, "due_soon_days", p), low_score_threshold=float(_number(s, "low_score_threshold", p,
+                                                                                       whole=False)),
+        low_grades=frozenset(low), closed_status=_get(s, "closed_status", p, str),
+        reopened_status=_get(s, "reopened_status", p, str), unsatisfied=_get(s, "unsatisfied", p, str))
+    _member_of(out.closed_status, enums["rect_status"], f"{p}.closed_status", "enums.rect_status 中的整改状态")
+    _member_of(out.reopened_status, enums["rect_status"], f"{p}.reopened_status", "enums.rect_status 中的整改状态")
+    if out.closed_status == out.reopened_status:
+        raise CampaignError(f"{p}.reopened_status", "不能与 closed_status 相同")
+    _member_of(out.unsatisfied, enums["rect_satisfaction"], f"{p}.unsatisfied", "enums.rect_satisfaction 中的选项")
+    return out
+
+
+def commendation(raw, enums: dict, grades: dict) -> Commendation:
+    p = "commendation"
+    s = _get(raw, p, "", dict)
+    _known(s, Commendation.__dataclass_fields__, p)
+    kinds = enums["nomination_kind"]
+    quota = _get(s, "quota_per_unit", p, dict)
+    for kind, n in quota.items():
+        _member_of(kind, kinds, f"{p}.quota_per_unit.{kind}", "enums.nomination_kind 中的推荐类别")
+        _number(quota, kind, f"{p}.quota_per_unit")
+    out = Commendation(quota_per_unit=dict(quota), **{k: _get(s, k, p, str) for k in (
+        "org_kind", "member_kind", "worker_kind", "org_grade", "member_grade", "special_floor_grade")})
+    for key in ("org_kind", "member_kind", "worker_kind"):
+        _member_of(getattr(out, key), kinds, f"{p}.{key}", "enums.nomination_kind 中的推荐类别")
+        if getattr(out, key) not in quota:
+            raise CampaignError(f"{p}.quota_per_unit", f"缺少“{getattr(out, key)}”的名额")
+    _unique([out.org_kind, out.member_kind, out.worker_kind], p, "表彰的类别")
+    _member_of(out.org_grade, grades["org"].grades, f"{p}.org_grade", "组织的等次")
+    for key in ("member_grade", "special_floor_grade"):
+        _member_of(getattr(out, key), grades["member"].grades, f"{p}.{key}", "党员的等次")
+    return out
+
+
+def supervision(raw) -> Supervision:
+    p = "supervision"
+    s = _get(raw, p, "", dict)
+    _known(s, Supervision.__dataclass_fields__, p)
+    return Supervision(_number(s, "spot_check_units_per_kind", p), _number(s, "spot_check_closed_items", p),
+                       _get(s, "spot_check_seed", p, str))
+
+
+def limits(raw) -> Limits:
+    s = _get(raw, "limits", "", dict)
+    _known(s, Limits.__dataclass_fields__, "limits")
+    values = {k: _get(s, k, "limits", int) for k in Limits.__dataclass_fields__}
+    for k, v in values.items():
+        if v <= 0:
+            raise CampaignError(f"limits.{k}", "应为正整数")
+    return Limits(**values)
+
+
+OUTPUTS = ("report", "publication")
+
+
+def outputs(raw) -> dict[str, str]:
+    section = _get(raw, "outputs", "", dict)
+    _known(section, OUTPUTS, "outputs")
+    out = {k: _get(section, k, "outputs", str).strip() for k in OUTPUTS}
+    for k, v in out.items():
+        if not v or any(ch in v for ch in '\\/:*?"<>|'):
+            raise CampaignError(f"outputs.{k}", "应为可作文件名的标题（不含 \\ / : * ? \" < > |）")
+    _unique(list(out.values()), "outputs", "标题")
+    return out
+
+
+def publication(raw, decided: tuple[str, ...]) -> Publication:
+    p = "publication"
+    section = _get(raw, p, "", dict)
+    _known(section, Publication.__dataclass_fields__, p)
+    grades = _get(section, "grades", p, list)
+    for g in grades:
+        _member_of(g, decided, f"{p}.grades", "党员的评定等次（grades.member 的 bands、probationary_grade、not_reviewed_grade）")
+    days = _get(section, "days", p, int)
+    if isinstance(days, bool) or not 1 <= days <= 60:
+        raise CampaignError(f"{p}.days", "公示天数应为 1 到 60 之间的整数")
+    return Publication(tuple(grades), days, _get(section, "contact", p, str).strip(), _get(section, "phone", p, str).strip())

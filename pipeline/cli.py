@@ -4,35 +4,38 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sqlite3
 import tempfile
 import datetime as dt
 import logging
 import sys
-import time
 import traceback
 from collections import Counter
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from pipeline import batch, demo, fsio, ledger
+from pipeline import __version__, batch, demo, fsio, ledger, paths, verdict, window
 from pipeline.campaign import CampaignError, load
 from pipeline.findings import FLAG_CODES, title_of
 from pipeline.labels import NOTICE_DIR, OTHER_ROUND, RETURNED_DIR, STATUSES, SUBMITTED, kind_label
 from pipeline.ledger import status
-from pipeline.outputs import leadership, publication, templates
+from pipeline.outputs import leadership, publication, replies, templates
 
-ROOT = Path(__file__).resolve().parent.parent
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
+ROOT = paths.home()  # the program folder (a clone, the Windows zip), or the working folder when installed
+EXAMPLE = ROOT / "示例"  # the shipped sample round: its own inbox, outbox and archive
+EXAMPLE_AS_OF = "基准日期.txt"  # in EXAMPLE: the as-of date the sample was generated for
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_REJECTED = (verdict.EXIT_OK, verdict.EXIT_FAILURE, verdict.EXIT_USAGE,
+                                                    verdict.EXIT_REJECTED)
 
 DESCRIPTION = """丰年村街创先争优活动 评议汇总程序。
 
-不带子命令运行即为 run：读取 inbox/ 中各单位报送的工作簿，校验、汇总，结果写入 outbox/。
-退出状态：0 全部通过；3 已完成但有文件退回修改；2 用法或活动配置有误、磁盘已满或存档文件缺失、另一个汇总正在运行，
-或文件被其他程序占用（请先关闭 Excel/WPS 中打开的文件）；1 意外故障（附日志路径）。
+不带子命令运行即为 run：读取 inbox/ 中各单位报送的工作簿，校验、汇总，结果写入 outbox/；评议阶段默认按收件箱中
+工作簿所填的阶段，基准日期默认今天。最后几行写明结论和下一步；要回复的单位列在结果文件夹的 回复清单.txt 中。
+退出状态：0 完成，没有需要发回的文件；3 完成，有文件需要发回报送单位；2 有文件被占用或正在复制而未能读取，
+或用法、活动配置有误，收件箱为空，磁盘已满或存档文件缺失，另一个汇总正在运行，台账被占用或损坏；1 意外故障（附日志路径）。
 全局选项写在子命令前后均可，如 run.py status --archive X。"""
 
 
@@ -42,27 +45,21 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"用法错误：{message}\n")
 
 
-def _date(text: str) -> dt.date:
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD 格式，例如 2010-08-02：{text}") from None
-    if not 1990 <= day.year <= 2099:
-        raise argparse.ArgumentTypeError(f"日期应在 1990 年至 2099 年之间：{text}")
-    return day
-
-
 # The global options: accepted before the subcommand and after it alike (`run.py status --archive X`).
 GLOBAL_OPTIONS = {
     "--campaign": dict(type=Path, default=ROOT / "campaign.toml", help="活动配置文件（默认 campaign.toml）"),
     "--inbox": dict(type=Path, default=ROOT / "inbox", help="收件箱文件夹（默认 inbox/）"),
     "--outbox": dict(type=Path, default=ROOT / "outbox", help="结果文件夹（默认 outbox/）"),
     "--archive": dict(type=Path, default=ROOT / "archive", help="台账与存档文件夹（默认 archive/）"),
-    "--round": dict(default=None, help="汇总的评议阶段，如 R1（默认：基准日期所在阶段）"),
-    "--as-of": dict(type=_date, default=None, help="基准日期 YYYY-MM-DD（默认今天），用于判断逾期"),
+    "--round": dict(default=None, help="汇总的评议阶段，如 R1（默认：收件箱中工作簿所填的阶段；没有工作簿时按基准日期）"),
+    "--as-of": dict(type=window.date_arg, default=None, help="基准日期 YYYY-MM-DD（默认今天），用于判断逾期"),
     "--wait": dict(type=float, default=batch.DEFAULT_WAIT_SECONDS,
                    help=f"另一个汇总正在运行时最多等待的秒数（默认 {batch.DEFAULT_WAIT_SECONDS}）"),
     "--open": dict(action="store_true", default=False, help="汇总完成后打开结果文件夹（Windows）"),
+    "-q": dict(dest="quiet", action="store_true", default=False, help="只显示结论，不列出每个文件"),
+    "-v": dict(dest="verbose", action="store_true", default=False, help="另外显示各阶段用时"),
+    "--ask": dict(action="store_true", default=False,
+                  help="开始前询问评议阶段和基准日期（直接回车用默认值；汇总.bat 使用）"),
 }
 
 
@@ -78,6 +75,7 @@ def _options(p: argparse.ArgumentParser, names, top: bool) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="run.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"fnc-review {__version__}")
     _options(p, GLOBAL_OPTIONS, top=True)
     sub = p.add_subparsers(dest="command", metavar="子命令", parser_class=_Parser)
     r = sub.add_parser("run", help="校验并汇总收件箱（默认）")
@@ -90,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--units", type=int, default=None, help="单位数（默认：活动配置中的全部单位）")
     m.add_argument("--members", type=int, default=20, help="每单位党员数（默认 20）")
     m.add_argument("--round", default=None, help="评议阶段，如 R1（默认：基准日期所在阶段，否则 R1）")
-    m.add_argument("--as-of", type=_date, default=None, help="基准日期（默认：该阶段报送截止日）")
+    m.add_argument("--as-of", type=window.date_arg, default=None, help="基准日期（默认：该阶段报送截止日）")
     m.add_argument("--seed", default="1", help="随机种子（相同种子生成相同文件）")
     m.add_argument("--defects", action="store_true", help="注入常见填报错误和可接受的写法，并写出答案文件")
     m.add_argument("--answer-key", type=Path, default=None, help="答案文件路径（默认：演示文件夹中的 answer_key.json）")
@@ -99,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--tallies", action="store_true", help="各单位以得票汇总（组织评议汇总、党员评议汇总）代替逐票录入，票面相同")
     m.add_argument("--force", action="store_true", help="文件夹非空时也写入")
     _options(m, ["--campaign"], top=False)
+    e = sub.add_parser("example", help=f"运行示例：用 {EXAMPLE.name}/ 中的示例报送文件演示一次汇总（有自己的收件箱、台账和结果文件夹，不碰正式台账）")
+    e.add_argument("--as-of", type=window.date_arg, default=None, help="基准日期（默认：示例文件的基准日期）")
+    _options(e, ["--campaign", "--open"], top=False)
+    i = sub.add_parser("init", help="在一个文件夹中建立工作目录：活动配置、模板、收件箱等和示例（用 pip 安装后使用）")
+    i.add_argument("folder", type=Path, nargs="?", default=Path.cwd(), help="工作文件夹（默认：当前文件夹）")
     s = sub.add_parser("status", help="查看已存档的各阶段报送情况")
     s.add_argument("--verify", action="store_true", help="逐个核对存档文件的内容指纹（SHA-256）")
     _options(s, ["--campaign", "--archive", "--wait"], top=False)
@@ -106,8 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_templates(args, campaign, console) -> int:
-    paths = templates.write_all(campaign, args.out)
-    for path in paths:
+    written = templates.write_all(campaign, args.out)
+    for path in written:
         console.print(f"已生成模板：{path}")
     return EXIT_OK
 
@@ -130,9 +133,40 @@ def _cmd_demo(args, campaign, console) -> int:
     return EXIT_OK
 
 
+def _cmd_init(args, console) -> int:
+    """A working folder from the starter files: campaign.toml, templates, inbox/outbox/archive, the sample."""
+    folder, source = args.folder, paths.starter()
+    if (folder / "campaign.toml").exists():
+        console.print(f"[red]{folder} 中已有 campaign.toml，不覆盖。要重新建立，请换一个空文件夹。[/red]")
+        return EXIT_USAGE
+    for name in paths.STARTER_FILES:
+        src, dst = source / name, folder / name
+        if src.is_dir():
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+        else:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+    for name in ("inbox", "outbox", "archive"):
+        (folder / name).mkdir(parents=True, exist_ok=True)
+    console.print(f"已在 {folder} 建立工作文件夹：campaign.toml（活动配置）、templates_xlsx（模板）、inbox、outbox、archive，"
+                  "以及示例。先运行 fnc-review example 看一次示例汇总；正式汇总时把报送文件放入 inbox 后运行 fnc-review。",
+                  soft_wrap=True)
+    return EXIT_OK
+
+
+def _cmd_example(args, campaign, console) -> int:
+    """The shipped sample, run in 示例/ (its own inbox, outbox and archive): never the real archive."""
+    args.inbox, args.outbox, args.archive = EXAMPLE / "inbox", EXAMPLE / "outbox", EXAMPLE / "archive"
+    args.as_of = args.as_of or window.date_arg((EXAMPLE / EXAMPLE_AS_OF).read_text(encoding="utf-8").strip())
+    args.round = None
+    console.print(f"这是示例：读取 {args.inbox}，结果写入 {args.outbox}，台账在 {args.archive}（与正式台账分开）。",
+                  soft_wrap=True)
+    return _cmd_run(args, campaign, console)
+
+
 def _cmd_status(args, campaign, console) -> int:
     if not (args.archive / ledger.DB_NAME).exists():
-        console.print("尚未运行过汇总，台账为空。把报送文件放入 inbox/ 后运行：python run.py")
+        console.print(f"尚未运行过汇总，台账为空。把报送文件放入 inbox 文件夹后{window.how_to_run(ROOT)}。")
         return EXIT_OK
     def read(read_only: bool):
         lg = ledger.Ledger(args.archive, campaign, read_only)
@@ -173,61 +207,58 @@ def _log_to(archive: Path) -> None:
     logging.getLogger("pipeline").addHandler(handler)
 
 
-class _LazyProgress:
-    """A progress bar that appears only once the work has taken more than a second."""
-
-    def __init__(self, console: Console):
-        self.console, self.start, self.bar, self.task = console, time.monotonic(), None, None
-
-    def __call__(self, done: int, total: int, name: str) -> None:
-        if self.bar is None and time.monotonic() - self.start > 1 and done < total:
-            self.bar = Progress(TextColumn("正在处理"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-                                console=self.console, transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("", total=total)
-        if self.bar is not None:
-            self.bar.update(self.task, completed=done, description=name[:40])
-            if done >= total:
-                self.close()
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-            self.bar = None
-
-
 def _cmd_run(args, campaign, console) -> int:
     if args.inbox.is_dir():
         batch.check_folders(args.inbox, args.outbox, args.archive)  # before anything is written there
+    if args.ask:
+        window.ask(args, campaign, console)
+    as_of = args.as_of or dt.date.today()
+    console.print(f"{campaign.name}：基准日期 {as_of}{'' if args.as_of else '（今天）'}；评议阶段 " +
+                  (f"{args.round}（指定）" if args.round else "按收件箱中工作簿所填的阶段确定") +
+                  "。要改用其他阶段或日期，见 --round 和 --as-of。", soft_wrap=True)
     _log_to(args.archive)
-    progress = _LazyProgress(console)
+    progress = window.LazyProgress(console)
     try:
         result = batch.run(campaign, args.inbox, args.outbox, args.archive, round_code=args.round,
-                           as_of=args.as_of, wait_seconds=args.wait, on_file=progress)
+                           as_of=as_of, wait_seconds=args.wait, on_file=progress)
+    except batch.EmptyInbox as e:
+        console.print(f"[yellow]{e}[/yellow]")
+        return EXIT_USAGE
     finally:
         progress.close()
+    rnd = campaign.round(result.round)
+    console.print(f"评议阶段：{rnd.code} {rnd.name}（{result.round_reason}）。", soft_wrap=True)
     table = Table(title=f"{campaign.name}  {result.round}  基准日期 {result.as_of}")
     for col in ("文件", "类型", "单位", "结果", "错误", "警告"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     colours = {"accepted": "green", "rejected": "red", "duplicate": "yellow", "superseded": "dim"}
     for f in result.files:
         s = f.stored
-        verdict = STATUSES[f.status] if s.kind or f.status != "rejected" else "未受理"
+        shown = STATUSES[f.status] if s.kind or f.status != "rejected" else "未受理"
         if f.other_round:
-            verdict = f"{OTHER_ROUND}（{s.round}）：{verdict}"
+            shown = f"{OTHER_ROUND}（{s.round}）：{shown}"
         if f.status == "rejected" and f.errors:
-            verdict += f"：{f.errors[0].title}"
-        table.add_row(f.name, kind_label(campaign, s.kind), s.unit_code, f"[{colours[f.status]}]{verdict}[/]",
+            shown += f"：{f.errors[0].title}"
+        table.add_row(f.name, kind_label(campaign, s.kind), s.unit_code, f"[{colours[f.status]}]{shown}[/]",
                       str(len(f.errors) or ""), str(len(f.warnings) or ""))
     for r in result.ignored:
         table.add_row(r.name, "—", "", "[dim]已忽略：系统文件[/]", "", "")
     for r in result.changed:
         table.add_row(r.name, "—", "", "[yellow]未处理：读取时文件在变化，请稍后再运行[/]", "", "")
-    console.print(table)
-    console.print(_summary(campaign, result))
+    for r in result.held:
+        table.add_row(r.name, "—", "", "[yellow]未处理：文件被占用，请关闭后再运行[/]", "", "")
+    if not args.quiet:
+        console.print(table)
+        console.print(_summary(campaign, result))
+    if args.verbose:
+        console.print("各阶段用时：" + "；".join(f"{stage} {seconds:.2f} 秒" for stage, seconds in result.timings.items()))
+    items = replies.replies(campaign, result.files)
+    code = verdict.exit_status(result, items)
+    for line in verdict.lines(result, items, code):
+        console.print(line, highlight=False, markup=False, soft_wrap=True)  # the window wraps it, nothing is cut
     if args.open and hasattr(os, "startfile"):  # Windows: show the clerk the run's folder in Explorer
         os.startfile(result.folder)
-    return EXIT_OK if result.complete else EXIT_REJECTED
+    return code
 
 
 def _summary(campaign, result) -> Table:
@@ -237,11 +268,13 @@ def _summary(campaign, result) -> Table:
     counts = Counter(f.code for f in report.flags)
     t = Table(title="汇总结果", show_header=False)
     t.add_column("项目", style="bold")
-    t.add_column("内容")
+    t.add_column("内容", overflow="fold")
     t.add_row("单位报送", f"应报 {len(campaign.units)}：" + "，".join(f"{label} {states[k]}" for k, label in SUBMITTED.items()) +
               f"；{kind_label(campaign, 'street')}{SUBMITTED['accepted' if report.street_file else 'missing']}")
     t.add_row("问题标记", "，".join(f"{title_of(c)} {counts[c]}" for c in FLAG_CODES if counts[c]) or "无")
-    t.add_row("文件", "，".join(f"{label} {len(result.with_status(k))}" for k, label in STATUSES.items()) +
+    unread = sum(1 for f in result.rejected if not f.stored.kind)
+    t.add_row("文件", "，".join(f"{label} {len(result.with_status(k)) - (unread if k == 'rejected' else 0)}"
+                              for k, label in STATUSES.items()) + (f"，未受理（非本活动工作簿） {unread}" if unread else "") +
               (f"，已忽略系统文件 {len(result.ignored)}" if result.ignored else "") +
               (f"，读取时在变化、未处理 {len(result.changed)}（请稍后再运行）" if result.changed else ""))
     folder = result.folder
@@ -255,7 +288,8 @@ def _summary(campaign, result) -> Table:
     return t
 
 
-COMMANDS = {"run": _cmd_run, "templates": _cmd_templates, "demo": _cmd_demo, "status": _cmd_status}
+COMMANDS = {"run": _cmd_run, "templates": _cmd_templates, "demo": _cmd_demo, "example": _cmd_example,
+            "status": _cmd_status}
 
 
 def _never_fail_on_a_character() -> None:
@@ -270,11 +304,15 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     console = Console(highlight=False)
     command = args.command or "run"
+    if command == "init":
+        return _cmd_init(args, console)
     try:
         campaign = load(args.campaign)
         return COMMANDS[command](args, campaign, console)
     except CampaignError as e:
-        console.print(f"[red]{e}[/red]")
+        hint = "" if paths.in_program_folder() or Path(args.campaign).exists() else \
+            "\n这里还不是工作文件夹：请先运行 fnc-review init，建立活动配置、模板和收件箱。"
+        console.print(f"[red]{e}{hint}[/red]")
         return EXIT_USAGE
     except (batch.UsageError, ledger.LedgerBusy, ledger.LedgerDamaged, ledger.ArchiveIncomplete, fsio.FileBusy) as e:
         console.print(f"[red]{e}[/red]")
@@ -285,8 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"[red]{fsio.environment_message(e)}[/red]")
         return EXIT_USAGE
     except sqlite3.DatabaseError as e:
-        console.print(f"[red]台账 {Path(getattr(args, 'archive', ROOT / 'archive')) / ledger.DB_NAME} 无法读写（{e}）。"
-                      "请检查磁盘空间和文件夹权限；台账已损坏时请从备份恢复。[/red]")
+        console.print(f"[red]{window.ledger_message(Path(getattr(args, 'archive', ROOT / 'archive')) / ledger.DB_NAME, e)}[/red]")
         return EXIT_USAGE
     except KeyboardInterrupt:
         console.print("已中断。")

@@ -13,6 +13,8 @@ NOTICE_DIR = "提示"  # ... and of files accepted with warnings or notes (no ne
 OTHER_ROUND = "非本阶段"  # a file of another round than the one this run reports
 IGNORED = "系统文件（Excel/WPS 的临时锁定文件、Thumbs.db、desktop.ini 等），已忽略"
 CHANGED = "读取时文件内容发生变化（可能仍在复制或保存中），本次未处理。请稍后再运行"
+HELD = "文件被占用（可能正在 Excel/WPS 中打开），或无权读取，本次未处理。请关闭该文件后再运行"
+REPLIES = "回复清单.txt"  # the run folder's list of senders to write to, with reasons and requests
 
 
 def cn_date(day) -> str:

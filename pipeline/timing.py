@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 
 class Stages:
@@ -20,6 +23,13 @@ class Stages:
         self.times[stage] = round(now - self.last, 3)
         self.last = now
         self.rss[stage] = _rss_mib()
+        log.info("%s: %.3f s", stage, self.times[stage])
+
+    def write_log(self, path: Path, head: str) -> None:
+        """The run's log in its folder: what ran, and each stage's wall time so far."""
+        lines = [head] + [f"{stage}: {seconds:.3f} s" + (f", {self.rss[stage]} MiB" if self.rss.get(stage) else "")
+                          for stage, seconds in self.times.items()]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     def save(self) -> None:
         target = os.environ.get("FNC_REVIEW_TIMINGS")

@@ -1,14 +1,21 @@
 """Shared fixtures: the shipped campaign, and demo inboxes generated into tmp_path by the project's own generator."""
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from pipeline import campaign as campaign_mod
 from pipeline import demo
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# `make mutants` runs the rules' tests once per mutant: fewer examples there, the full count in `make test`.
+settings.register_profile("mutants", max_examples=15)
+if os.environ.get("MUTANT_UNDER_TEST"):
+    settings.load_profile("mutants")
 AS_OF = dt.date(2010, 8, 2)
 
 

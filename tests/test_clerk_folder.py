@@ -312,7 +312,8 @@ def test_the_error_log_falls_back_to_the_temporary_folder_and_says_where(tmp_pat
     assert str(log) in out and "disk on fire" in log.read_text(encoding="utf-8")
 
 
-def test_a_file_that_cannot_be_read_is_left_for_the_next_run(campaign, tmp_path, monkeypatch):
+def test_a_file_held_by_another_program_is_named_as_held_and_left_for_the_next_run(campaign, tmp_path, monkeypatch,
+                                                                                   capsys):
     inbox, _ = make_demo(campaign, tmp_path / "inbox", units=2, seed=3)
     locked = unit_file(inbox, "FN02")
     real = inbox_mod.sha256_of
@@ -323,6 +324,11 @@ def test_a_file_that_cannot_be_read_is_left_for_the_next_run(campaign, tmp_path,
         return real(path)
     monkeypatch.setattr(inbox_mod, "sha256_of", held)
     status, manifest = run(inbox, tmp_path)
-    assert status == cli.EXIT_REJECTED
-    assert [f["name"] for f in manifest["changed_files"]] == [locked.name]
+    assert status == cli.EXIT_USAGE  # the clerk closes the file and runs again
+    assert [f["name"] for f in manifest["held_files"]] == [locked.name] and not manifest["changed_files"]
     assert locked.name not in {f["name"] for f in manifest["inbox_files"]} and sound_archive(tmp_path)
+    out = capsys.readouterr().out
+    assert "文件被占用" in out and f"被占用的文件：{locked.name}" in out and "退出状态 2" in out
+    monkeypatch.setattr(inbox_mod, "sha256_of", real)  # closed: the next run takes it in
+    status, manifest = run(inbox, tmp_path)
+    assert status == cli.EXIT_OK and locked.name in {f["name"] for f in manifest["inbox_files"]}

@@ -57,7 +57,8 @@ def test_the_zip_has_one_top_folder_with_everything_and_no_test_tools(bundle):
     names = zipfile.ZipFile(zip_path).namelist()
     assert {n.split("/")[0] for n in names} == {"fnc-review"}
     for part in ("python/python.exe", "python/python311._pth", "run.py", "campaign.toml", "pipeline/cli.py",
-                 "使用说明.txt", "汇总.bat", "生成模板.bat", "查看台账.bat", "inbox/", "outbox/", "archive/",
+                 "使用说明.txt", "汇总.bat", "示例.bat", "生成模板.bat", "查看台账.bat", "inbox/", "outbox/", "archive/",
+                 "示例/基准日期.txt",
                  "python/Lib/site-packages/pandas/__init__.py", "python/Lib/site-packages/python_calamine/__init__.py"):
         assert f"fnc-review/{part}" in names, part
     assert any(n.startswith("fnc-review/templates_xlsx/") and n.endswith(".xlsx") for n in names)
@@ -66,19 +67,28 @@ def test_the_zip_has_one_top_folder_with_everything_and_no_test_tools(bundle):
     assert "Lib\\site-packages" in pth and "import site" in pth and ".." in pth
 
 
-def test_the_launcher_runs_the_sample_inbox_with_the_linux_results(bundle, tmp_path):
+def test_the_example_launcher_runs_the_sample_apart_with_the_linux_results(bundle, tmp_path):
     _, top = bundle
-    for p in (ROOT / "inbox").iterdir():
-        shutil.copy2(p, top / "inbox" / p.name)
-    done = _winpy("run", "cmd", "/c", _windows(top / "汇总.bat"), "--as-of", AS_OF, env={**os.environ, "NOPAUSE": "1"})
+    done = _winpy("run", "cmd", "/c", _windows(top / "示例.bat"), env={**os.environ, "NOPAUSE": "1"})
     assert done.returncode == cli.EXIT_REJECTED, done.stdout[-3000:]  # the sample has files to send back
-    assert "汇总结果" in done.stdout
-    assert cli.main(["--inbox", str(ROOT / "inbox"), "--outbox", str(tmp_path / "out"), "--archive",
-                     str(tmp_path / "arch"), "--as-of", AS_OF]) == cli.EXIT_REJECTED
+    assert "汇总结果" in done.stdout and "退出状态 3" in done.stdout
+    assert not any((top / "archive").iterdir()) and not any((top / "outbox").iterdir()), "the real folders untouched"
+    sample = ROOT / "示例"
+    assert cli.main(["--inbox", str(sample / "inbox"), "--outbox", str(tmp_path / "out"), "--archive",
+                     str(tmp_path / "arch"), "--as-of", (sample / "基准日期.txt").read_text().strip()]) == cli.EXIT_REJECTED
     linux = sorted((tmp_path / "out" / "R1").glob("*/data/*.csv"))
-    windows = {p.name: p for p in (top / "outbox" / "R1").glob("*/data/*.csv")}
+    windows = {p.name: p for p in (top / "示例" / "outbox" / "R1").glob("*/data/*.csv")}
     assert len(linux) >= 13 and sorted(p.name for p in linux) == sorted(windows)
     assert [p.name for p in linux if p.read_bytes() != windows[p.name].read_bytes()] == []
+
+
+def test_the_launcher_runs_the_real_inbox(bundle):
+    _, top = bundle
+    for p in (ROOT / "示例" / "inbox").iterdir():
+        shutil.copy2(p, top / "inbox" / p.name)
+    done = _winpy("run", "cmd", "/c", _windows(top / "汇总.bat"), "--as-of", AS_OF, env={**os.environ, "NOPAUSE": "1"})
+    assert done.returncode == cli.EXIT_REJECTED, done.stdout[-3000:]
+    assert (top / "archive" / "ledger.sqlite").is_file() and "回复清单.txt" in done.stdout
 
 
 def test_the_windows_suite_passes_under_the_bundles_python(bundle):

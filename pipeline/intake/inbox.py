@@ -16,7 +16,7 @@ from pathlib import Path
 
 # Files no unit sends: office lock files and the system's own (matched on the base name, any case).
 SYSTEM_FILES = re.compile(r"^(~\$.*|\.~lock\..*#|thumbs\.db|ehthumbs(_vista)?\.db|desktop\.ini|\.ds_store|\._.*"
-                          r"|icon\r)$", re.IGNORECASE)
+                          r"|icon\r|\.gitkeep)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class Received:
     size: int
     ignored: bool = False  # a lock file or system file: listed, never taken in
     mtime_ns: int = 0  # when it was saved: of two versions with one 填报日期, the later one wins
+    held: bool = False  # another program holds it (Excel/WPS keeps it open without sharing): not read
 
 
 def sha256_of(path: Path) -> str:
@@ -72,7 +73,10 @@ def scan(inbox: Path, skip: tuple[Path, ...] = ()) -> list[Received]:
         try:
             stat = path.stat()
             digest = "" if ignored else sha256_of(path)
-        except OSError:  # held by a program still writing it, or gone: left for the next run (no hash)
+        except PermissionError:  # held open by Excel/WPS (a sharing violation on Windows): named as held
+            out.append(Received(path, name, "", 0, held=True))
+            continue
+        except OSError:  # a program still writing it, or gone: left for the next run (no hash)
             out.append(Received(path, name, "", 0))
             continue
         out.append(Received(path, name, digest, stat.st_size, ignored, stat.st_mtime_ns))

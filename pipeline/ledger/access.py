@@ -59,3 +59,16 @@ def locked(archive: Path, wait_seconds: float):
         yield
     finally:
         lock.release()
+
+
+def damaged(db: Path) -> bool | None:
+    """Whether SQLite's integrity check fails on the ledger: True, False, or None when it cannot be read
+    at all (held by another program, or no permission): then nothing is known to be wrong with it."""
+    try:
+        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=2)
+        try:
+            return conn.execute("PRAGMA quick_check").fetchone()[0] != "ok"
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as e:
+        return True if "malformed" in str(e) or "not a database" in str(e) else None

@@ -123,10 +123,22 @@ class Book:
         except BaseException:
             self.tmp.unlink(missing_ok=True)
             raise
+        finally:
+            self._remove_scratch()
         return self.path
+
+    def _remove_scratch(self) -> None:
+        """XlsxWriter leaves the row file of a sheet that got no row (an empty table) beside the output."""
+        for ws in self.wb.worksheets():
+            name = getattr(ws, "row_data_filename", None)
+            if name and os.path.exists(name):
+                if ws.row_data_fh is not None and not ws.row_data_fh.closed:
+                    ws.row_data_fh.close()
+                os.unlink(name)
 
     def discard(self) -> None:
         self.tmp.unlink(missing_ok=True)
+        self._remove_scratch()
 
 
 class Sheet:

@@ -115,3 +115,46 @@ def test_the_report_is_written_by_a_second_process_under_spawn(campaign, tmp_pat
         result = batch.run(campaign, tmp_path / "报送", tmp_path / "out", tmp_path / "arch", as_of=AS_OF)
     assert (result.folder / leadership.report_name(campaign)).stat().st_size > 10_000
     assert not caplog.records, "written by the second process, not by the fallback"
+
+
+def _hold_without_sharing(path):
+    """Open `path` as a program that shares nothing would (CreateFile with share mode 0); returns a closer."""
+    import ctypes
+    from ctypes import wintypes
+    k32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    k32.CreateFileW.restype = wintypes.HANDLE
+    k32.CreateFileW.argtypes = [wintypes.LPCWSTR, wintypes.DWORD, wintypes.DWORD, wintypes.LPVOID, wintypes.DWORD,
+                                wintypes.DWORD, wintypes.HANDLE]
+    handle = k32.CreateFileW(str(path), 0x80000000, 0, None, 3, 0x80, None)  # GENERIC_READ, no sharing, OPEN_EXISTING
+    assert handle not in (None, wintypes.HANDLE(-1).value), ctypes.get_last_error()
+    return lambda: k32.CloseHandle(wintypes.HANDLE(handle))
+
+
+def test_an_inbox_file_held_without_sharing_is_named_as_held_and_the_others_go_on(campaign, tmp_path):
+    inbox = tmp_path / "收件 箱"
+    demo.generate(campaign, inbox, units=2, members=4, as_of=AS_OF)
+    target = sorted(inbox.glob("*.xlsx"))[0]
+    close = _hold_without_sharing(target)
+    try:
+        done = run_py("--inbox", inbox, "--outbox", tmp_path / "out", "--archive", tmp_path / "arch", "--as-of", AS_OF)
+    finally:
+        close()
+    text = done.stdout.decode(locale.getpreferredencoding(False), errors="replace")
+    assert done.returncode == 2, text
+    assert "文件被占用" in text and target.name in text and "读取时文件" not in text
+    assert list((tmp_path / "out" / "R1").glob("*/manifest.json")), "the other files were summarised"
+
+
+def test_a_ledger_held_by_another_program_is_not_sent_to_the_backup(campaign, tmp_path):
+    inbox = tmp_path / "inbox"
+    demo.generate(campaign, inbox, units=1, members=4, as_of=AS_OF)
+    args = ("--inbox", inbox, "--outbox", tmp_path / "out", "--archive", tmp_path / "arch", "--as-of", AS_OF)
+    assert run_py(*args).returncode == 0
+    close = _hold_without_sharing(tmp_path / "arch" / "ledger.sqlite")
+    try:
+        done = run_py(*args)
+    finally:
+        close()
+    text = done.stdout.decode(locale.getpreferredencoding(False), errors="replace")
+    assert done.returncode == 2, text
+    assert "占用" in text and "不需要从备份恢复" in text.replace("\r\n", "").replace("\n", ""), text

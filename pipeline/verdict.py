@@ -1,0 +1,63 @@
+"""The run's verdict in words (SPEC §9): the exit status and its meaning, what was received, and the
+clerk's next step for each outcome, printed last in the window."""
+
+from __future__ import annotations
+
+from pipeline.labels import NOTICE_DIR, REPLIES, RETURNED_DIR, STATUSES
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
+
+MEANING = {
+    EXIT_OK: "完成，没有需要发回的文件",
+    EXIT_REJECTED: "完成，有文件需要发回报送单位",
+    EXIT_USAGE: "完成，但有文件本次未能读取，处理后请再运行一次",
+}
+
+
+def exit_status(result, replies) -> int:
+    """2 when a file could not be read (held open, or changing): the clerk acts and runs again; else 3
+    exactly when something must go back to a sender; else 0."""
+    if result.held or result.changed:
+        return EXIT_USAGE
+    return EXIT_REJECTED if any(r.must for r in replies) else EXIT_OK
+
+
+def lines(result, replies, status: int) -> list[str]:
+    files = result.files
+    workbook = [f for f in files if f.stored.kind]
+    unread = [f for f in files if not f.stored.kind and f.status == "rejected"]
+    parts = [f"{label} {sum(f.status == key for f in workbook)}" for key, label in STATUSES.items()]
+    if unread:
+        parts.append(f"未受理 {len(unread)}（不是本活动的 Excel 工作簿）")
+    other = sum(f.other_round for f in files)
+    if other:
+        parts.append(f"其中非本阶段 {other}")
+    for items, label in ((result.held, "被占用、未处理"), (result.changed, "正在变化、未处理"),
+                         (result.ignored, "已忽略系统文件")):
+        if items:
+            parts.append(f"{label} {len(items)}")
+    received = len(files) + len(result.held) + len(result.changed) + len(result.ignored)
+    out = [f"结果：退出状态 {status}，{MEANING[status]}。",
+           f"收到 {received} 份文件：" + "，".join(parts) + "。" if received else
+           "收件箱为空：本次按台账中已收到的文件重新汇总。"]
+    steps = []
+    must = [r for r in replies if r.must]
+    returned = [f for f in files if f.returned and f.returned.parent.name == RETURNED_DIR]
+    notices = [f for f in files if f.returned and f.returned.parent.name == NOTICE_DIR]
+    if returned:
+        steps.append(f"请把“{RETURNED_DIR}”文件夹中的 {len(returned)} 份发回对应单位，修改后重新报送。")
+    if unread:
+        steps.append(f"{len(unread)} 份文件未受理（格式不对或不是本活动的模板），请通知报送单位用模板填写、另存为 .xlsx 后重新报送。")
+    if must:
+        steps.append(f"写给每个单位的原因和要求见 {REPLIES}（可直接复制到邮件中），共 {len(must)} 个单位或发件人。")
+    if notices:
+        steps.append(f"“{NOTICE_DIR}”文件夹中的 {len(notices)} 份已受理、无需重报，可发回供各单位核对。")
+    if result.held:
+        steps.append("被占用的文件：" + "、".join(r.name for r in result.held) +
+                     "。请在 Excel/WPS 中关闭后再运行一次。")
+    if result.changed:
+        steps.append("正在复制或保存的文件：" + "、".join(r.name for r in result.changed) + "。请稍后再运行一次。")
+    steps.append(f"汇总报告、公示名单和数据文件在：{result.folder}")
+    out.append("下一步：")
+    out += [f"  {i}. {s}" for i, s in enumerate(steps, start=1)]
+    return out

@@ -1,0 +1,147 @@
+"""The clerk's loop (SPEC §9): every run ends with its verdict in words; exit 3 exactly when something
+must go back to a sender, each sender once in 回复清单.txt; the round comes from the inbox's workbooks;
+an empty inbox says so and writes nothing; a ledger another program holds is never called damaged."""
+
+import datetime as dt
+import json
+import shutil
+import sqlite3
+
+from conftest import ROOT, make_demo
+
+from pipeline import cli, ledger, window
+from pipeline.labels import NOT_TEMPLATE, NOTICE_DIR, REPLIES, RETURNED_DIR
+
+AS_OF = "2010-08-02"
+
+
+def _run(inbox, root, *extra):
+    return cli.main(["--inbox", str(inbox), "--outbox", str(root / "out"), "--archive", str(root / "arch"),
+                     "--as-of", AS_OF, *extra])
+
+
+def _folder(root, round_code="R1"):
+    (folder,) = (root / "out" / round_code).iterdir()
+    return folder
+
+
+def _blocks(text: str) -> list[str]:
+    """The numbered sender blocks of 回复清单.txt."""
+    return [b for b in text.split("\r\n\r\n") if b[:1].isdigit()]
+
+
+def test_a_mixed_inbox_gets_one_reply_per_sender_and_the_verdict_in_words(campaign, tmp_path, capsys):
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=4, members=8, seed=7, defects=True)
+    (inbox / "活动小结.txt").write_text("不是工作簿", encoding="utf-8")
+    (inbox / "附件（下载失败）.xlsx").write_bytes(b"")
+    status = _run(inbox, tmp_path)
+    out = capsys.readouterr().out
+    assert status == cli.EXIT_REJECTED
+    folder = _folder(tmp_path)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    rejected = [f for f in manifest["inbox_files"] if f["status"] == "rejected"]
+    accepted_with_notes = [f for f in manifest["inbox_files"] if f["status"] == "accepted" and f["findings"]]
+    raw = (folder / REPLIES).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw  # Notepad opens it
+    text = raw.decode("utf-8-sig")
+    must, notice = text.split("二、") if "二、" in text else (text, "")
+    assert len(_blocks(must)) == len({f["unit_code"] or f["name"] for f in rejected}) >= 3
+    for f in rejected:  # every sender named once, with what to ask for
+        assert must.count(f["name"]) >= 1
+    assert "另存为 .xlsx" in must and "请重新发送原文件" in must  # the .txt and the empty file
+    assert len(_blocks(notice)) == len({f["unit_code"] for f in accepted_with_notes})
+    returned = list((folder / RETURNED_DIR).iterdir())
+    assert all(f"{RETURNED_DIR}/{p.name}" in must for p in returned)
+    # the verdict, last in the window
+    assert "结果：退出状态 3" in out and REPLIES in out
+    assert f"请把“{RETURNED_DIR}”文件夹中的 {len(returned)} 份发回对应单位" in out
+    unread = [f for f in rejected if f["kind"] == NOT_TEMPLATE]
+    assert len(unread) >= 4  # the demo's own .txt, .json and empty file, and the two added here
+    assert f"{len(unread)} 份文件未受理" in out
+    if (folder / NOTICE_DIR).exists():
+        assert f"“{NOTICE_DIR}”文件夹中的 {len(list((folder / NOTICE_DIR).iterdir()))} 份已受理、无需重报" in out
+
+
+def test_notices_alone_never_make_exit_3(campaign, tmp_path, capsys):
+    """Accepted files with warnings get a 提示 copy and a line in 回复清单, and the run exits 0."""
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=2, seed=4)
+    noted = ROOT / "示例" / "inbox" / "西湖社区党总支第一阶段评议材料.xlsx"  # the sample's FN03: accepted, with notes
+    shutil.copy2(noted, inbox / noted.name)
+    assert _run(inbox, tmp_path) == cli.EXIT_OK
+    folder = _folder(tmp_path)
+    assert not (folder / RETURNED_DIR).exists() and any((folder / NOTICE_DIR).iterdir())
+    text = (folder / REPLIES).read_text(encoding="utf-8-sig")
+    assert "须修改后重新报送：0 个" in text and "已受理，无需重报" in text
+    assert "结果：退出状态 0" in capsys.readouterr().out
+
+
+def test_a_clean_run_writes_no_reply_list_and_no_stray_file(campaign, tmp_path, capsys):
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=2, members=12, seed=3)
+    assert _run(inbox, tmp_path) == cli.EXIT_OK
+    folder = _folder(tmp_path)
+    assert {p.name for p in folder.iterdir()} <= {"data", "manifest.json", "run.log", NOTICE_DIR,
+                                                  f"{campaign.outputs['report']}.xlsx",
+                                                  f"{campaign.outputs['publication']}.xlsx"}
+    log = (folder / "run.log").read_text(encoding="utf-8")
+    assert "as of 2010-08-02" in log and "intake: read, validate, store:" in log
+    assert "结果：退出状态 0" in capsys.readouterr().out
+
+
+def test_the_round_is_the_one_the_inbox_workbooks_name(campaign, tmp_path, capsys):
+    """R1 files run after R1's window has passed (the calendar says R2) are reported as R1."""
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=2, seed=3)
+    later = dt.date(2011, 9, 1)
+    assert campaign.round_for(later).code == "R2"
+    status = cli.main(["--inbox", str(inbox), "--outbox", str(tmp_path / "out"), "--archive", str(tmp_path / "arch"),
+                       "--as-of", later.isoformat()])
+    out = capsys.readouterr().out
+    assert status == cli.EXIT_OK and not (tmp_path / "out" / "R2").exists()
+    assert (tmp_path / "out" / "R1").is_dir()
+    assert "评议阶段：R1" in out and "按收件箱中" in out and "基准日期 2011-09-01" in out.splitlines()[0]
+
+
+def test_an_empty_inbox_says_so_and_writes_no_report(tmp_path, capsys):
+    (tmp_path / "inbox").mkdir()
+    assert _run(tmp_path / "inbox", tmp_path) == cli.EXIT_USAGE
+    assert "收件箱为空" in capsys.readouterr().out
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.xlsx"))
+
+
+def test_an_empty_inbox_after_earlier_runs_reports_from_the_ledger(campaign, tmp_path, capsys):
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=2, seed=3)
+    assert _run(inbox, tmp_path) == cli.EXIT_OK
+    for p in inbox.iterdir():
+        p.unlink()
+    capsys.readouterr()
+    assert _run(inbox, tmp_path) == cli.EXIT_OK
+    assert "按台账中已收到的文件重新汇总" in capsys.readouterr().out
+    assert len(list((tmp_path / "out" / "R1").iterdir())) == 2
+
+
+def test_a_ledger_held_by_another_program_is_not_called_damaged(campaign, tmp_path, capsys, monkeypatch):
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=1, seed=3)
+    assert _run(inbox, tmp_path) == cli.EXIT_OK
+    capsys.readouterr()
+
+    def held(*args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+    monkeypatch.setattr(ledger.Ledger, "__init__", held)
+    assert _run(inbox, tmp_path) == cli.EXIT_USAGE
+    out = capsys.readouterr().out.replace("\n", "")
+    assert "被其他程序占用" in out and "不需要从备份恢复" in out
+
+
+def test_a_damaged_ledger_is_the_only_one_sent_to_the_backup(tmp_path):
+    db = tmp_path / ledger.DB_NAME
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE t (x)")
+    conn.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(2000)])
+    conn.commit()
+    conn.close()
+    assert ledger.damaged(db) is False
+    assert "不需要从备份恢复" in window.ledger_message(db, sqlite3.OperationalError("database is locked"))
+    data = bytearray(db.read_bytes())
+    data[4096:8192] = b"\xff" * 4096  # a page overwritten
+    db.write_bytes(bytes(data))
+    assert ledger.damaged(db) is True
+    assert "最近的备份" in window.ledger_message(db, sqlite3.DatabaseError("database disk image is malformed"))

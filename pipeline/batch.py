@@ -355,7 +355,7 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
             every = [x.record() for f in files for x in f.findings] + [x.record() for x in report.findings]
             csvfiles.write_csv(every, csvfiles.FINDING_COLUMNS, tmp / "data" / "findings.csv")
             returned.write_all(campaign, ledger, files, tmp, when)
-            replies.write(campaign, code, as_of, files, tmp)
+            replies.write(campaign, code, as_of, files, tmp, when)
         stages.done("outputs: workbooks, CSV files, returned copies")
         stages.write_log(tmp / "run.log", f"fnc-review {__version__} run {run_id}: round {code}, as of {as_of}, "
                          f"{len(files)} files taken in, {len(ignored)} ignored, {len(changed)} changed, {len(held)} held")

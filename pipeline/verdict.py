@@ -3,6 +3,8 @@ clerk's next step for each outcome, printed last in the window."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pipeline.labels import NOTICE_DIR, REPLIES, RETURNED_DIR, STATUSES
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
@@ -49,7 +51,8 @@ def lines(result, replies, status: int) -> list[str]:
     if unread:
         steps.append(f"{len(unread)} 份文件未受理（格式不对或不是本活动的模板），请通知报送单位用模板填写、另存为 .xlsx 后重新报送。")
     if must:
-        steps.append(f"写给每个单位的原因和要求见 {REPLIES}（可直接复制到邮件中），共 {len(must)} 个单位或发件人。")
+        steps.append(f"写给每个单位的原因和要求见 {REPLIES}（可直接复制到邮件中；同样内容的表格为 "
+                     f"{Path(REPLIES).with_suffix('.xlsx').name}），共 {len(must)} 个单位或发件人。")
     if notices:
         steps.append(f"“{NOTICE_DIR}”文件夹中的 {len(notices)} 份已受理、无需重报，可发回供各单位核对。")
     if result.held:

@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 
 from conftest import ROOT, make_demo
+from openpyxl import load_workbook
 
 from pipeline import cli, ledger, window
 from pipeline.labels import NOT_TEMPLATE, NOTICE_DIR, REPLIES, RETURNED_DIR
@@ -50,6 +51,10 @@ def test_a_mixed_inbox_gets_one_reply_per_sender_and_the_verdict_in_words(campai
         assert must.count(f["name"]) >= 1
     assert "另存为 .xlsx" in must and "请重新发送原文件" in must  # the .txt and the empty file
     assert len(_blocks(notice)) == len({f["unit_code"] for f in accepted_with_notes})
+    sheet = load_workbook(folder / "回复清单.xlsx", read_only=True).active
+    rows = [r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0]]
+    assert len(rows) == len(_blocks(must)) + len(_blocks(notice))  # the same senders, one row each
+    assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
     returned = list((folder / RETURNED_DIR).iterdir())
     assert all(f"{RETURNED_DIR}/{p.name}" in must for p in returned)
     # the verdict, last in the window

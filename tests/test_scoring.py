@@ -133,6 +133,23 @@ def test_trim_drops_highest_and_lowest(campaign, raw_campaign):
     assert scoring.criterion_stats(few, trimmed, "org")["mean_points"].iloc[0] == (100 + 100 + 85 + 70) / 4
 
 
+def test_trim_of_two_needs_seven_votes_and_counts_tallied_votes_one_by_one(campaign, raw_campaign):
+    d = copy.deepcopy(raw_campaign)
+    d["scoring"]["trim"] = 2
+    trimmed = parse(d)
+    six = ["满意", "满意", "比较满意", "基本满意", "不满意", "不满意"]
+    rows = pd.DataFrame(ballots("FN01", "", "群众评议", six, ORG[:1]), columns=COLS)
+    assert scoring.criterion_stats(rows, trimmed, "org")["mean_points"].iloc[0] == (200 + 85 + 70 + 100) / 6
+    seven = pd.DataFrame(ballots("FN01", "", "群众评议", six + ["比较满意"], ORG[:1]), columns=COLS)
+    assert scoring.criterion_stats(seven, trimmed, "org")["mean_points"].iloc[0] == (85 + 85 + 70) / 3
+    # the same seven votes as three weighted lines: 2 x 100, 2 x 85, 1 x 70, 2 x 50
+    weighted = pd.DataFrame([("FN01", "", "群众评议", f"汇总{i}", ORG[0], o, w) for i, (o, w) in
+                             enumerate([("满意", 2), ("比较满意", 2), ("基本满意", 1), ("不满意", 2)])],
+                            columns=COLS + ["weight"])
+    stats = scoring.criterion_stats(weighted, trimmed, "org").iloc[0]
+    assert stats["mean_points"] == (85 + 85 + 70) / 3 and stats["n_ballots"] == 7 and stats["n_top2"] == 4
+
+
 def test_weights_and_bands_come_from_the_campaign_file(campaign, raw_campaign, tiny):
     d = copy.deepcopy(raw_campaign)
     d["weights"]["org"] = {"组织点评": 0.6, "群众评议": 0.2, "下级评议上级": 0.2}

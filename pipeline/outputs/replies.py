@@ -4,12 +4,15 @@ files accepted with warnings or notes may get the 提示 copy (no need to send a
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.campaign import Campaign
 from pipeline.labels import REPLIES, cn_date
+from pipeline.outputs import sheetkit
 from pipeline.outputs.returned import unit_label
+from pipeline.outputs.sheetkit import Col
 
 SHOWN = 3  # problems named per file; the returned copy lists every one
 
@@ -87,13 +90,33 @@ def text(campaign: Campaign, round_code: str, as_of, items: list[Reply]) -> str:
     return "\n".join(lines)
 
 
-def write(campaign: Campaign, round_code: str, as_of, files, folder: Path) -> Path | None:
-    """回复清单.txt in the run folder (UTF-8 with a byte-order mark and CRLF: Notepad opens it), when
-    anything goes back; None when nothing does."""
+def write(campaign: Campaign, round_code: str, as_of, files, folder: Path, when: dt.datetime) -> Path | None:
+    """回复清单.txt in the run folder (UTF-8 with a byte-order mark and CRLF: Notepad opens it) and the same
+    list as 回复清单.xlsx, one row a sender, when anything goes back; None when nothing does."""
     items = replies(campaign, files)
     if not items:
         return None
     path = folder / REPLIES
     path.write_bytes(("\ufeff" + text(campaign, round_code, as_of, items)).replace("\n", "\r\n").encode("utf-8"))
+    _workbook(campaign, round_code, as_of, items, path.with_suffix(".xlsx"), when)
     return path
+
+
+def _workbook(campaign: Campaign, round_code: str, as_of, items: list[Reply], path: Path, when: dt.datetime) -> None:
+    rnd = campaign.round(round_code)
+    book = sheetkit.Book(path, when, campaign.organiser)
+    try:
+        sheet = book.sheet("回复清单", landscape=True)
+        sheet.title(f"{campaign.name}　{rnd.name}（{rnd.code}）回复清单（基准日期 {cn_date(as_of)}）", span=7)
+        cols = [Col("序号", "int", width=5), Col("类别", width=10, wrap=True), Col("单位或发件人", width=20, wrap=True),
+                Col("文件", width=24, wrap=True), Col("问题", width=40, wrap=True), Col("请对方", width=44, wrap=True),
+                Col("附件", width=22, wrap=True)]
+        rows = [[i, "须修改后重新报送" if r.must else "已受理，可发回提示", r.sender, "\n".join(r.files),
+                 "\n".join(r.reasons), "\n".join(dict.fromkeys(r.asks)), "\n".join(r.copies)]
+                for i, r in enumerate(items, start=1)]
+        sheet.table(cols, rows)
+        book.close()
+    except BaseException:
+        book.discard()
+        raise
 

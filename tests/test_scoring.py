@@ -28,7 +28,7 @@ def ballots(unit, member, form, options_per_ballot, crits, start=0):
 COLS = ["unit_code", "member_id", "form", "ballot_id", "criterion", "option"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: mutmut credits the rules a fixture runs to the test that asked for it
 def tiny(campaign):
     """The hand-computed example: unit FN01, full members A B C D F, probationary E."""
     org = ballots("FN01", "", "组织点评", ["好", "较好"], ORG)                 # 92.5 per criterion
@@ -281,3 +281,47 @@ def test_the_cap_breaks_a_tie_by_member_id(campaign):
     stats = pd.DataFrame(columns=["unit_code", "member_id", "form", "criterion", "n_top2", "n_scored"])
     g = scoring.member_grades(comp, stats, roster, campaign, "正式党员").set_index("member_id")
     assert list(g.loc[list("DEF"), "suggested_grade"]) == ["优秀", "优秀", "合格"]
+
+
+def test_a_units_member_stats_count_its_tallies_as_its_ballots(campaign):
+    """unit_member_stats from wide ballots and from the same votes as a tally: the same statistics, for the
+    unit named, in campaign order."""
+    wide = pd.DataFrame([{"ballot_id": f"P{i}", "member_id": "A", "form": "党员互评",
+                          **{c.code: o for c in campaign.criteria["member"]}} for i, o in enumerate(["好", "好", "一般"])])
+    key = {c.option: c.key for c in campaign.workbooks["unit"].sheet("member_tallies").option_columns}
+    tally = pd.DataFrame([{"member_id": "A", "form": "党员互评", "criterion": c.name, "n_ballots": 3,
+                           key["好"]: 2, key["一般"]: 1} for c in campaign.criteria["member"]])
+    by_ballots = scoring.unit_member_stats(campaign, "FN07", wide)
+    by_tally = scoring.unit_member_stats(campaign, "FN07", wide.iloc[0:0], tally)
+    assert list(by_tally["criterion"]) == [c.name for c in campaign.criteria["member"]]
+    assert set(by_tally["unit_code"]) == {"FN07"} and list(by_tally.index) == list(range(5))
+    pd.testing.assert_frame_equal(by_ballots, by_tally, check_dtype=False)
+    assert by_tally["mean_points"].tolist() == [(100 + 100 + 70) / 3] * 5 and by_tally["n_ballots"].tolist() == [3] * 5
+
+
+def test_campaign_order_puts_unknown_names_last_and_keeps_every_row(campaign):
+    crits = [c.name for c in campaign.criteria["member"]]
+    stats = pd.DataFrame({"unit_code": ["FN02", "FN01", "FN01", "FN01"], "member_id": ["B", "A", "A", "A"],
+                          "form": ["自评", "组织点评", "自评", "自评"], "criterion": ["其他", crits[1], "其他", crits[0]]},
+                         index=[7, 8, 9, 10])
+    out = scoring.in_campaign_order(stats, campaign, "member")
+    assert list(zip(out["unit_code"], out["form"], out["criterion"])) == [
+        ("FN01", "自评", crits[0]), ("FN01", "自评", "其他"), ("FN01", "组织点评", crits[1]), ("FN02", "自评", "其他")]
+    assert list(out.index) == [0, 1, 2, 3]
+    forms = scoring.in_campaign_order(stats.drop(columns="criterion"), campaign, "member")
+    assert list(forms["form"]) == ["自评", "自评", "组织点评", "自评"] and list(forms.index) == [0, 1, 2, 3]
+
+
+def test_the_veto_rate_pools_every_criterion_and_is_blank_without_a_scored_vote():
+    stats = pd.DataFrame({"unit_code": "FN01", "member_id": ["A", "A", "B", "C"], "form": ["群众评议"] * 3 + ["自评"],
+                          "criterion": ["x", "y", "x", "x"], "n_scored": [3, 1, 0, 2], "n_top2": [1, 1, 0, 2]})
+    out = scoring.pooled_top2(stats, "群众评议").set_index("member_id")["pooled_top2"]
+    assert out["A"] == 0.5 and pd.isna(out["B"]) and "C" not in out.index
+    one = pd.DataFrame({"unit_code": "FN01", "member_id": ["A"], "form": ["群众评议"], "criterion": ["x"],
+                        "n_scored": [1], "n_top2": [1]})
+    assert scoring.pooled_top2(one, "群众评议")["pooled_top2"].tolist() == [1.0]
+
+
+def test_ranks_are_whole_numbers_with_blanks_for_the_unscored():
+    ranks = scoring.competition_rank(pd.Series([70.0, None, 90.0]))
+    assert str(ranks.dtype) == "Int64" and ranks.tolist()[0] == 2 and ranks.tolist()[2] == 1 and pd.isna(ranks[1])

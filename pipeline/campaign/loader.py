@@ -16,7 +16,8 @@ from pipeline.campaign.model import (FORM_ROLES, Band, Campaign, CampaignError, 
 
 # The sections of campaign.toml and the keys each may hold: a key the program does not know is refused.
 SECTIONS = ("campaign", "rounds", "units", "criteria", "scales", "forms", "weights", "scoring", "grades", "roles",
-            "rectification", "commendation", "supervision", "outputs", "publication", "limits", "enums", "aliases",
+            "rectification", "commendation", "supervision", "outputs", "publication", "documents", "limits", "enums",
+            "aliases",
             "workbooks")
 _HEAD = ("id", "name", "street", "organiser", "template_version", "earlier_template_versions", "criteria_titles")
 _ROUND = ("code", "name", "start", "end", "submission_due", "review_due", "commendation_date", "commendation_kind",
@@ -352,7 +353,8 @@ def parse(raw: dict, source: Path = Path("campaign.toml")) -> Campaign:
         commendation=sections.commendation(raw, enums, grades), supervision=sections.supervision(raw),
         limits=sections.limits(raw), enums=enums, aliases=_aliases(raw, enums),
         workbooks=workbooks, outputs=sections.outputs(raw),
-        publication=sections.publication(raw, enums["@member_grades_decided"]), source=source)
+        publication=sections.publication(raw, enums["@member_grades_decided"]), documents=sections.documents(raw),
+        source=source)
 
 
 def load(path: str | Path) -> Campaign:

@@ -263,6 +263,14 @@ class Supervision:
 
 
 @dataclass(frozen=True)
+class Documents:
+    """The documents the 党办 issues (情况通报): who issues them, the 发文字号's prefix, to whom they go."""
+    issuer: str
+    number_prefix: str
+    recipients: str
+
+
+@dataclass(frozen=True)
 class Publication:
     """公示: the decided grades listed, the 公示期 length from the as-of date, the contact lines."""
     grades: tuple[str, ...]
@@ -309,8 +317,9 @@ class Campaign:
     enums: dict[str, tuple[str, ...]]
     aliases: dict[str, str]
     workbooks: dict[str, WorkbookLayout]
-    outputs: dict[str, str]  # output workbook key -> its title (汇总报告 / 公示名单)
+    outputs: dict[str, str]  # output key -> its title (汇总报告 / 公示名单 / 情况通报)
     publication: Publication
+    documents: Documents
     source: Path = field(default=Path("campaign.toml"), compare=False)
 
     def round(self, code: str) -> Round:

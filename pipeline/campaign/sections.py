@@ -4,8 +4,8 @@ names something elsewhere in the file checked against it."""
 
 from __future__ import annotations
 
-from pipeline.campaign.model import (CampaignError, Commendation, Limits, Publication, Rectification, Roles,
-                                     Supervision)
+from pipeline.campaign.model import (CampaignError, Commendation, Documents, Limits, Publication, Rectification,
+                                     Roles, Supervision)
 from pipeline.campaign.parsing import get as _get, known as _known, member_of as _member_of, unique as _unique
 
 
@@ -89,7 +89,7 @@ def limits(raw) -> Limits:
     return Limits(**values)
 
 
-OUTPUTS = ("report", "publication")
+OUTPUTS = ("report", "publication", "briefing")
 
 
 def outputs(raw) -> dict[str, str]:
@@ -114,3 +114,14 @@ def publication(raw, decided: tuple[str, ...]) -> Publication:
     if isinstance(days, bool) or not 1 <= days <= 60:
         raise CampaignError(f"{p}.days", "公示天数应为 1 到 60 之间的整数")
     return Publication(tuple(grades), days, _get(section, "contact", p, str).strip(), _get(section, "phone", p, str).strip())
+
+
+def documents(raw) -> Documents:
+    p = "documents"
+    s = _get(raw, p, "", dict)
+    _known(s, Documents.__dataclass_fields__, p)
+    values = {k: _get(s, k, p, str).strip() for k in Documents.__dataclass_fields__}
+    for k, v in values.items():
+        if not v:
+            raise CampaignError(f"{p}.{k}", "不能为空")
+    return Documents(**values)

@@ -12,7 +12,7 @@ ELIGIBLE_COLUMNS = ["unit_code", "nomination_kind", "subject_id", "name", "basis
 OK, NOT_OK = "符合", "不符合"
 
 
-def _member_reasons(campaign: Campaign, rnd: Round, member: dict | None, history: pd.DataFrame,
+def _member_reasons(campaign: Campaign, rnd: Round, member: dict | None, history: dict[tuple, list],
                     need_worker: bool) -> list[str]:
     cm = campaign.commendation
     if member is None:
@@ -27,8 +27,7 @@ def _member_reasons(campaign: Campaign, rnd: Round, member: dict | None, history
     if rnd.commendation_kind == "special" and not need_worker:
         grades = campaign.grades["member"].grades
         floor = grades.index(cm.special_floor_grade)
-        mine = history[(history["unit_code"] == member["unit_code"]) & (history["member_id"] == member["member_id"])]
-        graded = [(r, g) for r, g in zip(mine["round"], mine["decided_grade"]) if g in grades]
+        graded = [(r, g) for r, g in history.get((member["unit_code"], member["member_id"]), ()) if g in grades]
         if not any(g == cm.member_grade for _, g in graded):
             reasons.append(f"各阶段评定等次均未达到{cm.member_grade}")
         below = [f"{r} {g}" for r, g in graded if grades.index(g) > floor]
@@ -64,6 +63,10 @@ def check(campaign: Campaign, rnd: Round, nominations: pd.DataFrame, org_results
     cm = campaign.commendation
     quota = cm.quota_per_unit
     people = {(r["unit_code"], r["member_id"]): r for r in members.to_dict("records")}
+    rounds: dict[tuple, list] = {}  # (unit, member) -> [(round, decided grade)]: the history grouped once
+    for unit, mid, rnd_code, grade in zip(history["unit_code"], history["member_id"], history["round"],
+                                          history["decided_grade"]):
+        rounds.setdefault((unit, mid), []).append((rnd_code, grade))
     orgs = {r["unit_code"]: r for r in org_results.to_dict("records")}
     used: dict[tuple, int] = {}
     rows = []
@@ -74,7 +77,7 @@ def check(campaign: Campaign, rnd: Round, nominations: pd.DataFrame, org_results
             reasons, name = _org_reasons(campaign, unit, subject, orgs.get(unit), overdue), \
                 campaign.unit_name(unit, unit)
         else:
-            reasons = _member_reasons(campaign, rnd, member, history, need_worker=kind == cm.worker_kind)
+            reasons = _member_reasons(campaign, rnd, member, rounds, need_worker=kind == cm.worker_kind)
             name = member["name"] if member else ""
         used[(unit, kind)] = used.get((unit, kind), 0) + 1
         if used[(unit, kind)] > quota.get(kind, 0):
@@ -90,7 +93,7 @@ def check(campaign: Campaign, rnd: Round, nominations: pd.DataFrame, org_results
     decided_label = campaign.workbooks["unit"].sheet("decisions").column("decided_grade").label
     for (unit, mid), m in sorted(people.items()):
         for kind, worker in ((cm.member_kind, False), (cm.worker_kind, True)):
-            if not _member_reasons(campaign, rnd, m, history, worker) and (unit, kind, mid) not in nominated:
+            if not _member_reasons(campaign, rnd, m, rounds, worker) and (unit, kind, mid) not in nominated:
                 eligible.append((unit, kind, mid, m["name"], f"{decided_label}{m['decided_grade']}" +
                                  ("，党务工作者" if worker else "")))
     return checked, pd.DataFrame(eligible, columns=ELIGIBLE_COLUMNS)

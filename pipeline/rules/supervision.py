@@ -41,13 +41,17 @@ def _day(v) -> dt.date:
 
 def missing_activities(rnd: Round, as_of: dt.date, activities: pd.DataFrame, units: list[str]) -> pd.DataFrame:
     """A required activity (制定实施方案, 动员大会...) not held by its due date, once that date has passed."""
+    first: dict[tuple, dt.date] = {}  # (unit, activity type) -> the first day it was held: one pass
+    for unit, kind, day in zip(activities["unit_code"], activities["activity_type"], activities["held_on"]):
+        day = _day(day)
+        if day < first.get((unit, kind), dt.date.max):
+            first[(unit, kind)] = day
     rows = []
     for req in rnd.required_activities:
         if req.due > as_of:
             continue
         for unit in units:
-            held = activities[(activities["unit_code"] == unit) & (activities["activity_type"] == req.type)]
-            if not any(_day(d) <= req.due for d in held["held_on"]):
+            if first.get((unit, req.type), dt.date.max) > req.due:
                 rows.append((unit, req.type, req.due.isoformat()))
     return pd.DataFrame(rows, columns=MISSING_ACTIVITY_COLUMNS)
 

@@ -1,0 +1,110 @@
+"""The figures of the 情况通报 (SPEC §8), each computed from the tables the round writes to data/*.csv, so
+that every figure in the document equals the CSVs: submissions, 参评率, grade distributions, best and
+weakest units, rectification closure, 应整改未整改 by kind, nominations, missing required activities."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from pipeline.campaign import Campaign
+from pipeline.findings import title_of
+from pipeline.labels import SUBMITTED
+from pipeline.rules.commendation import OK
+
+SHOWN_UNITS = 3  # best and weakest units named
+
+
+def percent(part: int, whole: int) -> str:
+    """12.5% as a person writes it (one decimal, half up); "—" when there is no whole."""
+    if not whole:
+        return "—"
+    tenths = (part * 1000 * 2 + whole) // (2 * whole)  # half up, in integers
+    return f"{tenths // 10}.{tenths % 10}%"
+
+
+@dataclass
+class Facts:
+    round_name: str
+    expected: int
+    states: dict[str, list[str]]  # submission state label -> unit names, in unit order
+    street_reported: bool
+    full_members: int
+    reviewed_members: int
+    member_grades: list[tuple[str, int]]  # decided grade -> members (every grade of the campaign, in order)
+    members_graded: int
+    org_grades: list[tuple[str, list[str]]]  # organisation grade -> unit names
+    best: list[tuple[str, float]]
+    weakest: list[tuple[str, float]]
+    items: int
+    closed: int
+    overdue: list[tuple[str, int]]  # unit name -> overdue items
+    unaddressed: list[tuple[str, int]]  # flag title -> count (应整改未整改)
+    item_flags: list[tuple[str, int]]  # flag title -> count (the ledger's own problems)
+    nominations: list[tuple[str, int, int]]  # kind -> (符合, 不符合)
+    missing_activities: list[tuple[str, str]]  # unit name -> activity types
+    problems: list[str] = field(default_factory=list)
+
+
+def facts(campaign: Campaign, report) -> Facts:
+    name = campaign.unit_name
+    subs = report.submissions
+    states = {label: [name(u) for u in subs.loc[subs["state"] == label, "unit_code"]] for label in SUBMITTED.values()}
+    members = report.scores.member_results
+    roster = report.roster
+    full = roster[roster["member_kind"] == campaign.roles.full_member][["unit_code", "member_id"]]
+    reviewed = full.merge(members[members["composite"].notna()][["unit_code", "member_id"]], how="inner")
+    member_grades = campaign.enums["@member_grades_decided"]
+    decided = Counter(members["decided_grade"].dropna())
+    orgs = report.scores.org_results.dropna(subset=["composite"]).sort_values(["composite", "unit_code"],
+                                                                               ascending=[False, True])
+    shown = min(SHOWN_UNITS, len(orgs) // 2)  # best and weakest never overlap
+    org_grades = [(g, [name(u) for u in orgs.loc[orgs["grade"] == g, "unit_code"]]) for g in campaign.grades["org"].grades]
+    rect = report.rectifications
+    flags = [code for codes in rect["flags"] for code in codes] if len(rect) else []
+    overdue = Counter(u for u, codes in zip(rect["unit_code"], rect["flags"]) if "R_OVERDUE" in codes) if len(rect) else {}
+    coverage = Counter(report.coverage["code"]) if len(report.coverage) else Counter()
+    noms = report.nominations
+    kinds = [campaign.commendation.org_kind, campaign.commendation.member_kind, campaign.commendation.worker_kind]
+    missing = report.missing_activities
+    return Facts(
+        round_name=campaign.round(report.round).name, expected=len(campaign.units), states=states,
+        street_reported=bool(report.street_file), full_members=len(full), reviewed_members=len(reviewed),
+        member_grades=[(g, decided.get(g, 0)) for g in member_grades], members_graded=sum(decided.values()),
+        org_grades=org_grades,
+        best=[(name(u), c) for u, c in zip(orgs["unit_code"][:shown], orgs["composite"][:shown])],
+        weakest=[(name(u), c) for u, c in zip(orgs["unit_code"][::-1][:shown], orgs["composite"][::-1][:shown])],
+        items=len(rect), closed=int((rect["status"] == campaign.rectification.closed_status).sum()) if len(rect) else 0,
+        overdue=[(name(u), overdue[u]) for u in sorted(overdue)],
+        unaddressed=[(title_of(c), n) for c, n in sorted(coverage.items())],
+        item_flags=[(title_of(c), n) for c, n in sorted(Counter(flags).items())],
+        nominations=[(k, int(((noms["nomination_kind"] == k) & (noms["verdict"] == OK)).sum()),
+                      int(((noms["nomination_kind"] == k) & (noms["verdict"] != OK)).sum())) for k in kinds],
+        missing_activities=[(name(u), "、".join(part["activity_type"]))
+                            for u, part in missing.groupby("unit_code", sort=True)] if len(missing) else [],
+        problems=_problems(states, coverage, Counter(flags), missing, campaign),
+    )
+
+
+def _problems(states, coverage: Counter, flags: Counter, missing: pd.DataFrame, campaign: Campaign) -> list[str]:
+    """存在问题, one sentence a kind of problem, the most frequent first."""
+    out = []
+    late = states.get(SUBMITTED["missing"], []) + states.get(SUBMITTED["rejected"], [])
+    if late:
+        out.append(f"{len(late)} 个单位的评议材料尚未报送或退回修改后未重新报送，影响了本阶段评议的完整性。")
+    if coverage:
+        total = sum(coverage.values())
+        top = "、".join(f"{title_of(c)} {n} 项" for c, n in coverage.most_common(3))
+        out.append(f"应整改未整改的问题 {total} 项（{top}），评议发现的问题没有全部纳入整改台账。")
+    if flags.get("R_OVERDUE"):
+        out.append(f"{flags['R_OVERDUE']} 项整改事项超过整改时限仍未销号。")
+    gaps = sum(flags.get(c, 0) for c in ("R_NO_MEASURE", "R_NO_OWNER", "R_NO_DEADLINE"))
+    if gaps:
+        out.append(f"{gaps} 处整改事项缺少整改措施、责任人或整改时限，“三定”没有完全落实。")
+    if flags.get("R_FALSE_CLOSE"):
+        out.append(f"{flags['R_FALSE_CLOSE']} 项已销号事项缺少完成日期、整改成效或群众不满意，存在销号不实。")
+    if len(missing):
+        out.append(f"{missing['unit_code'].nunique()} 个单位未按期开展规定的活动。")
+    return out

@@ -1,0 +1,100 @@
+"""情况通报.docx (SPEC §8): a draft official document whose every figure equals the round's CSV files,
+read back from the .docx; laid out on A4 in at most four pages (rendered with LibreOffice)."""
+
+import re
+import subprocess
+
+import docx
+import pandas as pd
+import pytest
+from conftest import AS_OF, make_demo
+from test_libreoffice import SOFFICE, convert  # noqa: F401 - the same skip rule for the rendered test
+
+from pipeline import batch
+
+
+@pytest.fixture(scope="module")
+def run(campaign, tmp_path_factory):
+    root = tmp_path_factory.mktemp("briefing")
+    make_demo(campaign, root / "inbox", units=7, members=10, seed=23, defects=True)
+    result = batch.run(campaign, root / "inbox", root / "out", root / "arch", as_of=AS_OF)
+    return campaign, result.folder
+
+
+def _csv(folder, name):
+    return pd.read_csv(folder / "data" / name, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+
+
+def _text(path) -> str:
+    """Every paragraph and table cell of the document, spaces removed."""
+    d = docx.Document(str(path))
+    parts = [p.text for p in d.paragraphs] + [c.text for t in d.tables for row in t.rows for c in row.cells]
+    return re.sub(r"\s+", "", "\n".join(parts))
+
+
+def _pct(part: int, whole: int) -> str:
+    tenths = int(part * 1000 / whole + 0.5 + 1e-9)  # half up, by hand
+    return f"{tenths / 10:.1f}%"
+
+
+def test_every_figure_equals_the_csv_files(run):
+    campaign, folder = run
+    text = _text(folder / f"{campaign.outputs['briefing']}.docx")
+    name = campaign.unit_name
+    subs = _csv(folder, "submissions.csv")
+    reported, rejected, missing = (subs[subs["state"] == s]["unit_code"].tolist() for s in ("已报", "退回修改", "未报"))
+    assert rejected and missing, "the demo has units returned and units missing"
+    assert f"应报单位{len(campaign.units)}个，已报并通过审核{len(reported)}个，退回修改{len(rejected)}个" in text
+    assert f"（{'、'.join(name(u) for u in rejected)}）" in text and f"未报{len(missing)}个（{'、'.join(name(u) for u in missing)}）" in text
+    members = _csv(folder, "member_results.csv")
+    full = members[members["suggested_grade"] != campaign.grades["member"].probationary_grade]
+    reviewed = (full["composite"] != "").sum()
+    assert f"正式党员{len(full)}名，参加评议{reviewed}名，参评率{_pct(reviewed, len(full))}" in text
+    decided = members[members["decided_grade"] != ""]["decided_grade"]
+    assert f"共评定党员{len(decided)}名" in text
+    for grade, n in decided.value_counts().items():
+        assert f"{grade}{n}{_pct(n, len(decided))}" in text, grade  # the grade table's row
+    orgs = _csv(folder, "org_results.csv")
+    for grade in campaign.grades["org"].grades:
+        assert f"{grade}{(orgs['grade'] == grade).sum()}个" in text
+    best = orgs.assign(c=orgs["composite"].astype(float)).sort_values(["c", "unit_code"], ascending=[False, True]).iloc[0]
+    assert f"综合得分较高的单位：{name(best['unit_code'])}（{float(best['composite']):.2f}分）" in text
+    rect = _csv(folder, "rectifications.csv")
+    closed = (rect["status"] == campaign.rectification.closed_status).sum()
+    assert f"整改事项{len(rect)}项，已销号{closed}项，销号率{_pct(closed, len(rect))}" in text
+    overdue = rect[rect["flags"].str.contains("R_OVERDUE")].groupby("unit_code").size()
+    for unit, n in overdue.items():
+        assert f"{name(unit)}{n}项" in text
+    noms = _csv(folder, "nominations.csv")
+    for kind in (campaign.commendation.member_kind, campaign.commendation.worker_kind):
+        ok = ((noms["nomination_kind"] == kind) & (noms["verdict"] == "符合")).sum()
+        no = ((noms["nomination_kind"] == kind) & (noms["verdict"] != "符合")).sum()
+        assert f"{kind}符合条件{ok}个、不符合{no}个" in text
+    for unit in _csv(folder, "missing_activities.csv")["unit_code"].unique():
+        assert name(unit) in text.split("规定活动：")[1]
+    coverage = _csv(folder, "coverage_flags.csv")
+    assert f"应整改未整改的问题{len(coverage)}项" in text
+
+
+def test_the_document_has_its_number_title_recipients_and_signature(run):
+    campaign, folder = run
+    d = docx.Document(str(folder / f"{campaign.outputs['briefing']}.docx"))
+    lines = [p.text for p in d.paragraphs if p.text.strip()]
+    assert lines[0] == f"{campaign.documents.number_prefix}〔{AS_OF.year}〕\u3000号"
+    assert lines[1].startswith("关于") and lines[1].endswith("评议情况的通报")
+    assert lines[2] == f"{campaign.documents.recipients}："
+    assert lines[-2:] == [campaign.documents.issuer, f"{AS_OF.year}年{AS_OF.month}月{AS_OF.day}日"]
+    section = d.sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+    assert [p.text[:2] for p in d.paragraphs if re.match("^[一二三四五六]、", p.text)] == \
+        ["一、", "二、", "三、", "四、", "五、", "六、"]
+
+
+@pytest.mark.soffice
+def test_it_prints_on_at_most_four_a4_pages(run, tmp_path):
+    campaign, folder = run
+    (pdf,) = convert([folder / f"{campaign.outputs['briefing']}.docx"], "pdf", tmp_path / "pdf", tmp_path / "profile")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert 1 <= pages <= 4
+    assert "(A4)" in info

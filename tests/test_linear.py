@@ -1,0 +1,58 @@
+"""Every stage is linear (SPEC §10): no per-member or per-unit filter over a whole table. Counted, not timed:
+the table lookups a rule makes do not grow with the number of members or units."""
+
+import datetime as dt
+
+import pandas as pd
+
+from pipeline.rules import commendation, supervision
+
+
+def _counting(monkeypatch) -> list[int]:
+    """Counts every DataFrame column or filter lookup (`df[...]`) made while the rule runs."""
+    calls = [0]
+    real = pd.DataFrame.__getitem__
+
+    def counted(self, key):
+        calls[0] += 1
+        return real(self, key)
+    monkeypatch.setattr(pd.DataFrame, "__getitem__", counted)
+    return calls
+
+
+def _special_round(campaign, members_per_unit: int, monkeypatch) -> int:
+    rnd = next(r for r in campaign.rounds if r.commendation_kind == "special")
+    units = [u.code for u in campaign.units[:4]]
+    ids = [(u, f"{u}-{i:03d}") for u in units for i in range(members_per_unit)]
+    members = pd.DataFrame({"unit_code": [u for u, _ in ids], "member_id": [m for _, m in ids], "name": "某",
+                            "is_worker": campaign.roles.no, "decided_grade": "优秀", "suggested_grade": "优秀"})
+    history = pd.concat([members[["unit_code", "member_id", "decided_grade"]].assign(round=r.code)
+                         for r in campaign.rounds], ignore_index=True)
+    orgs = pd.DataFrame({"unit_code": units, "grade": "好"})
+    noms = pd.DataFrame(columns=["unit_code", "nomination_kind", "subject_id", "deeds", "row_no"])
+    calls = _counting(monkeypatch)
+    checked, eligible = commendation.check(campaign, rnd, noms, orgs, members, history, {})
+    monkeypatch.undo()
+    assert len(eligible) == len(units) * (1 + members_per_unit)  # every member eligible, and each unit
+    return calls[0]
+
+
+def test_the_special_commendation_looks_up_the_history_once_whatever_the_members(campaign, monkeypatch):
+    small, large = _special_round(campaign, 10, monkeypatch), _special_round(campaign, 80, monkeypatch)
+    assert large == small, (small, large)
+
+
+def _missing(campaign, n_units: int, monkeypatch) -> int:
+    rnd = campaign.rounds[0]
+    units = [f"U{i:03d}" for i in range(n_units)]
+    acts = pd.DataFrame({"unit_code": units * 2, "activity_type": [rnd.required_activities[0].type] * (2 * n_units),
+                         "held_on": [rnd.required_activities[0].due - dt.timedelta(days=3)] * (2 * n_units)})
+    calls = _counting(monkeypatch)
+    out = supervision.missing_activities(rnd, dt.date(2011, 1, 1), acts, units)
+    monkeypatch.undo()
+    assert len(out) == n_units * (len(rnd.required_activities) - 1)  # only the second activity is missing
+    return calls[0]
+
+
+def test_missing_activities_read_the_activities_once_whatever_the_units(campaign, monkeypatch):
+    assert _missing(campaign, 10, monkeypatch) == _missing(campaign, 60, monkeypatch)

@@ -22,7 +22,7 @@ from pipeline.campaign import CampaignError, load
 from pipeline.findings import FLAG_CODES, title_of
 from pipeline.labels import NOTICE_DIR, OTHER_ROUND, RETURNED_DIR, STATUSES, SUBMITTED, kind_label
 from pipeline.ledger import status
-from pipeline.outputs import leadership, publication, replies, templates
+from pipeline.outputs import leadership, publication, replies, sheetkit, templates
 
 ROOT = paths.home()  # the program folder (a clone, the Windows zip), or the working folder when installed
 EXAMPLE = ROOT / "示例"  # the shipped sample round: its own inbox, outbox and archive
@@ -314,7 +314,8 @@ def main(argv: list[str] | None = None) -> int:
             "\n这里还不是工作文件夹：请先运行 fnc-review init，建立活动配置、模板和收件箱。"
         console.print(f"[red]{e}{hint}[/red]")
         return EXIT_USAGE
-    except (batch.UsageError, ledger.LedgerBusy, ledger.LedgerDamaged, ledger.ArchiveIncomplete, fsio.FileBusy) as e:
+    except (batch.UsageError, ledger.LedgerBusy, ledger.LedgerDamaged, ledger.ArchiveIncomplete, fsio.FileBusy,
+            sheetkit.TooManyRows) as e:
         console.print(f"[red]{e}[/red]")
         return EXIT_USAGE
     except OSError as e:

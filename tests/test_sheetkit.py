@@ -8,6 +8,7 @@ import math
 import zipfile
 
 import openpyxl
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from pipeline.outputs import sheetkit
@@ -18,35 +19,10 @@ WHEN = dt.datetime(2010, 8, 2, 18, 0)
 
 
 class ReferenceSheet(Sheet):
-    """Data rows through XlsxWriter's public calls, one cell at a time (what sheetkit did before)."""
+    """Data rows through XlsxWriter's public calls, one cell at a time: sheetkit's fallback."""
 
-    def _rows(self, first, col0, cols, widths, rows, fill, row_fills, levels, bold):
-        ws = self.ws
-        formats = {}
-        for i, r in enumerate(rows, start=first):
-            lines = 1
-            strong = bool(bold and bold[i - first])
-            for j, col in enumerate(cols):
-                colour = (fill(r, j) if fill else None) or (row_fills[i - first] if row_fills else None)
-                f = formats.get((j, colour, strong))
-                if f is None:
-                    f = formats[(j, colour, strong)] = self._cell_format(col, colour, strong)
-                value = r[j]
-                if value is None or (isinstance(value, float) and math.isnan(value)):
-                    ws.write_blank(i, col0 + j, None, f)
-                elif col.kind in sheetkit.NUMERIC and isinstance(value, (int, float)):
-                    ws.write_number(i, col0 + j, float(value) if col.kind != "int" else int(value), f)
-                elif col.kind == "date" and isinstance(value, (dt.date, str)) and value:
-                    day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-                    ws.write_datetime(i, col0 + j, day, f)
-                else:
-                    text = str(value)
-                    ws.write_string(i, col0 + j, text if text.isprintable() and len(text) <= 32767 else clean_text(text), f)
-                if col.wrap:
-                    lines = max(lines, math.ceil(sheetkit.text_width(r[j]) / max(1, widths[j] - 1)))
-            level = levels[i - first] if levels else 0
-            if lines > 1 or level:
-                ws.set_row(i, 15 * lines + 2 if lines > 1 else None, None, {"level": level, "hidden": True} if level else {})
+    def _rows(self, *args):
+        self._rows_public(*args)
 
 
 COLS = [Col("单位"), Col("得分", "score"), Col("率", "rate"), Col("名次", "int"), Col("日期", "date"),
@@ -124,3 +100,26 @@ def test_any_rows_are_the_bytes_xlsxwriter_writes(tmp_path_factory, rows):
         assert_same_as_xlsxwriter(tmp_path_factory.mktemp("rows"), [list(r) for r in rows])
     finally:
         sheetkit.ROW_BLOCK = block
+
+
+def test_an_xlsxwriter_whose_internals_were_not_checked_gets_the_public_calls(tmp_path, monkeypatch):
+    """Another XlsxWriter version (or internals renamed): the rows go through the public calls, and the
+    workbook is the same."""
+    fast, fast_styles, _ = _write(tmp_path, "fast.xlsx", Sheet, ROWS)
+    assert sheetkit.fast_rows(Book(tmp_path / "probe.xlsx", WHEN, "t").sheet("x").ws)
+    monkeypatch.setattr(sheetkit.xlsxwriter, "__version__", "3.4.0")
+    used = []
+    monkeypatch.setattr(Sheet, "_rows", lambda self, *a: used.append("fast"))
+    slow, slow_styles, path = _write(tmp_path, "other.xlsx", Sheet, ROWS)
+    assert used == [] and (slow, slow_styles) == (fast, fast_styles)
+
+
+def test_a_table_past_excels_row_limit_is_refused_with_its_sheet_named(tmp_path):
+    book = Book(tmp_path / "big.xlsx", WHEN, "test")
+    sheet = book.sheet("党员评议")
+    sheet.skip(sheetkit.MAX_ROWS - 3)
+    sheet.table([Col("甲")], [["x"], ["y"]])  # the header and two rows end on the last row: allowed
+    with pytest.raises(sheetkit.TooManyRows) as e:
+        sheet.table([Col("甲")], [["z"]])
+    book.discard()
+    assert "党员评议" in str(e.value) and "1,048,576" in str(e.value)

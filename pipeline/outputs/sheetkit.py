@@ -18,6 +18,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from pipeline import fsio
+from pipeline.outputs.sheetxml import NUMERIC, Collect, column_xml
 from pipeline.outputs.xlsx import clean_text
 
 HEADER = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#C00000", "border": 1, "border_color": "#BFBFBF",
@@ -33,6 +34,25 @@ A4 = 9
 PX_PER_CM = 96 / 2.54
 
 Fill = Callable[[list, int], "str | None"]  # (row values, column index) -> a background colour, or None
+MAX_ROWS = 1_048_576  # Excel's rows per worksheet
+# sheetkit writes rows into XlsxWriter's row file itself, with the bytes XlsxWriter's own calls give for
+# the versions tests/test_sheetkit.py checked; any other version is written through the public calls.
+FAST_VERSIONS = ("3.3.",)
+
+
+class TooManyRows(Exception):
+    """A table that would pass Excel's row limit: refused with a message, never written cut short."""
+
+    def __init__(self, sheet: str, rows: int):
+        super().__init__(f"工作表“{sheet}”需要 {rows:,} 行，超过 Excel 每张工作表 {MAX_ROWS:,} 行的上限，无法写入汇总工作簿。"
+                         "请按阶段或按单位分开汇总；全部数据仍可从 data 文件夹的 CSV 文件中查看。")
+
+
+def fast_rows(ws) -> bool:
+    """Whether this XlsxWriter is one whose internals sheetkit's row writer was checked against."""
+    return xlsxwriter.__version__.startswith(FAST_VERSIONS) and ws.constant_memory and all(
+        hasattr(ws, name) for name in ("fh", "row_info", "_write_single_row", "_write_row", "_check_dimensions",
+                                       "previous_row"))
 
 
 @dataclass(frozen=True)
@@ -185,6 +205,8 @@ class Sheet:
         `fill` colours cells by value, `row_fills` whole rows; `levels` gives rows an outline level
         (hidden when > 0) and `bold` marks summary rows."""
         top = self.row
+        if top + 1 + len(rows) > MAX_ROWS:
+            raise TooManyRows(self.name, top + 1 + len(rows))
         book, ws = self.book, self.ws
         widths = []
         for j, col in enumerate(cols):
@@ -201,7 +223,8 @@ class Sheet:
         for j, col in enumerate(cols):
             ws.write_string(top, col0 + j, clean_text(col.label), head)
         if rows:
-            self._rows(top + 1, col0, cols, widths, rows, fill, row_fills, levels, bold)
+            write = self._rows if fast_rows(ws) else self._rows_public
+            write(top + 1, col0, cols, widths, rows, fill, row_fills, levels, bold)
         last = top + max(len(rows), 1)
         if freeze:
             ws.freeze_panes(top + 1, col0)
@@ -246,7 +269,7 @@ class Sheet:
                 keys.append(list(zip(colours, strong)))
             self._new_styles(cols, keys, styles)
             numbers = range(at + 1, at + n + 1)  # Excel's row numbers
-            cells = [_column_xml(ws, letters[j], numbers, [styles[j][k] for k in keys[j]], [r[j] for r in block], col.kind)
+            cells = [column_xml(ws, letters[j], numbers, [styles[j][k] for k in keys[j]], [r[j] for r in block], col.kind)
                      for j, col in enumerate(cols)]
             lines = [1] * n
             for j, col in enumerate(cols):
@@ -261,7 +284,7 @@ class Sheet:
                     ws.set_row(r, 15 * lines[i] + 2 if lines[i] > 1 else None, None,
                                {"level": level, "hidden": True} if level else {})
                 if r in ws.row_info:
-                    ws.fh = _Collect(out)  # the row's start tag with its properties, as XlsxWriter writes it
+                    ws.fh = Collect(out)  # the row's start tag with its properties, as XlsxWriter writes it
                     try:
                         ws._write_row(r, None, ws.row_info[r])
                     finally:
@@ -274,6 +297,35 @@ class Sheet:
         last = first + len(rows) - 1
         ws._check_dimensions(last, col0 + len(cols) - 1)
         ws.previous_row = last + 1  # rows up to `last` are written: XlsxWriter carries on below them
+
+    def _rows_public(self, first: int, col0: int, cols: list[Col], widths: list[float], rows: list[list],
+                     fill: Fill | None, row_fills: list | None, levels: list[int] | None, bold: list[bool] | None) -> None:
+        """The same rows through XlsxWriter's public calls, one cell at a time: slower, and right whatever
+        XlsxWriter's internals are."""
+        ws, formats = self.ws, {}
+        for i, r in enumerate(rows, start=first):
+            lines, strong = 1, bool(bold and bold[i - first])
+            for j, col in enumerate(cols):
+                colour = (fill(r, j) if fill else None) or (row_fills[i - first] if row_fills else None)
+                f = formats.get((j, colour, strong))
+                if f is None:
+                    f = formats[(j, colour, strong)] = self._cell_format(col, colour, strong)
+                value = r[j]
+                if value is None or (isinstance(value, float) and math.isnan(value)):
+                    ws.write_blank(i, col0 + j, None, f)
+                elif col.kind in NUMERIC and isinstance(value, (int, float)):
+                    ws.write_number(i, col0 + j, float(value) if col.kind != "int" else int(value), f)
+                elif col.kind == "date" and isinstance(value, (dt.date, str)) and value:
+                    day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+                    ws.write_datetime(i, col0 + j, day, f)
+                else:
+                    text = str(value)
+                    ws.write_string(i, col0 + j, text if text.isprintable() and len(text) <= 32767 else clean_text(text), f)
+                if col.wrap:
+                    lines = max(lines, math.ceil(text_width(r[j]) / max(1, widths[j] - 1)))
+            level = levels[i - first] if levels else 0
+            if lines > 1 or level:
+                ws.set_row(i, 15 * lines + 2 if lines > 1 else None, None, {"level": level, "hidden": True} if level else {})
 
     def _new_styles(self, cols: list[Col], keys: list[list], styles: list[dict]) -> None:
         """Style numbers for the formats of a block not seen before, given in the order XlsxWriter
@@ -290,60 +342,3 @@ class Sheet:
 
 
 ROW_BLOCK = 2000
-NUMERIC = ("score", "score2", "rate", "int")
-
-
-class _Collect:
-    """A file-like list: what XlsxWriter writes, kept in order with sheetkit's own parts."""
-
-    def __init__(self, parts: list):
-        self.write = parts.append
-
-
-def _column_xml(ws, letter: str, numbers: range, styles: list[int], values: list, kind: str) -> list[str]:
-    """One column's cells: plain texts, floats and blanks (nearly all cells) here, the rest by _cell_xml."""
-    out = []
-    append = out.append
-    numeric, date = kind in NUMERIC, kind == "date"
-    for n, s, v in zip(numbers, styles, values):
-        t = type(v)
-        if v is None:
-            append(f'<c r="{letter}{n}" s="{s}"/>')
-        elif t is str and not date and v.isprintable() and "_x" not in v and len(v) <= 32767:
-            append(_text_xml(f"{letter}{n}", s, v))
-        elif t is float and numeric and kind != "int" and v == v:
-            append(_number_xml(f"{letter}{n}", s, v))
-        else:
-            append(_cell_xml(ws, f"{letter}{n}", s, v, kind))
-    return out
-
-
-def _cell_xml(ws, ref: str, s: int, value, kind: str) -> str:
-    """One cell as XlsxWriter writes it in constant-memory mode (numbers, dates as serial numbers,
-    inline strings), except that every text is escaped: XlsxWriter would pass a text that looks like
-    rich-text XML ("<r>...</r>") through unescaped."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return f'<c r="{ref}" s="{s}"/>'
-    if kind in NUMERIC and isinstance(value, (int, float)):
-        return _number_xml(ref, s, float(value) if kind != "int" else int(value))
-    if kind == "date" and isinstance(value, (dt.date, str)) and value:
-        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-        return _number_xml(ref, s, ws._convert_date_time(day))
-    text = str(value)
-    if not text.isprintable() or len(text) > 32767:
-        text = clean_text(text)
-    if "_x" in text or not text.isprintable():
-        text = ws._escape_control_characters(text)
-    return _text_xml(ref, s, text)
-
-
-def _number_xml(ref: str, s: int, number) -> str:
-    return f'<c r="{ref}" s="{s}"><v>{number:.16G}</v></c>'
-
-
-def _text_xml(ref: str, s: int, text: str) -> str:
-    """An inline string, its outer spaces kept, &, < and > escaped (control characters already are)."""
-    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-    if "&" in text or "<" in text or ">" in text:
-        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return f'<c r="{ref}" s="{s}" t="inlineStr"><is><t{space}>{text}</t></is></c>'

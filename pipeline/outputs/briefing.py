@@ -5,90 +5,14 @@ from briefing_facts, computed from the tables the round writes to data/*.csv."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
-
-from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
 
 from pipeline.campaign import Campaign
 from pipeline.labels import SUBMITTED
 from pipeline.outputs.briefing_facts import Facts, facts, percent
+from pipeline.outputs.docxkit import CENTER, HEADING, TITLE, TITLE_SIZE, day_text, document, para, save, signature, table
 
-BODY, HEADING, TITLE = "仿宋", "黑体", "宋体"  # 仿宋_GB2312 / 方正小标宋 where installed; these are on every PC
-SIZE, TITLE_SIZE, TABLE_SIZE = 16, 22, 12  # 三号, 二号, 小四
 NUMERALS = "一二三四五六七八九十"
-
-
-def day_text(day: dt.date) -> str:
-    """2010年8月2日: official documents write the date in Arabic numerals without leading zeros."""
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _font(run, name: str, size: float, bold: bool = False) -> None:
-    run.font.name, run.font.size, run.font.bold = name, Pt(size), bold
-    fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
-    for attr in ("w:eastAsia", "w:ascii", "w:hAnsi"):
-        fonts.set(qn(attr), name)
-
-
-def _para(doc, text: str = "", *, font=BODY, size=SIZE, bold=False, align=None, indent=True):
-    p = doc.add_paragraph()
-    fmt = p.paragraph_format
-    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(28)
-    fmt.space_before = fmt.space_after = Pt(0)
-    if indent:
-        fmt.first_line_indent = Pt(size * 2)
-    if align is not None:
-        p.alignment = align
-    if text:
-        _font(p.add_run(_tight(text)), font, size, bold)
-    return p
-
-
-def _tight(text: str) -> str:
-    """No space between Chinese text and a figure (已销号8项), as official documents are typeset."""
-    return re.sub(r"(?<=[^\x00-\x7f])[ ]+|[ ]+(?=[^\x00-\x7f])", "", text)
-
-
-def _page_number(section) -> None:
-    """— 1 — at the foot of every page."""
-    p = section.footer.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(p.add_run("— "), BODY, 14)
-    run = p.add_run()
-    _font(run, BODY, 14)
-    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
-        if kind:
-            el = OxmlElement("w:fldChar")
-            el.set(qn("w:fldCharType"), kind)
-        else:
-            el = OxmlElement("w:instrText")
-            el.set(qn("xml:space"), "preserve")
-            el.text = text
-        run._element.append(el)
-    _font(p.add_run(" —"), BODY, 14)
-
-
-def _table(doc, header: list[str], rows: list[list[str]]) -> None:
-    table = doc.add_table(rows=1 + len(rows), cols=len(header))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for i, line in enumerate([header] + rows):
-        for j, text in enumerate(line):
-            cell = table.cell(i, j)
-            p = cell.paragraphs[0]
-            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            p.paragraph_format.space_before = p.paragraph_format.space_after = Pt(3)
-            p.paragraph_format.keep_with_next = i < len(rows)  # the table is not split over two pages
-            _font(p.add_run(str(text)), HEADING if i == 0 else BODY, TABLE_SIZE)
-    row = table.rows[0]._tr.get_or_add_trPr()  # the header row repeats on a continuation page
-    row.append(OxmlElement("w:tblHeader"))
 
 
 def _names(names: list[str]) -> str:
@@ -123,36 +47,23 @@ def _sections(f: Facts, grade_label: str) -> list[tuple[str, list]]:
 def write(campaign: Campaign, report, path: Path, when: dt.datetime) -> Path:
     f = facts(campaign, report)
     docs = campaign.documents
-    doc = Document()
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
-    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
-    _page_number(section)
-    props = doc.core_properties
-    props.author, props.title, props.created = docs.issuer, campaign.outputs["briefing"], when
-    _para(doc, f"{docs.number_prefix}〔{report.as_of.year}〕　号", align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    _para(doc)
-    _para(doc, f"关于{campaign.name}{f.round_name}评议情况的通报", font=TITLE, size=TITLE_SIZE, bold=True,
-          align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    _para(doc)
-    _para(doc, f"{docs.recipients}：", indent=False)
-    _para(doc, f"{campaign.name}{f.round_name}的评议工作已按计划开展。根据截至 {day_text(report.as_of)} 各单位报送的"
-               "评议材料和整改台账，现将有关情况通报如下。")
+    doc = document(docs.issuer, campaign.outputs["briefing"], when)
+    para(doc, f"{docs.number_prefix}〔{report.as_of.year}〕　号", align=CENTER, indent=False)
+    para(doc)
+    para(doc, f"关于{campaign.name}{f.round_name}评议情况的通报", font=TITLE, size=TITLE_SIZE, bold=True, align=CENTER,
+         indent=False)
+    para(doc)
+    para(doc, f"{docs.recipients}：", indent=False)
+    para(doc, f"{campaign.name}{f.round_name}的评议工作已按计划开展。根据截至 {day_text(report.as_of)} 各单位报送的"
+              "评议材料和整改台账，现将有关情况通报如下。")
     grade_label = campaign.workbooks["unit"].sheet("decisions").column("decided_grade").label
     for i, (heading, blocks) in enumerate(_sections(f, grade_label)):
-        _para(doc, f"{NUMERALS[i]}、{heading}", font=HEADING).paragraph_format.keep_with_next = True
+        para(doc, f"{NUMERALS[i]}、{heading}", font=HEADING).paragraph_format.keep_with_next = True
         for j, block in enumerate(blocks):
             if isinstance(block, str):  # a sentence leading into a table stays with it
-                _para(doc, block).paragraph_format.keep_with_next = j + 1 < len(blocks) and not isinstance(blocks[j + 1], str)
+                para(doc, block).paragraph_format.keep_with_next = j + 1 < len(blocks) and not isinstance(blocks[j + 1], str)
             else:
-                _table(doc, *block)
-    _para(doc, "请各单位对照本通报，抓紧补报材料、落实整改，按时完成本阶段各项工作。")
-    _para(doc)
-    _para(doc, docs.issuer, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
-    _para(doc, day_text(report.as_of), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
-    tmp = path.with_name(f".tmp-{path.name}")
-    doc.save(str(tmp))
-    tmp.replace(path)
-    return path
+                table(doc, *block)
+    para(doc, "请各单位对照本通报，抓紧补报材料、落实整改，按时完成本阶段各项工作。")
+    signature(doc, docs.issuer, report.as_of)
+    return save(doc, path)

@@ -20,7 +20,7 @@ from pipeline.findings import Finding, make
 from pipeline.intake import inbox as inbox_mod
 from pipeline.labels import kind_label
 from pipeline.ledger import Ledger, Stored, copies, locked, prepared_rows
-from pipeline.outputs import briefing, csvfiles, manifest, replies, returned, workbooks
+from pipeline.outputs import briefing, csvfiles, manifest, notices, replies, returned, workbooks
 from pipeline.rules import round_results
 from pipeline.timing import Stages
 from pipeline.validation import validate
@@ -272,7 +272,7 @@ def _clean_stale(outbox: Path) -> None:
 
 def run(campaign: Campaign, inbox: Path, outbox: Path, archive: Path, *, round_code: str | None = None,
         as_of: dt.date | None = None, now: dt.datetime | None = None,
-        wait_seconds: float = DEFAULT_WAIT_SECONDS, on_file=None) -> RunResult:
+        wait_seconds: float = DEFAULT_WAIT_SECONDS, on_file=None, publish_on: dt.date | None = None) -> RunResult:
     """Take in every inbox file, record it in the ledger, and write the run folder."""
     if not inbox.is_dir():
         raise UsageError(f"找不到收件箱文件夹：{inbox}")
@@ -287,12 +287,13 @@ def run(campaign: Campaign, inbox: Path, outbox: Path, archive: Path, *, round_c
     with locked(archive, wait_seconds):
         ledger = Ledger(archive, campaign)
         try:
-            return _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file or (lambda *a: None))
+            return _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file or (lambda *a: None),
+                               publish_on)
         finally:
             ledger.close()
 
 
-def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file) -> RunResult:
+def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file, publish_on=None) -> RunResult:
     stages = Stages()
     outbox.mkdir(parents=True, exist_ok=True)
     _clean_stale(outbox)
@@ -347,6 +348,7 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
         large = len(ledger.accepted(code, "unit")) >= workbooks.BACKGROUND_MIN_UNITS
         writer = workbooks.Writer() if large else None  # starts while the round is computed
         report = round_results.build(campaign, ledger, code, as_of, known_stats)
+        report.publish_on = publish_on
         known_stats.clear()  # now part of the report's member table: not held twice
         stages.done("round: scores, flags, checks")
         with workbooks.written(campaign, report.for_workbooks(), files, tmp, writer):
@@ -357,6 +359,7 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
             returned.write_all(campaign, ledger, files, tmp, when)
             replies.write(campaign, code, as_of, files, tmp, when)
             briefing.write(campaign, report, tmp / f"{campaign.outputs['briefing']}.docx", when)
+            notices.write(campaign, report, tmp, when)
         stages.done("outputs: workbooks, CSV files, returned copies")
         stages.write_log(tmp / "run.log", f"fnc-review {__version__} run {run_id}: round {code}, as of {as_of}, "
                          f"{len(files)} files taken in, {len(ignored)} ignored, {len(changed)} changed, {len(held)} held")

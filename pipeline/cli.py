@@ -52,6 +52,8 @@ GLOBAL_OPTIONS = {
     "--outbox": dict(type=Path, default=ROOT / "outbox", help="结果文件夹（默认 outbox/）"),
     "--archive": dict(type=Path, default=ROOT / "archive", help="台账与存档文件夹（默认 archive/）"),
     "--round": dict(default=None, help="汇总的评议阶段，如 R1（默认：收件箱中工作簿所填的阶段；没有工作簿时按基准日期）"),
+    "--publish-on": dict(type=window.date_arg, default=None,
+                         help="评议结果公示的开始日期 YYYY-MM-DD（默认：campaign.toml 中本阶段的 publish_results_on）"),
     "--as-of": dict(type=window.date_arg, default=None, help="基准日期 YYYY-MM-DD（默认今天），用于判断逾期"),
     "--wait": dict(type=float, default=batch.DEFAULT_WAIT_SECONDS,
                    help=f"另一个汇总正在运行时最多等待的秒数（默认 {batch.DEFAULT_WAIT_SECONDS}）"),
@@ -220,7 +222,7 @@ def _cmd_run(args, campaign, console) -> int:
     progress = window.LazyProgress(console)
     try:
         result = batch.run(campaign, args.inbox, args.outbox, args.archive, round_code=args.round,
-                           as_of=as_of, wait_seconds=args.wait, on_file=progress)
+                           as_of=as_of, wait_seconds=args.wait, on_file=progress, publish_on=args.publish_on)
     except batch.EmptyInbox as e:
         console.print(f"[yellow]{e}[/yellow]")
         return EXIT_USAGE

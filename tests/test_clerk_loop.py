@@ -87,7 +87,8 @@ def test_a_clean_run_writes_no_reply_list_and_no_stray_file(campaign, tmp_path, 
     assert {p.name for p in folder.iterdir()} <= {"data", "manifest.json", "run.log", NOTICE_DIR,
                                                   f"{campaign.outputs['report']}.xlsx",
                                                   f"{campaign.outputs['publication']}.xlsx",
-                                                  f"{campaign.outputs['briefing']}.docx"}
+                                                  f"{campaign.outputs['briefing']}.docx", f"{campaign.outputs['notice']}.docx",
+                                                  f"{campaign.outputs['nominee_notice']}.docx"}
     log = (folder / "run.log").read_text(encoding="utf-8")
     assert "as of 2010-08-02" in log and "intake: read, validate, store:" in log
     assert "结果：退出状态 0" in capsys.readouterr().out

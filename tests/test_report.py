@@ -108,7 +108,7 @@ def test_publication_list_has_names_units_and_grades_only(campaign, runs):
     cells = _cells(first.folder / publication.publication_name(campaign))
     assert list(cells) == ["党员评定等次", "组织评议等次", "拟表彰对象"]
     text = "\n".join(str(v) for rows in cells.values() for row in rows for v in row)
-    assert cells["党员评定等次"][4] == ["单位", "姓名", "评定等次"]
+    assert cells["党员评定等次"][5] == ["单位", "姓名", "评定等次"]
     opinions = set()
     for path in inbox.glob("*.xlsx"):
         if path.stat().st_size == 0:
@@ -122,8 +122,12 @@ def test_publication_list_has_names_units_and_grades_only(campaign, runs):
     assert opinions and not any(o in text for o in opinions)
     assert not re.search(r"FN\d\d-\d{3}", text), "no member ids"
     assert "票" not in text and "满意率" not in text
-    grades = {r[2] for r in cells["党员评定等次"][5:]}
-    assert grades <= set(campaign.publication.grades)
+    grades = {r[2] for r in cells["党员评定等次"][6:] if r[1]}
+    assert grades and grades <= set(campaign.publication.grades)
+
+
+def _day(d) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def test_publication_period_contact_and_nominees(campaign, runs, tmp_path):
@@ -132,20 +136,51 @@ def test_publication_period_contact_and_nominees(campaign, runs, tmp_path):
     from pipeline.outputs import publication as pub_mod
     first, _, _ = runs
     cells = _cells(first.folder / publication.publication_name(campaign))
-    start, end = campaign.publication.period(AS_OF)
-    assert (end - start).days == campaign.publication.days - 1
-    for sheet in cells.values():
-        assert f"公示期：{start.year}年{start.month:02d}月{start.day:02d}日至" in sheet[1][0]
-        assert campaign.publication.phone in sheet[2][0] and campaign.publication.contact in sheet[2][0]
+    rnd = campaign.round("R1")
+    start, end = campaign.publication.period(rnd.publish_results_on)
+    assert start != AS_OF and (end - start).days == campaign.publication.days - 1
+    n_start, n_end = campaign.publication.nominee_period(rnd)
+    assert n_end < rnd.commendation_date
+    for name, (a, b) in {"党员评定等次": (start, end), "组织评议等次": (start, end), "拟表彰对象": (n_start, n_end)}.items():
+        sheet = cells[name]
+        assert sheet[2][0] == f"公示期：{_day(a)}至{_day(b)}（{(b - a).days + 1} 天）。"
+        assert campaign.publication.phone in sheet[3][0] and campaign.publication.contact in sheet[3][0]
+        assert [r[0] for r in sheet[-2:]] == [campaign.documents.issuer, _day(a)], "落款 and date at the foot"
     passed = first.report.nominations[first.report.nominations["verdict"] == "符合"]
-    listed = [r for r in cells["拟表彰对象"][5:] if any(r)]
+    listed = [r for r in cells["拟表彰对象"][6:] if r[1]]
     assert len(passed) > 0 and len(listed) == len(passed) and {r[2] for r in listed} == set(passed["name"])
-    assert "2011年07月01日" in cells["拟表彰对象"][0][0]  # the round's commendation date
-    # Only the configured grades are listed.
+    assert _day(rnd.commendation_date) in cells["拟表彰对象"][1][0]  # the round's commendation date
+    pending = [r[0] for r in cells["党员评定等次"] if str(r[0]).startswith("以下单位的评议结果待定")]
+    subs = first.report.submissions
+    assert len(pending) == 1 and all(campaign.unit_name(u) in pending[0] for u in subs[subs["state"] != "已报"]["unit_code"])
+    # Only the configured grades are listed; a publication date given for the run moves the period.
     only = dataclasses.replace(campaign, publication=dataclasses.replace(campaign.publication, grades=("优秀",)))
-    pub_mod.write(only, first.report, tmp_path / "p.xlsx")
-    rows = [r for r in _cells(tmp_path / "p.xlsx")["党员评定等次"][5:] if any(r)]
+    later = dataclasses.replace(first.report, publish_on=start.replace(day=20))
+    pub_mod.write(only, later, tmp_path / "p.xlsx")
+    sheet = _cells(tmp_path / "p.xlsx")["党员评定等次"]
+    rows = [r for r in sheet[6:] if r[1]]
     assert rows and {r[2] for r in rows} == {"优秀"}
+    assert sheet[2][0].startswith(f"公示期：{_day(start.replace(day=20))}至")
+
+
+def test_the_notices_are_documents_ready_to_post(campaign, runs):
+    import docx
+    first, _, _ = runs
+    rnd = campaign.round("R1")
+    results = docx.Document(str(first.folder / f"{campaign.outputs['notice']}.docx"))
+    text = "\n".join(p.text for p in results.paragraphs)
+    start, end = campaign.publication.period(rnd.publish_results_on)
+    assert f"公示期：{_day(start)}至{_day(end)}" in text.replace(" ", "")
+    assert [p.text for p in results.paragraphs if p.text.strip()][-2:] == [campaign.documents.issuer, _day(start)]
+    members = first.report.scores.member_results
+    names = {c.text for t in results.tables for row in t.rows for c in row.cells}
+    shown = set(first.report.roster.merge(members[members["decided_grade"].isin(campaign.publication.grades)])["name"])
+    assert shown and shown <= names
+    nominees = docx.Document(str(first.folder / f"{campaign.outputs['nominee_notice']}.docx"))
+    n_start, n_end = campaign.publication.nominee_period(rnd)
+    assert f"公示期：{_day(n_start)}至{_day(n_end)}" in "\n".join(p.text for p in nominees.paragraphs).replace(" ", "")
+    passed = first.report.nominations[first.report.nominations["verdict"] == "符合"]
+    assert set(passed["name"]) <= {c.text for t in nominees.tables for row in t.rows for c in row.cells}
 
 
 def test_same_ledger_and_as_of_give_the_same_cells(runs, campaign):

@@ -21,7 +21,7 @@ SECTIONS = ("campaign", "rounds", "units", "criteria", "scales", "forms", "weigh
             "workbooks")
 _HEAD = ("id", "name", "street", "organiser", "template_version", "earlier_template_versions", "criteria_titles")
 _ROUND = ("code", "name", "start", "end", "submission_due", "review_due", "commendation_date", "commendation_kind",
-          "required_activities")
+          "required_activities", "publish_results_on", "publish_nominees_on")
 _FORM = ("name", "role", "scale", "source", "min_ballots", "max_ballots")
 # Members: bands, the two grades outside them, and the optional veto and cap; organisations: bands only.
 _GRADING = {"member": ("bands", "probationary_grade", "not_reviewed_grade", "veto", "cap"), "org": ("bands",)}
@@ -54,7 +54,8 @@ def _rounds(raw) -> tuple[Round, ...]:
             code=_get(r, "code", p, str), name=_get(r, "name", p, str), start=start, end=end,
             submission_due=_date(r, "submission_due", p), review_due=_date(r, "review_due", p),
             commendation_date=_date(r, "commendation_date", p), commendation_kind=kind,
-            required_activities=acts))
+            required_activities=acts, publish_results_on=_date(r, "publish_results_on", p),
+            publish_nominees_on=_date(r, "publish_nominees_on", p)))
     _unique([r.code for r in rounds], "rounds", "阶段编码")
     ordered = sorted(rounds, key=lambda r: r.start)
     for a, b in zip(ordered, ordered[1:]):
@@ -353,7 +354,7 @@ def parse(raw: dict, source: Path = Path("campaign.toml")) -> Campaign:
         commendation=sections.commendation(raw, enums, grades), supervision=sections.supervision(raw),
         limits=sections.limits(raw), enums=enums, aliases=_aliases(raw, enums),
         workbooks=workbooks, outputs=sections.outputs(raw),
-        publication=sections.publication(raw, enums["@member_grades_decided"]), documents=sections.documents(raw),
+        publication=sections.publication(raw, enums["@member_grades_decided"], rounds), documents=sections.documents(raw),
         source=source)
 
 

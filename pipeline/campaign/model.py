@@ -103,6 +103,8 @@ class Round:
     commendation_date: dt.date
     commendation_kind: str  # "regular" or "special"
     required_activities: tuple[RequiredActivity, ...]
+    publish_results_on: dt.date  # the results' 公示 starts
+    publish_nominees_on: dt.date  # the 拟表彰对象 公示 starts (it ends before commendation_date)
 
     def contains(self, day: dt.date) -> bool:
         return self.start <= day <= self.end
@@ -272,14 +274,19 @@ class Documents:
 
 @dataclass(frozen=True)
 class Publication:
-    """公示: the decided grades listed, the 公示期 length from the as-of date, the contact lines."""
+    """公示: the decided grades listed, how long each 公示 runs (results, nominees), the contact lines."""
     grades: tuple[str, ...]
     days: int
+    nominee_days: int
     contact: str
     phone: str
 
-    def period(self, as_of: dt.date) -> tuple[dt.date, dt.date]:
-        return as_of, as_of + dt.timedelta(days=self.days - 1)
+    def period(self, start: dt.date) -> tuple[dt.date, dt.date]:
+        """The results' 公示期 from its first day, both days included."""
+        return start, start + dt.timedelta(days=self.days - 1)
+
+    def nominee_period(self, rnd: "Round") -> tuple[dt.date, dt.date]:
+        return rnd.publish_nominees_on, rnd.publish_nominees_on + dt.timedelta(days=self.nominee_days - 1)
 
 
 @dataclass(frozen=True)

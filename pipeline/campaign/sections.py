@@ -89,7 +89,7 @@ def limits(raw) -> Limits:
     return Limits(**values)
 
 
-OUTPUTS = ("report", "publication", "briefing")
+OUTPUTS = ("report", "publication", "briefing", "notice", "nominee_notice")
 
 
 def outputs(raw) -> dict[str, str]:
@@ -103,17 +103,26 @@ def outputs(raw) -> dict[str, str]:
     return out
 
 
-def publication(raw, decided: tuple[str, ...]) -> Publication:
+def publication(raw, decided: tuple[str, ...], rounds) -> Publication:
     p = "publication"
     section = _get(raw, p, "", dict)
     _known(section, Publication.__dataclass_fields__, p)
     grades = _get(section, "grades", p, list)
     for g in grades:
         _member_of(g, decided, f"{p}.grades", "党员的评定等次（grades.member 的 bands、probationary_grade、not_reviewed_grade）")
-    days = _get(section, "days", p, int)
-    if isinstance(days, bool) or not 1 <= days <= 60:
-        raise CampaignError(f"{p}.days", "公示天数应为 1 到 60 之间的整数")
-    return Publication(tuple(grades), days, _get(section, "contact", p, str).strip(), _get(section, "phone", p, str).strip())
+    days = {}
+    for key in ("days", "nominee_days"):
+        days[key] = _get(section, key, p, int)
+        if isinstance(days[key], bool) or not 1 <= days[key] <= 60:
+            raise CampaignError(f"{p}.{key}", "公示天数应为 1 到 60 之间的整数")
+    out = Publication(tuple(grades), days["days"], days["nominee_days"], _get(section, "contact", p, str).strip(),
+                      _get(section, "phone", p, str).strip())
+    for i, rnd in enumerate(rounds):
+        end = out.nominee_period(rnd)[1]
+        if end >= rnd.commendation_date:
+            raise CampaignError(f"rounds[{i}].publish_nominees_on", f"拟表彰对象公示到 {end} 才结束，应在表彰日期 "
+                                f"{rnd.commendation_date} 之前结束（或减少 publication.nominee_days）")
+    return out
 
 
 def documents(raw) -> Documents:

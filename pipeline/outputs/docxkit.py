@@ -19,6 +19,7 @@ from docx.shared import Cm, Pt
 CENTER, RIGHT = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT
 BODY, HEADING, TITLE = "仿宋", "黑体", "宋体"  # 仿宋_GB2312 / 方正小标宋 where installed; these are on every PC
 SIZE, TITLE_SIZE, TABLE_SIZE = 16, 22, 12  # 三号, 二号, 小四
+SHORT_TABLE = 15  # rows: a table this short is never split over two pages
 
 
 def day_text(day: dt.date) -> str:
@@ -81,7 +82,8 @@ def table(doc, header: list[str], rows: list[list[str]]) -> None:
             p = cell.paragraphs[0]
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
             p.paragraph_format.space_before = p.paragraph_format.space_after = Pt(3)
-            p.paragraph_format.keep_with_next = i < len(rows)  # the table is not split over two pages
+            # a short table stays on one page; a long one keeps its header with its first row
+            p.paragraph_format.keep_with_next = i < len(rows) if len(rows) <= SHORT_TABLE else i == 0
             set_font(p.add_run(str(text)), HEADING if i == 0 else BODY, TABLE_SIZE)
     row = grid.rows[0]._tr.get_or_add_trPr()  # the header row repeats on a continuation page
     row.append(OxmlElement("w:tblHeader"))

@@ -177,13 +177,16 @@ class Sheet:
         ws.fit_to_pages(1, 0)
         ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
 
-    def title(self, text: str, span: int, size: int = 14, bold: bool = True) -> int:
-        """A title line over `span` columns at the next row; returns its row."""
+    def title(self, text: str, span: int, size: int = 14, bold: bool = True, align: str | None = None) -> int:
+        """A title line over `span` columns at the next row, as tall as its wrapped lines (measured on the
+        columns' widths once they are set); returns its row."""
         r = self.row
         text = clean_text(text)
-        f = self.book.fmt(bold=bold, font_size=size, text_wrap=True, valign="vcenter")
-        lines = max(1, math.ceil(text_width(text) / max(20, 12 * span)))
-        self.ws.set_row(r, max(22, 20 * lines))
+        f = self.book.fmt(bold=bold, font_size=size, text_wrap=True, valign="vcenter", **({"align": align} if align else {}))
+        known = [self._widths.get(c) for c in range(span)]
+        chars = sum(known) * 11 / size if all(known) else 12 * span  # widths are in 11-point characters
+        lines = max(1, math.ceil(text_width(text) / max(20, chars - 2)))
+        self.ws.set_row(r, max(22, math.ceil(size * 1.5) * lines + 6))
         if span > 1:
             self.ws.merge_range(r, 0, r, span - 1, "", f)
         self.ws.write_string(r, 0, text, f)

@@ -33,6 +33,7 @@ class RoundReport:
     roster: pd.DataFrame
     files: dict[str, str] = field(default_factory=dict)  # unit -> accepted file name
     street_file: str | None = None
+    publish_on: dt.date | None = None  # the results' 公示 starts (`--publish-on`); else the round's date
 
     @property
     def findings(self) -> list[Finding]:

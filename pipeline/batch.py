@@ -20,7 +20,7 @@ from pipeline.findings import Finding, make
 from pipeline.intake import inbox as inbox_mod
 from pipeline.labels import kind_label
 from pipeline.ledger import Ledger, Stored, copies, locked, prepared_rows
-from pipeline.outputs import briefing, csvfiles, manifest, notices, replies, returned, workbooks
+from pipeline.outputs import briefing, briefing_facts, csvfiles, manifest, notices, replies, returned, workbooks
 from pipeline.rules import round_results
 from pipeline.timing import Stages
 from pipeline.validation import validate
@@ -358,7 +358,8 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
             csvfiles.write_csv(every, csvfiles.FINDING_COLUMNS, tmp / "data" / "findings.csv")
             returned.write_all(campaign, ledger, files, tmp, when)
             replies.write(campaign, code, as_of, files, tmp, when)
-            briefing.write(campaign, report, tmp / f"{campaign.outputs['briefing']}.docx", when)
+            briefing.write(campaign, report, tmp / f"{campaign.outputs['briefing']}.docx", when,
+                           briefing_facts.previous_data(campaign, ledger, outbox, code))
             notices.write(campaign, report, tmp, when)
         stages.done("outputs: workbooks, CSV files, returned copies")
         stages.write_log(tmp / "run.log", f"fnc-review {__version__} run {run_id}: round {code}, as of {as_of}, "

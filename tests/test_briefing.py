@@ -98,3 +98,27 @@ def test_it_prints_on_at_most_four_a4_pages(run, tmp_path):
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     assert 1 <= pages <= 4
     assert "(A4)" in info
+
+
+def test_a_later_round_is_compared_with_the_previous_one_from_its_csv_files(campaign, tmp_path):
+    import datetime as dt
+    r1_as_of, r2_as_of = AS_OF, dt.date(2012, 6, 20)
+    make_demo(campaign, tmp_path / "r1", units=4, members=8, seed=5)
+    make_demo(campaign, tmp_path / "r2", units=4, members=8, seed=6, round_code="R2", as_of=r2_as_of)
+    first = batch.run(campaign, tmp_path / "r1", tmp_path / "out", tmp_path / "arch", as_of=r1_as_of)
+    second = batch.run(campaign, tmp_path / "r2", tmp_path / "out", tmp_path / "arch", as_of=r2_as_of)
+    assert (first.round, second.round) == ("R1", "R2")
+    text = _text(second.folder / f"{campaign.outputs['briefing']}.docx")
+    assert "与第一阶段相比" in text and "与第一阶段相比" not in _text(first.folder / f"{campaign.outputs['briefing']}.docx")
+
+    def rate(folder):
+        members = _csv(folder, "member_results.csv")
+        full = members[members["suggested_grade"] != campaign.grades["member"].probationary_grade]
+        return _pct((full["composite"] != "").sum(), len(full))
+    assert f"参评率由{rate(first.folder)}变为{rate(second.folder)}" in text
+
+    def closure(folder):
+        rect = _csv(folder, "rectifications.csv")
+        return _pct((rect["status"] == campaign.rectification.closed_status).sum(), len(rect))
+    assert f"整改销号率由{closure(first.folder)}变为{closure(second.folder)}" in text
+    assert "组织等次提高的单位：" in text

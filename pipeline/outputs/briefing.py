@@ -40,12 +40,14 @@ def _sections(f: Facts, grade_label: str) -> list[tuple[str, list]]:
     noms = ["各单位推荐表彰对象审核情况：" + "；".join(f"{k}符合条件 {ok} 个、不符合 {no} 个" for k, ok, no in f.nominations) + "。"]
     acts = ["截止日期已过仍未开展的规定活动：" + ("；".join(f"{n}（{a}）" for n, a in f.missing_activities)
                                          if f.missing_activities else "无") + "。"]
-    return [("报送情况", submitted), ("评议结果", grades), ("整改情况", rect), ("表彰推荐", noms), ("活动开展", acts),
-            ("存在的问题", f.problems or ["本阶段未发现需要通报的问题。"])]
+    return [("报送情况", submitted), ("评议结果", grades), ("整改情况", rect), ("表彰推荐", noms), ("活动开展", acts)] + \
+        ([("与上一阶段比较", f.changes)] if f.changes else []) + \
+        [("存在的问题", f.problems or ["本阶段未发现需要通报的问题。"])]
 
 
-def write(campaign: Campaign, report, path: Path, when: dt.datetime) -> Path:
-    f = facts(campaign, report)
+def write(campaign: Campaign, report, path: Path, when: dt.datetime, previous: Path | None = None) -> Path:
+    """The briefing; `previous`: the data folder of the previous round's latest run, compared when given."""
+    f = facts(campaign, report, previous)
     docs = campaign.documents
     doc = document(docs.issuer, campaign.outputs["briefing"], when)
     para(doc, f"{docs.number_prefix}〔{report.as_of.year}〕　号", align=CENTER, indent=False)

@@ -46,9 +46,57 @@ class Facts:
     nominations: list[tuple[str, int, int]]  # kind -> (符合, 不符合)
     missing_activities: list[tuple[str, str]]  # unit name -> activity types
     problems: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)  # since the previous round, when its results are at hand
 
 
-def facts(campaign: Campaign, report) -> Facts:
+def _shares(campaign: Campaign, members: pd.DataFrame, orgs: pd.DataFrame, rect: pd.DataFrame) -> dict:
+    """The figures compared between rounds, from a round's member_results, org_results and rectifications."""
+    probationary = campaign.grades["member"].probationary_grade
+    full = members[members["suggested_grade"] != probationary]
+    reviewed = full["composite"].notna() & (full["composite"].astype(str) != "")
+    decided = members["decided_grade"].dropna()
+    decided = decided[decided.astype(str) != ""]
+    cap, veto = campaign.grades["member"].cap, campaign.grades["member"].veto
+    closed = int((rect["status"] == campaign.rectification.closed_status).sum()) if len(rect) else 0
+    return {"参评率": (int(reviewed.sum()), len(full)),
+            **({f"{cap.grade}占比": (int((decided == cap.grade).sum()), len(decided))} if cap else {}),
+            **({f"{veto.grade}占比": (int((decided == veto.grade).sum()), len(decided))} if veto else {}),
+            "整改销号率": (closed, len(rect)),
+            "org": dict(zip(orgs["unit_code"], orgs["grade"]))}
+
+
+def changes(campaign: Campaign, report, previous) -> list[str]:
+    """Sentences comparing this round with the previous one: `previous` is the data folder of that
+    round's latest run (its CSV files), or None."""
+    if previous is None:
+        return []
+    read = lambda name: pd.read_csv(previous / name, encoding="utf-8-sig", dtype=str, keep_default_na=False)  # noqa: E731
+    prev_members = read("member_results.csv").replace({"composite": {"": None}})
+    before = _shares(campaign, prev_members, read("org_results.csv"), read("rectifications.csv"))
+    now = _shares(campaign, report.scores.member_results, report.scores.org_results, report.rectifications)
+    codes = [r.code for r in campaign.rounds]
+    prev_round = campaign.round(codes[codes.index(report.round) - 1]).name
+    parts = [f"{key}由 {percent(*before[key])} 变为 {percent(*now[key])}" for key in before if key != "org"]
+    grades = list(campaign.grades["org"].grades)
+    up = [campaign.unit_name(u) for u, g in sorted(now["org"].items())
+          if before["org"].get(u) in grades and g in grades and grades.index(g) < grades.index(before["org"][u])]
+    down = [campaign.unit_name(u) for u, g in sorted(now["org"].items())
+            if before["org"].get(u) in grades and g in grades and grades.index(g) > grades.index(before["org"][u])]
+    out = [f"与{prev_round}相比：" + "；".join(parts) + "。"]
+    out.append(f"组织等次提高的单位：{'、'.join(up) or '无'}；降低的单位：{'、'.join(down) or '无'}。")
+    return out
+
+
+def previous_data(campaign: Campaign, ledger, outbox, round_code: str):
+    """The data folder of the previous round's latest finished run in `outbox`, or None."""
+    codes = [r.code for r in campaign.rounds]
+    i = codes.index(round_code)
+    last = ledger.last_run(codes[i - 1]) if i else None
+    folder = outbox / codes[i - 1] / last[0] / "data" if last else None
+    return folder if folder is not None and (folder / "member_results.csv").is_file() else None
+
+
+def facts(campaign: Campaign, report, previous=None) -> Facts:
     name = campaign.unit_name
     subs = report.submissions
     states = {label: [name(u) for u in subs.loc[subs["state"] == label, "unit_code"]] for label in SUBMITTED.values()}
@@ -85,6 +133,7 @@ def facts(campaign: Campaign, report) -> Facts:
         missing_activities=[(name(u), "、".join(part["activity_type"]))
                             for u, part in missing.groupby("unit_code", sort=True)] if len(missing) else [],
         problems=_problems(states, coverage, Counter(flags), missing, campaign),
+        changes=changes(campaign, report, previous),
     )
 
 

@@ -35,7 +35,7 @@ def write(campaign: Campaign, report, folder: Path, when: dt.datetime) -> list[P
     members, orgs, nominees = publication.notices(campaign, report)
     rnd = campaign.round(report.round)
     return [
-        _write(campaign, report, [members, orgs], f"{campaign.name}{rnd.name}评议结果公示",
+        _write(campaign, report, [members, orgs], f"{campaign.name}{rnd.name}{campaign.outputs['notice']}",
                folder / f"{campaign.outputs['notice']}.docx", when),
         _write(campaign, report, [nominees], nominees.title, folder / f"{campaign.outputs['nominee_notice']}.docx", when),
     ]

@@ -64,7 +64,7 @@ def notices(campaign: Campaign, report) -> list[Notice]:
         Notice("组织评议等次", f"{campaign.name}{rnd.name}基层党组织评议结果公示", start, end,
                ["单位", "组织等次"], [[campaign.unit_name(u, u), g] for u, g in zip(org["unit_code"], org["grade"])],
                [64, 40], pending),
-        Notice("拟表彰对象", f"{campaign.name}拟表彰对象公示", n_start, n_end,
+        Notice("拟表彰对象", f"{campaign.name}{campaign.outputs['nominee_notice']}", n_start, n_end,
                ["单位", label_of["nomination_kind"], "姓名/名称"],
                [[campaign.unit_name(r["unit_code"], r["unit_code"]), r["nomination_kind"], r["name"]]
                 for r in records(passed)], [40, 30, 34]),

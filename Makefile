@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # 示例/基准日期.txt, which `run.py example` reads.
 SAMPLE_AS_OF ?= 2010-08-02
 
-.PHONY: run test setup clean templates sample bundle mutants
+.PHONY: run test setup clean templates sample bundle mutants compat
 
 setup: $(STAMP)
 
@@ -41,6 +41,18 @@ sample: $(STAMP)
 bundle: $(STAMP)
 	$(PY) packaging/bundle.py
 
+# The fast tests on Python 3.13 and on the lowest dependency versions pyproject.toml allows
+# (requirements/lowest.txt): run by CI after `make test`, each in a venv of its own.
+PY313 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3) $(shell command -v python3.13))
+COMPAT_TESTS := tests/test_scoring.py tests/test_campaign_contract.py tests/test_clerk_loop.py tests/test_exact_reading.py
+compat:
+	test -x .venv-py313/bin/python || $(PY313) -m venv .venv-py313
+	.venv-py313/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/runtime.lock -r requirements/test.lock
+	.venv-py313/bin/python -m pytest -q -p no:cacheprovider $(COMPAT_TESTS)
+	test -x .venv-lowest/bin/python || $(PYTHON) -m venv .venv-lowest
+	.venv-lowest/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/lowest.txt -r requirements/test.lock
+	.venv-lowest/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning $(COMPAT_TESTS)
+
 # Mutation testing of the rules (scoring.py, rules/): slow, never part of `make test`. Configured in
 # pyproject.toml ([tool.mutmut]); the score and the surviving mutants judged harmless are in bench/mutants.md.
 MUTMUT := mutmut==3.8.1
@@ -52,4 +64,4 @@ mutants: $(STAMP)
 	cat mutants/mutmut-cicd-stats.json
 
 clean:
-	rm -rf $(VENV) dist
+	rm -rf $(VENV) .venv-py313 .venv-lowest dist

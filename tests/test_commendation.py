@@ -139,3 +139,47 @@ def test_a_member_who_took_no_part_is_never_commended(campaign, tmp_path):
     listed = {c.value for ws in book.worksheets if ws.title != "拟表彰对象" for row in ws.iter_rows() for c in row}
     nominees = {c.value for row in book["拟表彰对象"].iter_rows() for c in row}
     assert name in listed and name not in nominees
+
+
+def test_every_nomination_and_candidate_of_a_round_by_hand(campaign):
+    """One unit's round in full: each verdict, name and reason, and the eligible list with its basis,
+    written out by hand."""
+    members = [("FN01", "A", "甲", "是", "优秀"), ("FN01", "B", "乙", "否", "优秀"), ("FN01", "C", "丙", "否", "合格"),
+               ("FN01", "D", "丁", "否", "优秀"), ("FN02", "E", "戊", "否", "优秀"), ("FN02", "F", "己", "是", "优秀")]
+    orgs = [("FN01", "好"), ("FN02", "较好"), ("FN03", "好"), ("FN05", "好"), ("FN06", None)]
+    noms = [("FN01", "先进基层党组织", "FN01"), ("FN01", "先进基层党组织", "FN02"), ("FN02", "先进基层党组织", "FN02"),
+            ("FN03", "先进基层党组织", "FN03"), ("FN04", "先进基层党组织", "FN04"), ("FN06", "先进基层党组织", "FN06"),
+            ("FN01", "优秀共产党员", "B"), ("FN01", "优秀共产党员", "C"), ("FN01", "优秀共产党员", "D"),
+            ("FN01", "优秀共产党员", "Z"), ("FN01", "优秀党务工作者", "B"), ("FN02", "优秀党务工作者", "F")]
+    checked, eligible = _check(campaign, "R1", noms, members, orgs=orgs, overdue={"FN03": 1})
+    assert [tuple(r) for r in checked.itertuples(index=False)] == [
+        ("FN01", "先进基层党组织", "FN01", "丰年社区党委", "符合", ""),
+        ("FN01", "先进基层党组织", "FN02", "丰年社区党委", "不符合", "先进基层党组织只能推荐本单位；超出名额（每单位先进基层党组织至多 1 名）"),
+        ("FN01", "优秀共产党员", "B", "乙", "符合", ""),
+        ("FN01", "优秀共产党员", "C", "丙", "不符合", "评定等次为合格，须为优秀"),
+        ("FN01", "优秀共产党员", "D", "丁", "不符合", "超出名额（每单位优秀共产党员至多 2 名）"),
+        ("FN01", "优秀共产党员", "Z", "", "不符合", "不是本单位党员；超出名额（每单位优秀共产党员至多 2 名）"),
+        ("FN01", "优秀党务工作者", "B", "乙", "不符合", "不是党务工作者"),
+        ("FN02", "先进基层党组织", "FN02", "东岭社区党委", "不符合", "组织等次为较好，须为好"),
+        ("FN02", "优秀党务工作者", "F", "己", "符合", ""),
+        ("FN03", "先进基层党组织", "FN03", "西湖社区党总支", "不符合", "有 1 项整改逾期未销号"),
+        ("FN04", "先进基层党组织", "FN04", "南苑社区党委", "不符合", "本阶段没有组织评议结果"),
+        ("FN06", "先进基层党组织", "FN06", "新桥社区党支部", "不符合", "本阶段没有组织评议结果"),
+    ]
+    assert [tuple(r) for r in eligible.itertuples(index=False)] == [
+        ("FN05", "先进基层党组织", "FN05", "北园社区党总支", "组织等次好，无逾期整改"),
+        ("FN01", "优秀共产党员", "A", "甲", "评定等次优秀"),
+        ("FN01", "优秀党务工作者", "A", "甲", "评定等次优秀，党务工作者"),  # D: nominated (over the quota), so not listed
+        ("FN02", "优秀共产党员", "E", "戊", "评定等次优秀"),
+        ("FN02", "优秀共产党员", "F", "己", "评定等次优秀"),
+    ]
+
+
+def test_the_special_rule_names_every_round_below_the_floor(campaign):
+    history = [("FN01", "A", "R1", "不合格"), ("FN01", "A", "R2", "优秀"), ("FN01", "B", "R1", "基本合格"),
+               ("FN01", "B", "R2", "不合格")]
+    members = [("FN01", "A", "甲", "否", "优秀"), ("FN01", "B", "乙", "否", "不合格")]
+    checked, _ = _check(campaign, "R2", [("FN01", "优秀共产党员", "A"), ("FN01", "优秀共产党员", "B")], members,
+                        history=history)
+    assert _verdicts(checked) == [("A", "不符合", "有阶段低于合格（R1 不合格）"),
+                                  ("B", "不符合", "各阶段评定等次均未达到优秀；有阶段低于合格（R1 基本合格、R2 不合格）")]

@@ -160,3 +160,39 @@ def test_a_branch_without_lower_organisations_expects_no_upward_review(campaign,
     assert upward not in set(forms[forms["unit_code"] == "FN06"]["form"])
     assert upward in set(forms[forms["unit_code"] == "FN01"]["form"])
     assert not [f for f in result.report.findings if f.code == "W_FORM_MISSING" and f.value == "FN06"]
+
+
+def test_every_coverage_flag_of_a_round_by_hand(campaign):
+    """Each kind of C_ flag once, with the exact row the leadership reads, in the documented order
+    (unit, code, member, criterion); the items that answer them leave exactly the others."""
+    member = [("FN01", "FN01-002", "党员互评", "带头学习提高", 60.0), ("FN01", "FN01-001", "党员互评", "带头服务群众", 70.0),
+              ("FN02", "FN02-001", "党员互评", "带头弘扬正气", 80.0)]
+    org = [("FN02", "", "组织点评", "工作业绩好", 74.0)]
+    people = [("FN01", "FN01-001", "张三", "合格"), ("FN01", "FN01-002", "李四", "不合格"), ("FN01", "FN01-009", "", "合格"),
+              ("FN02", "FN02-001", "王五", "基本合格")]
+    reviews = [("FN02", "陈书记", "阵地建设不足。"), ("FN02", "王主任", "阵地建设不足；"), ("FN02", "王主任", " "),
+               ("FN03", "陈书记", "")]
+    opinions = [("FN01", "群众评议", "多走访"), ("FN01", "群众评议", "办事慢"), ("FN03", "群众评议", "很好")]
+    out = _coverage(campaign, org=org, member=member, members=people, reviews=reviews, opinions=opinions)
+    assert [tuple(r) for r in out.itertuples(index=False)] == [
+        ("FN01", "FN01-002", "", "C_LOW_GRADE", "党员 FN01-002 李四 建议等次为不合格，整改台账中没有针对该党员的整改事项"),
+        ("FN01", "FN01-001", "带头服务群众", "C_LOW_SCORE",
+         "党员 FN01-001 张三“带头服务群众”得分 70.00，低于 75，整改台账中没有针对此项的整改事项"),
+        ("FN01", "FN01-002", "带头学习提高", "C_LOW_SCORE",
+         "党员 FN01-002 李四“带头学习提高”得分 60.00，低于 75，整改台账中没有针对此项的整改事项"),
+        ("FN01", "", "", "C_OPINION_UNANSWERED", "单位 FN01 的群众评议票中有 2 条意见建议，整改台账中没有来源为群众评议的事项"),
+        ("FN02", "FN02-001", "", "C_LOW_GRADE", "党员 FN02-001 王五 建议等次为基本合格，整改台账中没有针对该党员的整改事项"),
+        ("FN02", "", "工作业绩好", "C_LOW_SCORE", "单位 FN02“工作业绩好”得分 74.00，低于 75，整改台账中没有针对此项的整改事项"),
+        ("FN02", "", "", "C_REVIEW_UNADDRESSED",
+         "街道组织点评（王主任、陈书记）指出：阵地建设不足。单位 FN02 整改台账中没有针对本单位、来源为组织点评的事项"),
+        ("FN03", "", "", "C_OPINION_UNANSWERED", "单位 FN03 的群众评议票中有 1 条意见建议，整改台账中没有来源为群众评议的事项"),
+    ]
+    items = [{**BASE, "item_id": "ZG01", "subject_id": "FN01-002"},
+             {**BASE, "item_id": "ZG02", "unit_code": "FN02", "subject_id": "FN02", "source": "组织点评"},
+             {**BASE, "item_id": "ZG03", "unit_code": "FN03", "subject_id": "FN03", "source": "群众评议"}]
+    answered = _coverage(campaign, items=items, org=org, member=member, members=people, reviews=reviews,
+                         opinions=opinions)
+    assert [(r.unit_code, r.member_id, r.code) for r in answered.itertuples(index=False)] == [
+        ("FN01", "FN01-001", "C_LOW_SCORE"), ("FN01", "FN01-002", "C_LOW_SCORE"),  # the item is on another criterion
+        ("FN01", "", "C_OPINION_UNANSWERED"),  # its source is not the public's form
+        ("FN02", "FN02-001", "C_LOW_GRADE"), ("FN02", "", "C_LOW_SCORE")]

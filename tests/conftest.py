@@ -2,6 +2,9 @@
 
 import datetime as dt
 import os
+import signal
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,45 @@ from pipeline import campaign as campaign_mod
 from pipeline import demo
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Every process a test starts inherits this mark: at the end of the session none of them (soffice, wine) may
+# still run. A second test run beside this one has another mark, so its processes are not counted here.
+SESSION_MARK = f"FNC_TEST_SESSION={os.getpid()}-{time.time_ns()}"
+os.environ["FNC_TEST_SESSION"] = SESSION_MARK.split("=", 1)[1]
+EXTERNAL = ("soffice", "oosplash", "wine")
+
+
+def leftover_processes() -> list[tuple[int, str]]:
+    """This session's soffice and wine processes still running (Linux: read from /proc)."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit() and int(d.name) != os.getpid():
+            try:
+                if SESSION_MARK.encode() in (d / "environ").read_bytes().split(b"\0"):
+                    name = (d / "comm").read_text().strip()
+                    if name.startswith(EXTERNAL):
+                        out.append((int(d.name), name))
+            except OSError:
+                continue
+    return out
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run if a test left soffice or wine behind (after a grace for processes ending now), and end
+    them."""
+    if not sys.platform.startswith("linux"):
+        return
+    deadline = time.monotonic() + 20
+    while (left := leftover_processes()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    if left:
+        for pid, _ in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        print(f"\nprocesses left running by the tests (now killed): {left}", file=sys.stderr)
+        session.exitstatus = 1
 
 # `make mutants` runs the rules' tests once per mutant: fewer examples there, the full count in `make test`.
 settings.register_profile("mutants", max_examples=15)

@@ -7,6 +7,7 @@ cache; skipped where Wine is missing, except in CI, where a missing Wine is a fa
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import zipfile
@@ -24,8 +25,17 @@ pytestmark = pytest.mark.wine
 
 
 def _winpy(*args, env=None, timeout=900):
-    return subprocess.run(["bash", str(WINPY), *map(str, args)], capture_output=True, text=True, env=env,
-                          timeout=timeout)
+    """winpy in its own process group, ended whole (wine and wineserver too) when it times out."""
+    proc = subprocess.Popen(["bash", str(WINPY), *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        subprocess.run(["wineserver", "-k"], capture_output=True, env=env, timeout=60)
+        raise
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def _windows(path: Path) -> str:

@@ -28,7 +28,7 @@ WIN = ["--platform", "win_amd64", "--python-version", "3.11", "--implementation"
        "--only-binary=:all:"]
 # python.exe lives in python\; the program beside it (..) is on sys.path, as is Lib\site-packages.
 PTH = "python311.zip\r\n.\r\nLib\\site-packages\r\n..\r\nimport site\r\n"
-LAUNCHERS = ["汇总.bat", "示例.bat", "生成模板.bat", "查看台账.bat"]
+LAUNCHERS = ["汇总.bat", "示例.bat", "生成模板.bat", "查看台账.bat", "升级.bat"]
 WHEN = (2026, 1, 1, 0, 0, 0)  # one timestamp for every entry: the same inputs give the same zip
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from pipeline import __version__, batch, demo, fsio, ledger, paths, verdict, window
+from pipeline import __version__, batch, demo, fsio, ledger, paths, upgrade, verdict, window
 from pipeline.campaign import CampaignError, load
 from pipeline.findings import FLAG_CODES, title_of
 from pipeline.labels import NOTICE_DIR, OTHER_ROUND, RETURNED_DIR, STATUSES, SUBMITTED, kind_label
@@ -104,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     _options(e, ["--campaign", "--open"], top=False)
     i = sub.add_parser("init", help="在一个文件夹中建立工作目录：活动配置、模板、收件箱等和示例（用 pip 安装后使用）")
     i.add_argument("folder", type=Path, nargs="?", default=Path.cwd(), help="工作文件夹（默认：当前文件夹）")
+    g = sub.add_parser("upgrade", help="从旧版本的程序文件夹迁移台账、存档、收件箱和结果（升级.bat 使用；旧文件夹不变）")
+    g.add_argument("--from", dest="old", type=Path, default=None, help="旧版本的程序文件夹（默认：自动查找同一位置的旧版本）")
     s = sub.add_parser("status", help="查看已存档的各阶段报送情况")
     s.add_argument("--verify", action="store_true", help="逐个核对存档文件的内容指纹（SHA-256）")
     _options(s, ["--campaign", "--archive", "--wait"], top=False)
@@ -153,6 +155,22 @@ def _cmd_init(args, console) -> int:
     console.print(f"已在 {folder} 建立工作文件夹：campaign.toml（活动配置）、templates_xlsx（模板）、inbox、outbox、archive，"
                   "以及示例。先运行 fnc-review example 看一次示例汇总；正式汇总时把报送文件放入 inbox 后运行 fnc-review。",
                   soft_wrap=True)
+    return EXIT_OK
+
+
+def _cmd_upgrade(args, console) -> int:
+    old = args.old or window.ask_folder(upgrade.candidates(ROOT), console)
+    if old is None:
+        console.print("[red]没有找到旧版本文件夹。请运行 升级.bat 后把旧版本的 fnc-review 文件夹拖进窗口，再按回车。[/red]")
+        return EXIT_USAGE
+    try:
+        lines = upgrade.upgrade(old, ROOT)
+    except upgrade.UpgradeError as e:
+        console.print(f"[red]{e}[/red]")
+        return EXIT_USAGE
+    for line in lines:
+        console.print(line, soft_wrap=True)
+    console.print(f"迁移完成：{old} → {ROOT}。旧文件夹没有改动，确认新版本运行正常后可以删除。", soft_wrap=True)
     return EXIT_OK
 
 
@@ -306,8 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     console = Console(highlight=False)
     command = args.command or "run"
-    if command == "init":
-        return _cmd_init(args, console)
+    if command in ("init", "upgrade"):
+        return (_cmd_init if command == "init" else _cmd_upgrade)(args, console)
     try:
         campaign = load(args.campaign)
         return COMMANDS[command](args, campaign, console)

@@ -83,3 +83,17 @@ def ledger_message(db: Path, error: Exception) -> str:
     return (f"台账 {db} 暂时无法读写（{error}）。它可能被其他程序占用（另一个汇总窗口、数据库查看工具、"
             "杀毒软件或备份软件），也可能是磁盘已满或没有写入权限。请关闭这些程序、检查磁盘后再运行；"
             "台账本身没有发现损坏，不需要从备份恢复。")
+
+
+def ask_folder(found: list[Path], console: Console) -> Path | None:
+    """The old program folder to upgrade from: the newest one found beside this one (Enter accepts it), or
+    a folder the clerk drags into the window; None when there is neither."""
+    prompt = (f"发现旧版本文件夹：{found[0]}\n直接按回车迁移它，或把另一个旧版本文件夹拖进窗口后按回车：" if found else
+              "请把旧版本的 fnc-review 文件夹拖进窗口，然后按回车：")
+    try:
+        text = input(prompt).strip().strip('"')
+    except EOFError:
+        text = ""
+    if text:
+        return Path(text)
+    return found[0] if found else None

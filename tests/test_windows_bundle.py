@@ -67,7 +67,7 @@ def test_the_zip_has_one_top_folder_with_everything_and_no_test_tools(bundle):
     names = zipfile.ZipFile(zip_path).namelist()
     assert {n.split("/")[0] for n in names} == {"fnc-review"}
     for part in ("python/python.exe", "python/python311._pth", "run.py", "campaign.toml", "pipeline/cli.py",
-                 "使用说明.txt", "汇总.bat", "示例.bat", "生成模板.bat", "查看台账.bat", "inbox/", "outbox/", "archive/",
+                 "使用说明.txt", "汇总.bat", "示例.bat", "生成模板.bat", "查看台账.bat", "升级.bat", "inbox/", "outbox/", "archive/",
                  "示例/基准日期.txt",
                  "python/Lib/site-packages/pandas/__init__.py", "python/Lib/site-packages/python_calamine/__init__.py"):
         assert f"fnc-review/{part}" in names, part

@@ -272,7 +272,8 @@ def _clean_stale(outbox: Path) -> None:
 
 def run(campaign: Campaign, inbox: Path, outbox: Path, archive: Path, *, round_code: str | None = None,
         as_of: dt.date | None = None, now: dt.datetime | None = None,
-        wait_seconds: float = DEFAULT_WAIT_SECONDS, on_file=None, publish_on: dt.date | None = None) -> RunResult:
+        wait_seconds: float = DEFAULT_WAIT_SECONDS, on_file=None, publish_on: dt.date | None = None,
+        on_stage=None) -> RunResult:
     """Take in every inbox file, record it in the ledger, and write the run folder."""
     if not inbox.is_dir():
         raise UsageError(f"找不到收件箱文件夹：{inbox}")
@@ -288,12 +289,13 @@ def run(campaign: Campaign, inbox: Path, outbox: Path, archive: Path, *, round_c
         ledger = Ledger(archive, campaign)
         try:
             return _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file or (lambda *a: None),
-                               publish_on)
+                               publish_on, on_stage or (lambda name: None))
         finally:
             ledger.close()
 
 
-def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file, publish_on=None) -> RunResult:
+def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file, publish_on=None,
+                on_stage=lambda name: None) -> RunResult:
     stages = Stages()
     outbox.mkdir(parents=True, exist_ok=True)
     _clean_stale(outbox)
@@ -332,6 +334,7 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
             subs.close()  # ends the worker pool now: idle workers would hold their memory through the round
         inbox_mod.discard_snapshots(incoming)
     stages.done("intake: read, validate, store")
+    on_stage("计算得分、等次和问题标记")
     stored = [ledger.get(s.id) for s in stored]  # statuses after every supersession of this run
     files = [FileResult(r, s, ledger.findings(s.id), kind_label(campaign, s.kind)) for r, s in zip(received, stored)]
     inbox_rounds = [s.round for s in stored if s.kind]
@@ -351,6 +354,7 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
         report.publish_on = publish_on
         known_stats.clear()  # now part of the report's member table: not held twice
         stages.done("round: scores, flags, checks")
+        on_stage("写出汇总报告、公示、通报、退回修改稿和数据文件")
         with workbooks.written(campaign, report.for_workbooks(), files, tmp, writer):
             csvfiles.write_round(campaign, report, tmp / "data")
             report.release_member_stats()

@@ -240,7 +240,8 @@ def _cmd_run(args, campaign, console) -> int:
     progress = window.LazyProgress(console)
     try:
         result = batch.run(campaign, args.inbox, args.outbox, args.archive, round_code=args.round,
-                           as_of=as_of, wait_seconds=args.wait, on_file=progress, publish_on=args.publish_on)
+                           as_of=as_of, wait_seconds=args.wait, on_file=progress, publish_on=args.publish_on,
+                           on_stage=None if args.quiet else lambda name: console.print(f"[dim]正在{name}……[/dim]"))
     except batch.EmptyInbox as e:
         console.print(f"[yellow]{e}[/yellow]")
         return EXIT_USAGE

@@ -91,7 +91,9 @@ def test_a_clean_run_writes_no_reply_list_and_no_stray_file(campaign, tmp_path, 
                                                   f"{campaign.outputs['nominee_notice']}.docx"}
     log = (folder / "run.log").read_text(encoding="utf-8")
     assert "as of 2010-08-02" in log and "intake: read, validate, store:" in log
-    assert "结果：退出状态 0" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "结果：退出状态 0" in out
+    assert out.index("正在计算得分") < out.index("正在写出汇总报告") < out.index("结果：退出状态"), "each long stage says so"
 
 
 def test_the_round_is_the_one_the_inbox_workbooks_name(campaign, tmp_path, capsys):

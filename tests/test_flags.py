@@ -166,12 +166,12 @@ def test_every_coverage_flag_of_a_round_by_hand(campaign):
     """Each kind of C_ flag once, with the exact row the leadership reads, in the documented order
     (unit, code, member, criterion); the items that answer them leave exactly the others."""
     member = [("FN01", "FN01-002", "党员互评", "带头学习提高", 60.0), ("FN01", "FN01-001", "党员互评", "带头服务群众", 70.0),
-              ("FN02", "FN02-001", "党员互评", "带头弘扬正气", 80.0)]
+              ("FN02", "FN02-001", "党员互评", "带头弘扬正气", 80.0), ("FN03", "FN03-007", "党员互评", "带头遵纪守法", 65.0)]
     org = [("FN02", "", "组织点评", "工作业绩好", 74.0)]
     people = [("FN01", "FN01-001", "张三", "合格"), ("FN01", "FN01-002", "李四", "不合格"), ("FN01", "FN01-009", "", "合格"),
               ("FN02", "FN02-001", "王五", "基本合格")]
     reviews = [("FN02", "陈书记", "阵地建设不足。"), ("FN02", "王主任", "阵地建设不足；"), ("FN02", "王主任", " "),
-               ("FN03", "陈书记", "")]
+               ("FN02", "陈书记", "台账不全"), ("FN03", "陈书记", "")]
     opinions = [("FN01", "群众评议", "多走访"), ("FN01", "群众评议", "办事慢"), ("FN03", "群众评议", "很好")]
     out = _coverage(campaign, org=org, member=member, members=people, reviews=reviews, opinions=opinions)
     assert [tuple(r) for r in out.itertuples(index=False)] == [
@@ -184,15 +184,36 @@ def test_every_coverage_flag_of_a_round_by_hand(campaign):
         ("FN02", "FN02-001", "", "C_LOW_GRADE", "党员 FN02-001 王五 建议等次为基本合格，整改台账中没有针对该党员的整改事项"),
         ("FN02", "", "工作业绩好", "C_LOW_SCORE", "单位 FN02“工作业绩好”得分 74.00，低于 75，整改台账中没有针对此项的整改事项"),
         ("FN02", "", "", "C_REVIEW_UNADDRESSED",
-         "街道组织点评（王主任、陈书记）指出：阵地建设不足。单位 FN02 整改台账中没有针对本单位、来源为组织点评的事项"),
+         "街道组织点评（王主任、陈书记）指出：阵地建设不足；台账不全。单位 FN02 整改台账中没有针对本单位、来源为组织点评的事项"),
+        ("FN03", "FN03-007", "带头遵纪守法", "C_LOW_SCORE",  # not in the members list: no name, never "None"
+         "党员 FN03-007“带头遵纪守法”得分 65.00，低于 75，整改台账中没有针对此项的整改事项"),
         ("FN03", "", "", "C_OPINION_UNANSWERED", "单位 FN03 的群众评议票中有 1 条意见建议，整改台账中没有来源为群众评议的事项"),
     ]
     items = [{**BASE, "item_id": "ZG01", "subject_id": "FN01-002"},
+             {**BASE, "item_id": "ZG04", "subject_id": "FN01-001", "criterion": "带头服务群众"},  # answers only that one
              {**BASE, "item_id": "ZG02", "unit_code": "FN02", "subject_id": "FN02", "source": "组织点评"},
              {**BASE, "item_id": "ZG03", "unit_code": "FN03", "subject_id": "FN03", "source": "群众评议"}]
     answered = _coverage(campaign, items=items, org=org, member=member, members=people, reviews=reviews,
                          opinions=opinions)
     assert [(r.unit_code, r.member_id, r.code) for r in answered.itertuples(index=False)] == [
-        ("FN01", "FN01-001", "C_LOW_SCORE"), ("FN01", "FN01-002", "C_LOW_SCORE"),  # the item is on another criterion
+        ("FN01", "FN01-002", "C_LOW_SCORE"),  # the item on FN01-002 is on another criterion
         ("FN01", "", "C_OPINION_UNANSWERED"),  # its source is not the public's form
-        ("FN02", "FN02-001", "C_LOW_GRADE"), ("FN02", "", "C_LOW_SCORE")]
+        ("FN02", "FN02-001", "C_LOW_GRADE"), ("FN02", "", "C_LOW_SCORE"), ("FN03", "FN03-007", "C_LOW_SCORE")]
+
+
+def test_a_dropped_item_names_its_member_or_its_unit_and_the_rounds(campaign):
+    prev = pd.DataFrame([{**BASE, "item_id": "ZG01", "subject_id": "FN01-004", "criterion": "带头服务群众", "problem": "走访少"},
+                         {**BASE, "item_id": "ZG02", "problem": "制度不全", "status": "复号"}])
+    out = flags.dropped_items(prev, prev.iloc[0:0], {"FN01"}, campaign, "R1", "R2")
+    assert out.to_dict("records") == [
+        {"unit_code": "FN01", "member_id": "FN01-004", "criterion": "带头服务群众", "code": "C_DROPPED",
+         "detail": "R1 整改台账第 ZG01 项（走访少，状态：整改中）未销号，R2 台账中没有此项"},
+        {"unit_code": "FN01", "member_id": "", "criterion": "领导班子好", "code": "C_DROPPED",
+         "detail": "R1 整改台账第 ZG02 项（制度不全，状态：复号）未销号，R2 台账中没有此项"}]
+
+
+def test_numbers_typed_in_text_cells_and_dates_with_a_time_are_read_as_given(campaign):
+    """An owner typed as a number is an owner, not a blank; a deadline written with its time is that day."""
+    item = {**BASE, "owner": 3.0, "measure": 0.0, "deadline": "2010-08-10 00:00:00"}
+    assert flags.item_flags(item, AS_OF, campaign) == ["R_DUE_SOON"]
+    assert flags.item_flags({**item, "owner": float("nan")}, AS_OF, campaign) == ["R_NO_OWNER", "R_DUE_SOON"]

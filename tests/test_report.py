@@ -124,6 +124,9 @@ def test_publication_list_has_names_units_and_grades_only(campaign, runs):
     assert "票" not in text and "满意率" not in text
     grades = {r[2] for r in cells["党员评定等次"][6:] if r[1]}
     assert grades and grades <= set(campaign.publication.grades)
+    book = load_workbook(first.folder / publication.publication_name(campaign))
+    fills = {c.fill.fgColor.rgb for ws in book.worksheets for row in ws.iter_rows() for c in row if c.fill.fill_type}
+    assert fills == set(), "a notice to post carries no colour"
 
 
 def _day(d) -> str:

@@ -103,7 +103,7 @@ def write(campaign: Campaign, report, path: Path) -> Path:
             for text in (intro_text(campaign, report, n), period_text(n, days), contact_text(campaign)):
                 ws.title(text, span, size=11, bold=False)
             ws.skip()
-            ws.table([Col(h, width=w) for h, w in zip(n.header, n.widths)], n.rows, autofilter=False)
+            ws.table([Col(h, width=w) for h, w in zip(n.header, n.widths)], n.rows, autofilter=False, plain=True)
             if n.pending:
                 ws.title(n.pending, span, size=11, bold=False)
             ws.skip()

@@ -23,6 +23,7 @@ from pipeline.outputs.xlsx import clean_text
 
 HEADER = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#C00000", "border": 1, "border_color": "#BFBFBF",
           "align": "center", "valign": "vcenter", "text_wrap": True}
+PLAIN_HEADER = {"bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True}  # to post: no colour
 CELL = {"border": 1, "border_color": "#BFBFBF", "valign": "top"}
 FORMATS = {"score": "0.0", "score2": "0.00", "rate": "0.0%", "int": "0", "date": "yyyy-mm-dd", "text": "@"}
 MAX_WIDTH = 48
@@ -200,7 +201,7 @@ class Sheet:
         self._widths[col] = max(self._widths.get(col, 0), width)
         self.ws.set_column(col, col, self._widths[col])
 
-    def table(self, cols: list[Col], rows: list[list], *, col0: int = 0, fill: Fill | None = None,
+    def table(self, cols: list[Col], rows: list[list], *, col0: int = 0, fill: Fill | None = None, plain: bool = False,
               freeze: bool = True, autofilter: bool = True, repeat: bool = True,
               row_fills: list[str | None] | None = None, levels: list[int] | None = None,
               bold: list[bool] | None = None) -> tuple[int, int]:
@@ -222,7 +223,7 @@ class Sheet:
         for j, w in enumerate(widths):
             self.width(col0 + j, w)
         ws.set_row(top, 30)
-        head = book.fmt(**HEADER)
+        head = book.fmt(**(PLAIN_HEADER if plain else HEADER))
         for j, col in enumerate(cols):
             ws.write_string(top, col0 + j, clean_text(col.label), head)
         if rows:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sqlite3
 import tempfile
 import datetime as dt
@@ -143,13 +142,7 @@ def _cmd_init(args, console) -> int:
     if (folder / "campaign.toml").exists():
         console.print(f"[red]{folder} 中已有 campaign.toml，不覆盖。要重新建立，请换一个空文件夹。[/red]")
         return EXIT_USAGE
-    for name in paths.STARTER_FILES:
-        src, dst = source / name, folder / name
-        if src.is_dir():
-            shutil.copytree(src, dst, dirs_exist_ok=True)
-        else:
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dst)
+    paths.copy_starter(source, folder)
     for name in ("inbox", "outbox", "archive"):
         (folder / name).mkdir(parents=True, exist_ok=True)
     console.print(f"已在 {folder} 建立工作文件夹：campaign.toml（活动配置）、templates_xlsx（模板）、inbox、outbox、archive，"

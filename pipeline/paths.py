@@ -22,6 +22,19 @@ def home() -> Path:
     return PROGRAM if in_program_folder() else Path.cwd()
 
 
+def copy_starter(source: Path, target: Path) -> None:
+    """The starter files from `source` (the program folder, or the package's copy) into `target`: used to
+    build the package (setup.py) and to set up a working folder (`fnc-review init`)."""
+    import shutil
+    for name in STARTER_FILES:
+        src, dst = source / name, target / name
+        if src.is_dir():
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+        else:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+
+
 def starter() -> Path:
     """Where the starter files are: the program folder, or the installed package's copy."""
     return PROGRAM if in_program_folder() else PACKAGE / "starter"

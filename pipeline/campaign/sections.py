@@ -29,13 +29,19 @@ def roles(raw, enums: dict) -> Roles:
     return Roles(**values)
 
 
+def _names(section: dict, key: str, path: str, allowed, what: str) -> list:
+    """A list whose every value names one of `allowed` (grades, statuses...)."""
+    values = _get(section, key, path, list)
+    for v in values:
+        _member_of(v, allowed, f"{path}.{key}", what)
+    return values
+
+
 def rectification(raw, enums: dict, member_grades: tuple[str, ...]) -> Rectification:
     p = "rectification"
     s = _get(raw, p, "", dict)
     _known(s, Rectification.__dataclass_fields__, p)
-    low = _get(s, "low_grades", p, list)
-    for g in low:
-        _member_of(g, member_grades, f"{p}.low_grades", "党员的等次")
+    low = _names(s, "low_grades", p, member_grades, "党员的等次")
     out = Rectification(
         due_soon_days=_number(s, "due_soon_days", p), low_score_threshold=float(_number(s, "low_score_threshold", p,
                                                                                        whole=False)),
@@ -107,9 +113,8 @@ def publication(raw, decided: tuple[str, ...], rounds) -> Publication:
     p = "publication"
     section = _get(raw, p, "", dict)
     _known(section, Publication.__dataclass_fields__, p)
-    grades = _get(section, "grades", p, list)
-    for g in grades:
-        _member_of(g, decided, f"{p}.grades", "党员的评定等次（grades.member 的 bands、probationary_grade、not_reviewed_grade）")
+    grades = _names(section, "grades", p, decided,
+                    "党员的评定等次（grades.member 的 bands、probationary_grade、not_reviewed_grade）")
     days = {}
     for key in ("days", "nominee_days"):
         days[key] = _get(section, key, p, int)

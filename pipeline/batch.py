@@ -99,6 +99,11 @@ class RunResult:
         return self.with_status("rejected")
 
     @property
+    def unread(self) -> list[FileResult]:
+        """Rejected files that are not workbooks of this campaign (.txt, empty, encrypted...): 未受理."""
+        return [f for f in self.rejected if not f.stored.kind]
+
+    @property
     def complete(self) -> bool:
         """Every file taken in was accepted; ignored system files do not count."""
         return not self.rejected and not self.changed and not self.held

@@ -286,7 +286,7 @@ def _summary(campaign, result) -> Table:
     t.add_row("单位报送", f"应报 {len(campaign.units)}：" + "，".join(f"{label} {states[k]}" for k, label in SUBMITTED.items()) +
               f"；{kind_label(campaign, 'street')}{SUBMITTED['accepted' if report.street_file else 'missing']}")
     t.add_row("问题标记", "，".join(f"{title_of(c)} {counts[c]}" for c in FLAG_CODES if counts[c]) or "无")
-    unread = sum(1 for f in result.rejected if not f.stored.kind)
+    unread = len(result.unread)
     t.add_row("文件", "，".join(f"{label} {len(result.with_status(k)) - (unread if k == 'rejected' else 0)}"
                               for k, label in STATUSES.items()) + (f"，未受理（非本活动工作簿） {unread}" if unread else "") +
               (f"，已忽略系统文件 {len(result.ignored)}" if result.ignored else "") +

@@ -27,7 +27,7 @@ def exit_status(result, replies) -> int:
 def lines(result, replies, status: int) -> list[str]:
     files = result.files
     workbook = [f for f in files if f.stored.kind]
-    unread = [f for f in files if not f.stored.kind and f.status == "rejected"]
+    unread = result.unread
     parts = [f"{label} {sum(f.status == key for f in workbook)}" for key, label in STATUSES.items()]
     if unread:
         parts.append(f"未受理 {len(unread)}（不是本活动的 Excel 工作簿）")

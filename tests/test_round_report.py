@@ -34,7 +34,7 @@ def _golden_archive(root: Path) -> Path:
     """The golden round R1, then a second round R2 on the same archive (its own demo files)."""
     demo_outputs(root)
     inbox = root / "inbox_r2"
-    assert cli.main(["demo", "--inbox", str(inbox), "--units", "6", "--members", "9", "--seed", "golden2",
+    assert cli.main(["demo", "--inbox", str(inbox), "--units", "6", "--members", "9", "--seed", "r2b",
                      "--round", "R2", "--as-of", R2_AS_OF]) == 0
     assert cli.main(["--inbox", str(inbox), "--outbox", str(root / "outbox"), "--archive", str(root / "archive"),
                      "--as-of", R2_AS_OF, "run"]) == cli.EXIT_OK

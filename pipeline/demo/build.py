@@ -126,9 +126,10 @@ def generate(campaign: Campaign, inbox: str | Path, *, units: int | None = None,
         raise DemoError("每单位党员数至少为 3")
     chosen = list(campaign.units[:n])
     qrng = seeded(seed, "quality")
-    qualities = {u.code: qrng.uniform(0.62, 0.9) for u in chosen}
+    # A plausible round (issue 23): most members 优秀 or 合格, 基本合格 and 不合格 a few per cent.
+    qualities = {u.code: qrng.uniform(0.74, 0.95) for u in chosen}
     if n >= 3:
-        qualities[chosen[-1].code] = 0.42  # one clearly weaker unit
+        qualities[chosen[-1].code] = 0.55  # one clearly weaker unit
     inbox = Path(inbox)
     inbox.mkdir(parents=True, exist_ok=True)
     err_i, var_i = min(1, n - 1), min(2, n - 1)

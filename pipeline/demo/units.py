@@ -28,9 +28,9 @@ class UnitBuilder:
         workers = set(rng.sample(range(self.n_members), k=min(self.n_members, 2)))
         for i in range(self.n_members):
             mid = f"{self.unit.code}-{i + 1:03d}"
-            q = min(0.98, max(0.15, self.quality + rng.gauss(0, 0.1)))
-            if rng.random() < 0.08:
-                q = rng.uniform(0.2, 0.4)  # a clearly weaker member
+            q = min(0.98, max(0.15, self.quality + rng.gauss(0, 0.07)))
+            if rng.random() < 0.03:
+                q = rng.uniform(0.3, 0.45)  # a clearly weaker member: a few per cent
             self.member_quality[mid] = q
             probationary = i > 0 and rng.random() < 0.12
             joined = (self.rnd.start - dt.timedelta(days=rng.randint(100, 360))) if probationary else \

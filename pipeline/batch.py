@@ -20,7 +20,7 @@ from pipeline.findings import Finding, make
 from pipeline.intake import inbox as inbox_mod
 from pipeline.labels import kind_label
 from pipeline.ledger import Ledger, Stored, copies, locked, prepared_rows
-from pipeline.outputs import briefing, briefing_facts, csvfiles, manifest, notices, replies, returned, workbooks
+from pipeline.outputs import briefing_facts, manifest, workbooks, writers
 from pipeline.rules import round_results
 from pipeline.timing import Stages
 from pipeline.validation import validate
@@ -90,6 +90,7 @@ class RunResult:
     held: list[inbox_mod.Received] = field(default_factory=list)  # held open by another program: not read
     round_reason: str = ""  # how the round was chosen, for the clerk
     timings: dict = field(default_factory=dict)  # wall seconds per stage
+    outputs: list[Path] = field(default_factory=list)  # what the writers wrote, in their order
 
     def with_status(self, status: str) -> list[FileResult]:
         return [f for f in self.files if f.status == status]
@@ -357,19 +358,15 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
         writer = workbooks.Writer() if large else None  # starts while the round is computed
         report = round_results.build(campaign, ledger, code, as_of, known_stats)
         report.publish_on = publish_on
+        report.previous = briefing_facts.previous_data(campaign, ledger, outbox, code)
         known_stats.clear()  # now part of the report's member table: not held twice
         stages.done("round: scores, flags, checks")
         on_stage("写出汇总报告、公示、通报、退回修改稿和数据文件")
+        run = writers.RunOutputs(campaign, report, files, tmp, when, ledger)
+        outputs = writers.workbook_paths(campaign, tmp)
         with workbooks.written(campaign, report.for_workbooks(), files, tmp, writer):
-            csvfiles.write_round(campaign, report, tmp / "data")
-            report.release_member_stats()
-            every = [x.record() for f in files for x in f.findings] + [x.record() for x in report.findings]
-            csvfiles.write_csv(every, csvfiles.FINDING_COLUMNS, tmp / "data" / "findings.csv")
-            returned.write_all(campaign, ledger, files, tmp, when)
-            replies.write(campaign, code, as_of, files, tmp, when)
-            briefing.write(campaign, report, tmp / f"{campaign.outputs['briefing']}.docx", when,
-                           briefing_facts.previous_data(campaign, ledger, outbox, code))
-            notices.write(campaign, report, tmp, when)
+            for write in writers.WRITERS:
+                outputs += write(run)
         stages.done("outputs: workbooks, CSV files, returned copies")
         stages.write_log(tmp / "run.log", f"fnc-review {__version__} run {run_id}: round {code}, as of {as_of}, "
                          f"{len(files)} files taken in, {len(ignored)} ignored, {len(changed)} changed, {len(held)} held")
@@ -393,5 +390,6 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
         if f.returned:
             f.returned = folder / f.returned.relative_to(tmp)
     return RunResult(run_id, code, as_of, folder, files, report, ignored, changed, held,
-                     rounds.why(campaign, round_code, as_of, inbox_rounds, code), stages.times)
+                     rounds.why(campaign, round_code, as_of, inbox_rounds, code), stages.times,
+                     [folder / p.relative_to(tmp) for p in outputs])
 

@@ -21,7 +21,7 @@ from pipeline.campaign import CampaignError, load
 from pipeline.findings import FLAG_CODES, title_of
 from pipeline.labels import NOTICE_DIR, OTHER_ROUND, RETURNED_DIR, STATUSES, SUBMITTED, kind_label
 from pipeline.ledger import status
-from pipeline.outputs import leadership, publication, replies, sheetkit, templates
+from pipeline.outputs import replies, sheetkit, templates
 
 ROOT = paths.home()  # the program folder (a clone, the Windows zip), or the working folder when installed
 EXAMPLE = ROOT / "示例"  # the shipped sample round: its own inbox, outbox and archive
@@ -292,13 +292,13 @@ def _summary(campaign, result) -> Table:
               (f"，已忽略系统文件 {len(result.ignored)}" if result.ignored else "") +
               (f"，读取时在变化、未处理 {len(result.changed)}（请稍后再运行）" if result.changed else ""))
     folder = result.folder
-    t.add_row(campaign.outputs["report"], str(folder / leadership.report_name(campaign)))
-    t.add_row(campaign.outputs["publication"], str(folder / publication.publication_name(campaign)))
+    for path in result.outputs:  # what the writers wrote; the copies, counted below
+        if path.parent == folder:
+            t.add_row("数据文件" if path.is_dir() else path.stem, str(path))
     for sub, label in ((RETURNED_DIR, "退回修改稿"), (NOTICE_DIR, "提示稿（无需重报）")):
         copies = [f for f in result.files if f.returned and f.returned.parent.name == sub]
         if copies:
             t.add_row(label, f"{len(copies)} 份：{folder / sub}")
-    t.add_row("数据文件", str(folder / "data"))
     return t
 
 

@@ -135,7 +135,7 @@ def test_forms_are_found_by_role_whatever_their_names(campaign):
 def test_criteria_titles_and_output_titles_come_from_the_file(raw_campaign, campaign):
     assert campaign.criteria_titles == {"org": "五个好", "member": "五带头"}
     assert campaign.outputs == {"report": "汇总报告", "publication": "公示名单", "briefing": "情况通报",
-                                "notice": "评议结果公示", "nominee_notice": "拟表彰对象公示"}
+                                "notice": "评议结果公示", "nominee_notice": "拟表彰对象公示", "detail": "明细表"}
     err = _refused(raw_campaign, lambda d: d["campaign"]["criteria_titles"].pop("member"))
     assert err.key == "campaign.criteria_titles.member"
     err = _refused(raw_campaign, lambda d: d["outputs"].update(report="汇总/报告"))

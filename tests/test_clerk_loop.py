@@ -85,7 +85,7 @@ def test_a_clean_run_writes_no_reply_list_and_no_stray_file(campaign, tmp_path, 
     assert _run(inbox, tmp_path) == cli.EXIT_OK
     folder = _folder(tmp_path)
     assert {p.name for p in folder.iterdir()} <= {"data", "manifest.json", "run.log", NOTICE_DIR,
-                                                  f"{campaign.outputs['report']}.xlsx",
+                                                  f"{campaign.outputs['report']}.xlsx", f"{campaign.outputs['detail']}.xlsx",
                                                   f"{campaign.outputs['publication']}.xlsx",
                                                   f"{campaign.outputs['briefing']}.docx", f"{campaign.outputs['notice']}.docx",
                                                   f"{campaign.outputs['nominee_notice']}.docx"}

@@ -1,7 +1,7 @@
 """汇总报告 as the leadership prints it: LibreOffice renders the demo's report to PDF (A4), and every
 page must be readable (median word height at least 8.5 pt, as `pdftotext -bbox` measures it), no
-chart may be cut by a page break, header rows repeat only over tables, and the member detail is
-folded per unit so that the district's thousands of members are not printed by default.
+chart may be cut by a page break, header rows repeat only over tables, and a district's round
+prints in at most 20 pages (the members one by one are in 明细表, not printed by default).
 
 Runs where `soffice` and `pdftotext` are installed (CI installs both: see .ci/run)."""
 
@@ -11,11 +11,12 @@ import statistics
 import subprocess
 
 import pytest
-from conftest import AS_OF, make_demo
+from conftest import AS_OF, ROOT, make_demo
 from openpyxl import load_workbook
 from test_libreoffice import SOFFICE, convert, pytestmark  # noqa: F401 - the same skip rule
 
 from pipeline import batch
+from pipeline.campaign import load
 from pipeline.outputs import leadership
 
 MIN_WORD_PT = 8.5
@@ -54,53 +55,69 @@ def _title(chart) -> str:
 
 
 def test_no_chart_is_cut_by_a_page_break(printed, campaign):
-    """The layout holds: every chart lies inside one row, the rows between two manual breaks fit
-    a page at the sheet's fixed scale (so no automatic break falls among them), the columns fit
-    the width even when drawn a third wider (LibreOffice without Calibri); and LibreOffice prints
-    exactly those pages, each with the titles of its charts. (Text that LibreOffice clips at a
-    page's edge stays in the PDF's text layer, so the PDF alone cannot show a clean cut.)"""
+    """The layout holds, on both sheets of charts: every chart lies inside one row, the rows between two
+    manual breaks fit a page at the sheet's fixed scale (so no automatic break falls among them), the
+    columns fit the width even when drawn a third wider (LibreOffice without the workbook's font); and
+    LibreOffice prints exactly those pages, each with the titles of its charts. (Text that LibreOffice
+    clips at a page's edge stays in the PDF's text layer, so the PDF alone cannot show a clean cut.)"""
     result, report, pages = printed
-    ws = load_workbook(report)[leadership.CHARTS_SHEET]
-    scale = ws.page_setup.scale / 100
-    assert not ws.sheet_properties.pageSetUpPr.fitToPage, "a sheet scaled to fit ignores manual breaks"
-    page_h = 21.0 / 2.54 * 72 - 72 * (ws.page_margins.top + ws.page_margins.bottom)  # A4 landscape, pt
-    page_w_cm = 29.7 - 2.54 * (ws.page_margins.left + ws.page_margins.right)
-    last = max(ws.row_dimensions)
-    cuts = [0] + sorted(b.id for b in ws.row_breaks.brk) + [last]  # a break after row `id` (1-based)
-    segments = [range(a + 1, b + 1) for a, b in zip(cuts, cuts[1:])]
-    for rows in segments:
-        assert sum(ws.row_dimensions[r].ht for r in rows) * scale <= page_h - 30, f"rows {rows} overflow a page"
-    widths = sum(d.width * (d.max - d.min + 1) for d in ws.column_dimensions.values() if d.width)
-    assert (widths * 7 + 5) / 96 * 2.54 * 1.33 * scale <= page_w_cm
-    planned = [[] for _ in segments]
-    for chart in ws._charts:
-        start, end = chart.anchor._from, chart.anchor.to
-        assert end.row == start.row or (end.row == start.row + 1 and end.rowOff == 0), _title(chart)
-        (page,) = [i for i, rows in enumerate(segments) if start.row + 1 in rows]
-        planned[page].append(_title(chart))
-    names = {f"{u} {campaign.unit_name(u)}" for u in result.report.scores.org_results["unit_code"]}
-    assert names <= {t for titles in planned for t in titles}, "a radar chart for every unit"
-    printed_pages = [[w for _, w in words] for sheet, words in pages if sheet == leadership.CHARTS_SHEET]
-    assert len(printed_pages) == len(segments), "LibreOffice printed the charts on the planned pages"
-    for titles, words in zip(planned, printed_pages):
-        for t in titles:
-            assert all(part in words for part in t.split()), (t, words[:12])
+    titles = set()
+    for name in (leadership.CHARTS_SHEET, leadership.radar_sheet_name(campaign)):
+        ws = load_workbook(report)[name]
+        scale = (ws.page_setup.scale or 100) / 100  # none written: 100%
+        assert not ws.sheet_properties.pageSetUpPr.fitToPage, "a sheet scaled to fit ignores manual breaks"
+        across, down = (29.7, 21.0) if ws.page_setup.orientation == "landscape" else (21.0, 29.7)
+        page_h = down / 2.54 * 72 - 72 * (ws.page_margins.top + ws.page_margins.bottom)
+        page_w_cm = across - 2.54 * (ws.page_margins.left + ws.page_margins.right)
+        last = max(ws.row_dimensions)
+        cuts = [0] + sorted(b.id for b in ws.row_breaks.brk) + [last]  # a break after row `id` (1-based)
+        segments = [range(a + 1, b + 1) for a, b in zip(cuts, cuts[1:])]
+        for rows in segments:
+            assert sum(ws.row_dimensions[r].ht for r in rows) * scale <= page_h - 30, f"{name}: rows {rows} overflow"
+        widths = sum(d.width * (d.max - d.min + 1) for d in ws.column_dimensions.values() if d.width)
+        assert (widths * 7 + 5) / 96 * 2.54 * 1.33 * scale <= page_w_cm, name
+        planned = [[] for _ in segments]
+        for chart in ws._charts:
+            start, end = chart.anchor._from, chart.anchor.to
+            assert end.row == start.row or (end.row == start.row + 1 and end.rowOff == 0), _title(chart)
+            (page,) = [i for i, rows in enumerate(segments) if start.row + 1 in rows]
+            planned[page].append(_title(chart))
+            titles.add(_title(chart))
+        printed_pages = [[w for _, w in words] for sheet, words in pages if sheet == name]
+        assert len(printed_pages) == len(segments), f"LibreOffice printed {name} on the planned pages"
+        for chart_titles, words in zip(planned, printed_pages):
+            for t in chart_titles:
+                assert all(part in words for part in t.split()), (t, words[:12])
+    names = {campaign.unit_name(u) for u in result.report.scores.org_results["unit_code"]}
+    assert names <= titles, "a radar chart for every unit, titled with its name"
 
 
-def test_header_rows_repeat_only_over_tables_and_member_detail_is_folded(printed, campaign):
+def test_header_rows_repeat_over_every_table_and_no_sheet_is_folded(printed, campaign):
     result, report, _ = printed
     wb = load_workbook(report)
-    two_tables = {campaign.workbooks["unit"].sheet("nominations").name, "活动与信息", leadership.CHARTS_SHEET,
-                  "说明"}
+    charts = {leadership.CHARTS_SHEET, leadership.radar_sheet_name(campaign)}
+    assert wb.sheetnames == leadership.sheet_names(campaign) and charts <= set(wb.sheetnames)
     for ws in wb.worksheets:
-        assert bool(ws.print_title_rows) == (ws.title not in two_tables), ws.title
+        assert bool(ws.print_title_rows) == (ws.title not in charts | {"说明"}), ws.title
         assert ws.page_setup.paperSize == 9, ws.title
         # tables print one page wide; the charts at a fixed scale, so that their manual page breaks hold
-        assert bool(ws.sheet_properties.pageSetUpPr.fitToPage) == (ws.title != leadership.CHARTS_SHEET), ws.title
-    members = wb[campaign.workbooks["unit"].sheet("member_ballots").name]
-    hidden = [r for r, d in members.row_dimensions.items() if d.hidden and d.outlineLevel == 1]
-    units = result.report.scores.member_results["unit_code"]
-    assert len(hidden) == len(units), "every member row folded under its unit"
-    summaries = [members.cell(r, 1).value for r in range(4, members.max_row + 1)
-                 if not members.row_dimensions[r].hidden]
-    assert summaries == sorted(set(units)), "one visible line per unit"
+        assert bool(ws.sheet_properties.pageSetUpPr.fitToPage) == (ws.title not in charts), ws.title
+        assert not any(d.hidden for d in ws.row_dimensions.values()), f"{ws.title}: a row hidden from print"
+
+
+def test_a_sixty_unit_round_prints_in_at_most_twenty_pages(campaign, raw_campaign, tmp_path):
+    """汇总报告 is short enough to print whole (SPEC §8): a district of 60 units with 80 members each, as the
+    demo makes a plausible round, prints on at most 20 A4 pages; the member detail is in 明细表."""
+    text = (ROOT / "campaign.toml").read_text(encoding="utf-8")
+    text += "".join(f'\n[[units]]\ncode = "D{i:03d}"\nname = "第{i}社区党委"\nkind = "社区"\n' for i in range(1, 51))
+    (tmp_path / "campaign.toml").write_text(text, encoding="utf-8")
+    big = load(tmp_path / "campaign.toml")
+    make_demo(big, tmp_path / "inbox", units=60, members=80, seed="pages")
+    result = batch.run(big, tmp_path / "inbox", tmp_path / "out", tmp_path / "arch", as_of=AS_OF)
+    report = tmp_path / "report.xlsx"
+    shutil.copyfile(result.folder / leadership.report_name(big), report)
+    (pdf,) = convert([report], "pdf", tmp_path / "pdf", tmp_path / "profile")
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert len(result.report.scores.member_results) == 60 * 80
+    assert pages <= 20, pages

@@ -33,22 +33,62 @@ def test_report_has_every_sheet_with_chinese_headers(runs, campaign):
     first, _, _ = runs
     wb = load_workbook(first.folder / leadership.report_name(campaign))
     assert wb.sheetnames == leadership.sheet_names(campaign)
-    expect = {"总览": ["单位编码", "单位名称", "类别", "报送情况"], "组织评议": ["单位编码", "单位名称", "评议方式", "票数"],
-              "党员评议": ["单位编码", "单位名称", "党员编号", "姓名"], "整改台账": ["单位编码", "编号", "提出日期"],
-              "应整改未整改": ["单位编码", "党员编号", "对应标准"], "先进推荐": ["单位编码", "推荐类别", "对象编号"],
-              "活动与信息": ["单位编码", "单位名称", "月份"], "抽查名单": ["抽查对象", "单位编码"],
-              "数据问题": ["文件", "工作表", "单元格"]}
-    for name, head in expect.items():
+    forms = [f.name for f in campaign.forms["org"]]
+    expect = {"总览": (5, ["单位编码", "单位名称", "报送情况", "参评率", "综合得分"]),
+              "组织评议": (4, ["单位编码", "单位名称"] + forms),
+              "整改情况": (4, ["单位编码", "单位名称", "整改事项", "已销号", "销号率"]),
+              "应整改未整改": (3, ["单位名称", "姓名", "建议等次", "低分项", "其他问题"]),
+              "先进推荐": (4, ["单位名称", "先进基层党组织：推荐"]), "抽查名单": (3, ["抽查对象", "单位编码"])}
+    portrait = {"应整改未整改"}
+    for name, (row, head) in expect.items():
         ws = wb[name]
-        row = 4 if name == "总览" else 3
         assert [ws.cell(row, j + 1).value for j in range(len(head))] == head, name
-        assert ws.freeze_panes is not None and ws.page_setup.orientation == "landscape"
+        assert ws.freeze_panes is not None
+        assert ws.page_setup.orientation == ("portrait" if name in portrait else "landscape"), name
         # one page wide (fitToWidth absent means 1), as many pages down as needed
         assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
         assert ws.sheet_properties.pageSetUpPr.fitToPage
     org = wb["组织评议"]
-    assert org.cell(4, 5).number_format == "0.0" and org.cell(4, 11).number_format == "0.0%"
-    assert org.conditional_formatting, "heat map on scores"
+    assert org.cell(5, 3).number_format == "0.0"
+    assert org.conditional_formatting, "scores coloured by grade band"
+
+
+def test_the_overview_names_every_unit_and_its_total_line_adds_up(runs, campaign):
+    """Every unit by name beside its code, in campaign order; the 合计 line is the sum of the lines above
+    (checked column by column against the member results), and no cell is a bare internal code."""
+    first, _, _ = runs
+    rows = _cells(first.folder / leadership.report_name(campaign))["总览"]
+    header = rows[4]
+    body, total = rows[5:5 + len(campaign.units)], rows[5 + len(campaign.units)]
+    assert [(r[0], r[1]) for r in body] == [(u.code, campaign.unit_name(u.code)) for u in campaign.units]
+    assert total[0] == "合计" and total[2] == f"已报 {len(first.report.files)}"
+    assert f"已报 {len(first.report.files)}" in rows[1][0], "the summary line counts the units that sent"
+    members = first.report.scores.member_results
+    for grade in campaign.enums["@member_grades_decided"]:
+        j = header.index(grade)
+        assert total[j] == sum(r[j] or 0 for r in body) == int((members["decided_grade"] == grade).sum()), grade
+    j = header.index("党员数")
+    assert total[j] == len(members)
+    j = header.index("整改事项")
+    assert total[j] == len(first.report.rectifications)
+    text = "\n".join(str(v) for r in rows for v in r)
+    assert not re.search(r"\b[A-Z]_[A-Z_]+\b", text), "no internal code on a printed sheet"
+
+
+def test_every_coloured_sheet_has_a_key(runs, campaign):
+    """A sheet whose cells are filled by meaning carries a 颜色说明 row naming each colour."""
+    first, _, _ = runs
+    wb = load_workbook(first.folder / leadership.report_name(campaign))
+    for name in ("总览", "组织评议", "整改情况", "先进推荐"):
+        ws = wb[name]
+        keys = [r for r in ws.iter_rows(max_row=4) if any(c.value == "颜色说明" for c in r)]
+        assert keys, name
+        filled = [c.value for c in keys[0] if c.fill is not None and c.fill.fgColor.rgb not in (None, "00000000")]
+        assert filled, name
+    bands = [c.value for c in next(r for r in wb["组织评议"].iter_rows(max_row=4)
+                                   if any(c.value == "颜色说明" for c in r)) if c.value and c.value != "颜色说明"]
+    assert bands == [f"{b.grade} ≥{b.min:g}" for b in campaign.grades["org"].bands[:-1]] + \
+        [f"{campaign.grades['org'].bands[-1].grade} <{campaign.grades['org'].bands[-2].min:g}"]
 
 
 def _charts(path):
@@ -71,15 +111,16 @@ def test_every_chart_is_in_the_package_with_its_series(campaign, runs):
     bars = [c for c in charts if c[0] == "barChart"]
     assert len(radars) == len(r.scores.org_results)
     assert all(n == 1 and lo == campaign.scales["rating"].lowest for _, n, lo in radars), "axes start at 50"
-    flag_codes = set(r.coverage["code"]) | {c for f in r.rectifications["flags"] for c in f}
     grades = len(campaign.enums["@member_grades_decided"])
-    assert sorted(n for _, n, _ in bars) == sorted([len(flag_codes), grades])
+    # the ranking (one series, from the lowest score of the scale) and the grade distribution (a series a grade)
+    assert sorted((n, lo) for _, n, lo in bars) == sorted([(1, campaign.scales["rating"].lowest), (grades, 0)])
 
 
 def test_no_submitted_text_becomes_a_formula_in_any_output(runs, campaign):
     first, _, inbox = runs
     injected = set(demo.FORMULA_TEXTS)
-    outputs = [first.folder / leadership.report_name(campaign), first.folder / publication.publication_name(campaign)] + \
+    outputs = [first.folder / leadership.report_name(campaign), first.folder / leadership.detail_name(campaign),
+               first.folder / publication.publication_name(campaign)] + \
         sorted((first.folder / labels.RETURNED_DIR).glob("*.xlsx"))
     # A returned copy is the unit's own workbook: the template's preview formulas stay, nothing else.
     layout = campaign.workbooks["unit"]
@@ -205,3 +246,24 @@ def test_manifest_lists_every_output_with_its_hash(runs, campaign):
     assert {leadership.report_name(campaign), publication.publication_name(campaign), "data/findings.csv"} <= paths
     for o in m["outputs"]:
         assert hashlib.sha256((first.folder / o["path"]).read_bytes()).hexdigest() == o["sha256"]
+
+
+def test_the_detail_book_lists_everything_one_by_one(runs, campaign):
+    """明细表: each member, ledger item, 应整改未整改 line, nomination, finding and received file on a line
+    of its own, with the file's hash; each sheet filterable under a frozen header."""
+    first, _, _ = runs
+    path = first.folder / leadership.detail_name(campaign)
+    cells = _cells(path)
+    r = first.report
+    unit = campaign.workbooks["unit"]
+    expect = {unit.sheet("member_ballots").name: len(r.scores.member_results),
+              unit.sheet("rectifications").name: len(r.rectifications), "应整改未整改": len(r.coverage),
+              unit.sheet("nominations").name: len(r.nominations) + len(r.eligible),
+              "数据问题": sum(len(f.findings) for f in first.files) + len(r.findings), "收到的文件": len(first.files)}
+    assert list(cells) == list(expect)
+    for name, n in expect.items():
+        assert len([row for row in cells[name][3:] if any(v not in ("", None) for v in row)]) == n, name
+    hashes = {row[1] for row in cells["收到的文件"][3:]}
+    assert {f.received.sha256 for f in first.files} == hashes
+    wb = load_workbook(path)
+    assert all(ws.auto_filter.ref and ws.freeze_panes for ws in wb.worksheets)

@@ -32,6 +32,7 @@ GOLDEN_R2 = GOLDEN / "r2"
 
 def _golden_archive(root: Path) -> Path:
     """The golden round R1, then a second round R2 on the same archive (its own demo files)."""
+    root.mkdir(parents=True, exist_ok=True)
     demo_outputs(root)
     inbox = root / "inbox_r2"
     assert cli.main(["demo", "--inbox", str(inbox), "--units", "6", "--members", "9", "--seed", "r2b",
@@ -41,16 +42,37 @@ def _golden_archive(root: Path) -> Path:
     return root / "archive"
 
 
-@pytest.fixture(scope="session")
-def golden_archive(tmp_path_factory) -> Path:
+def _tallied_archives(root: Path) -> Path:
+    """The same votes twice (票面相同): as ballots in archive "ballots", as tallies in archive "tallies"."""
+    for mode in ("ballots", "tallies"):
+        inbox = root / f"inbox_{mode}"
+        assert cli.main(["demo", "--inbox", str(inbox), "--units", "3", "--members", "6", "--seed", "tally",
+                         "--as-of", AS_OF] + (["--tallies"] if mode == "tallies" else [])) == 0
+        assert cli.main(["--inbox", str(inbox), "--outbox", str(root / f"out_{mode}"), "--archive", str(root / mode),
+                         "--as-of", AS_OF, "run"]) == cli.EXIT_OK
+    return root
+
+
+def _kept(tmp_path_factory, name: str, make) -> Path:
+    """`make`'s archive, made once per session; under mutmut, once for every mutant (in its work folder)."""
     if "MUTANT_UNDER_TEST" not in os.environ:
-        return _golden_archive(tmp_path_factory.mktemp("round_report"))
-    kept = Path.cwd() / ".round_report_archive"
+        return make(tmp_path_factory.mktemp(name))
+    kept = Path.cwd() / f".{name}"
     if not kept.exists():
-        work = tmp_path_factory.mktemp("round_report")
-        shutil.copytree(_golden_archive(work), work / "kept")
+        work = tmp_path_factory.mktemp(name)
+        shutil.copytree(make(work / "made"), work / "kept")
         os.replace(work / "kept", kept)
     return kept
+
+
+@pytest.fixture(scope="session")
+def golden_archive(tmp_path_factory) -> Path:
+    return _kept(tmp_path_factory, "round_report_archive", _golden_archive)
+
+
+@pytest.fixture(scope="session")
+def tallied(tmp_path_factory) -> Path:
+    return _kept(tmp_path_factory, "round_report_tallies", _tallied_archives)
 
 
 def _build(archive: Path, campaign, round_code: str, as_of: str):
@@ -105,13 +127,19 @@ def test_the_second_round_reads_the_first_from_the_ledger(golden_archive, campai
         assert f"R1 {before['decided_grade']}" in r["reasons"]
 
 
-def test_the_report_names_its_round_files_and_the_street_review(report):
+def test_the_report_names_its_round_files_and_the_street_review(report, golden_archive, campaign):
     golden = (GOLDEN / "data" / "submissions.csv").read_text(encoding="utf-8-sig")
     assert report.round == "R1" and report.as_of == dt.date.fromisoformat(AS_OF)
     assert report.files and all(name.endswith(".xlsx") for name in report.files.values())
     for unit in report.files:
         assert unit in golden
-    assert report.street_file is not None and report.street_file.endswith(".xlsx")
+    ledger = Ledger(golden_archive, campaign, read_only=True)
+    try:
+        (street,) = [s.original_name for s in ledger.all_submissions()
+                     if s.kind == "street" and s.round == "R1" and s.status == "accepted"]
+    finally:
+        ledger.conn.close()
+    assert report.street_file == street
     assert report.publish_on is None
     assert len(report.roster) == report.roster[["unit_code", "member_id"]].drop_duplicates().shape[0] > 0
 
@@ -141,3 +169,35 @@ def test_the_workbooks_copy_leaves_out_only_the_member_table(report):
     report.release_member_stats()
     assert len(report.scores.member_stats) == 0
     assert list(report.scores.member_stats.columns) == list(light.scores.member_stats.columns)
+
+
+def test_a_tallied_round_reads_exactly_as_the_same_votes_on_ballots(tallied, campaign, tmp_path):
+    """Built from the ledger alone, a round whose units sent tallies and the same round sent as ballots give
+    the same tables, every one (the tallies' opinions included)."""
+    tables = {mode: _tables(_build(tallied / mode, campaign, "R1", AS_OF), campaign, tmp_path / mode)
+              for mode in ("ballots", "tallies")}
+    # the same flags (a tally records its opinions per row, so the count in a detail differs)
+    flags = {mode: sorted((r["unit_code"], r["member_id"], r["criterion"], r["code"])
+                          for r in csv.DictReader(io.StringIO(t.pop("coverage_flags.csv"))))
+             for mode, t in tables.items()}
+    assert tables["ballots"] == tables["tallies"]
+    assert flags["ballots"] == flags["tallies"]
+    assert any(f[3] == "C_OPINION_UNANSWERED" for f in flags["tallies"])
+    assert len(tables["tallies"]["member_scores.csv"].splitlines()) > 50
+
+
+@pytest.mark.parametrize("round_code", ["R1", "R2"])
+def test_a_round_with_nothing_accepted_gives_every_table_empty_with_its_columns(campaign, tmp_path, round_code):
+    """A round no unit has sent anything for (a new archive): every table is empty and has its documented
+    columns, the units all 未报, and nothing fails on the empty history, ledger or reviews."""
+    report = _build(Ledger(tmp_path, campaign).archive, campaign, round_code, AS_OF)
+    columns = csvfiles.columns(campaign)
+    frames = csvfiles.tables(report)
+    for name, cols in columns.items():
+        frame = frames[name]()
+        if name == "submissions.csv":
+            assert len(frame) == len(campaign.units) and set(frame["state"]) == {"未报"}
+            continue
+        assert len(frame) == 0, name
+        assert set(cols) <= set(frame.columns), name
+    assert report.files == {} and report.street_file is None and report.flags == []

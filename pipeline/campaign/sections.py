@@ -95,7 +95,7 @@ def limits(raw) -> Limits:
     return Limits(**values)
 
 
-OUTPUTS = ("report", "publication", "briefing", "notice", "nominee_notice")
+OUTPUTS = ("report", "publication", "briefing", "notice", "nominee_notice", "detail")
 
 
 def outputs(raw) -> dict[str, str]:

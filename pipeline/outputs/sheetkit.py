@@ -24,8 +24,12 @@ from pipeline.outputs.xlsx import clean_text
 HEADER = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#C00000", "border": 1, "border_color": "#BFBFBF",
           "align": "center", "valign": "vcenter", "text_wrap": True}
 PLAIN_HEADER = {"bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True}  # to post: no colour
-CELL = {"border": 1, "border_color": "#BFBFBF", "valign": "top"}
-FORMATS = {"score": "0.0", "score2": "0.00", "rate": "0.0%", "int": "0", "date": "yyyy-mm-dd", "text": "@"}
+CELL = {"border": 1, "border_color": "#BFBFBF", "valign": "vcenter"}
+# Every cell in an East Asian font (宋体 on a Chinese Windows; LibreOffice substitutes its CJK font): figures
+# and Chinese text then share one baseline, both centred in the row.
+FONT = {"font_name": "宋体", "font_charset": 134, "font_scheme": "none"}
+FORMATS = {"score": "0.0", "score2": "0.00", "rate": "0.0%", "int": "0", "date": "yyyy-mm-dd", "text": "@",
+           "delta": "+0.00;-0.00;0.00"}
 MAX_WIDTH = 48
 # The widest table (in Excel character widths) that prints one page wide with text of at least
 # about 9 pt after fit-to-width (LibreOffice and Excel: about 111 characters fill A4 landscape at 100%).
@@ -85,6 +89,8 @@ def _shown(value, col: Col):
         return f"{value:.1%}"
     if col.kind in ("score", "score2") and isinstance(value, (int, float)):
         return f"{value:.1f}"
+    if col.kind == "delta" and isinstance(value, (int, float)):
+        return f"{value:+.2f}"
     return value
 
 
@@ -121,7 +127,7 @@ class Book:
         self.tmp = Path(tmp)
         self.wb = xlsxwriter.Workbook(str(self.tmp), {
             "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
-            "strings_to_urls": False, "tmpdir": str(self.path.parent)})  # its scratch files stay beside the output
+            "strings_to_urls": False, "tmpdir": str(self.path.parent), "default_format_properties": FONT})  # its scratch files stay beside the output
         self.wb.set_properties({"author": creator, "created": when})
         self._formats: dict = {}
 
@@ -201,6 +207,21 @@ class Sheet:
         self._widths[col] = max(self._widths.get(col, 0), width)
         self.ws.set_column(col, col, self._widths[col])
 
+    def plan(self, cols: list[Col], rows: list[list], col0: int = 0) -> tuple[list[Col], list[float]]:
+        """The widths a table of `rows` gets (set on the sheet now, so that what is written above it, a
+        title or a colour key, is laid out on them); returns the columns (wrapping where narrowed) and widths."""
+        widths = []
+        for j, col in enumerate(cols):
+            if col.width:
+                widths.append(col.width)
+                continue
+            fitted = max([text_width(col.label)] + [text_width(_shown(v, col)) for v in {r[j] for r in rows}]) + 2
+            widths.append(min(MAX_WIDTH, max(6, fitted)))
+        cols = _fit(cols, widths, self.budget)
+        for j, w in enumerate(widths):
+            self.width(col0 + j, w)
+        return cols, widths
+
     def table(self, cols: list[Col], rows: list[list], *, col0: int = 0, fill: Fill | None = None, plain: bool = False,
               freeze: bool = True, autofilter: bool = True, repeat: bool = True,
               row_fills: list[str | None] | None = None, levels: list[int] | None = None,
@@ -212,16 +233,7 @@ class Sheet:
         if top + 1 + len(rows) > MAX_ROWS:
             raise TooManyRows(self.name, top + 1 + len(rows))
         book, ws = self.book, self.ws
-        widths = []
-        for j, col in enumerate(cols):
-            if col.width:
-                widths.append(col.width)
-                continue
-            fitted = max([text_width(col.label)] + [text_width(_shown(v, col)) for v in {r[j] for r in rows}]) + 2
-            widths.append(min(MAX_WIDTH, max(6, fitted)))
-        cols = _fit(cols, widths, self.budget)
-        for j, w in enumerate(widths):
-            self.width(col0 + j, w)
+        cols, widths = self.plan(cols, rows, col0)
         ws.set_row(top, 30)
         head = book.fmt(**(PLAIN_HEADER if plain else HEADER))
         for j, col in enumerate(cols):

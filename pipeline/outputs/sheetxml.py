@@ -8,7 +8,7 @@ import math
 
 from pipeline.outputs.xlsx import clean_text
 
-NUMERIC = ("score", "score2", "rate", "int")
+NUMERIC = ("score", "score2", "rate", "int", "delta")
 
 
 class Collect:

@@ -1,4 +1,4 @@
-"""汇总报告, written in a second process for a large round while the main process writes 公示名单, the
+"""汇总报告 and 明细表, written in a second process for a large round while the main process writes 公示名单, the
 CSV files and the returned copies: the two cores both busy. The process is started before the round
 is computed, which keeps one core busy, so that its start (a new Python and its imports) costs no
 time; it then waits for the report. A small round (or a machine with one core) writes the workbooks
@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 def write(campaign: Campaign, report, files: list, folder: Path) -> None:
     leadership.write_report(campaign, report, files, folder / leadership.report_name(campaign))
+    leadership.write_detail(campaign, report, files, folder / leadership.detail_name(campaign))
 
 
 def _serve(conn) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -34,6 +35,7 @@ class RoundReport:
     files: dict[str, str] = field(default_factory=dict)  # unit -> accepted file name
     street_file: str | None = None
     publish_on: dt.date | None = None  # the results' 公示 starts (`--publish-on`); else the round's date
+    previous: Path | None = None  # the data folder of the previous round's latest run, when there is one
 
     @property
     def findings(self) -> list[Finding]:

@@ -9,23 +9,21 @@ from pathlib import Path
 
 from pipeline.campaign import Campaign
 from pipeline.outputs.leadership.about import about_sheet
-from pipeline.outputs.leadership.lists import (activity_sheet, coverage_sheet, findings_sheet, nomination_sheet,
-                                               rectification_sheet, spot_sheet)
-from pipeline.outputs.leadership.overview import FLAGS_SHEET, overview
-from pipeline.outputs.leadership.scores import DISTRIBUTION_SHEET, member_sheet, org_sheet
-from pipeline.outputs.leadership.style import NOTE, ChartPage, fixed_time
+from pipeline.outputs.leadership.detail import detail_name, write_detail  # noqa: F401 - 明细表, beside the report
+from pipeline.outputs.leadership.lists import RECTIFICATION_SHEET, coverage_sheet, nomination_sheet, rectification_sheet, spot_sheet
+from pipeline.outputs.leadership.overview import overview
+from pipeline.outputs.leadership.scores import org_sheet, radar_sheet_name
+from pipeline.outputs.leadership.style import CHARTS_GRID, NOTE, ChartPage, fixed_time
 from pipeline.outputs.sheetkit import Book
 
 CHARTS_SHEET = "图表"
-BUILDERS = [overview, org_sheet, member_sheet, rectification_sheet, coverage_sheet, nomination_sheet, activity_sheet,
-            spot_sheet, findings_sheet]
+BUILDERS = [overview, org_sheet, rectification_sheet, coverage_sheet, nomination_sheet, spot_sheet]
 
 
 def sheet_names(campaign: Campaign) -> list[str]:
     unit = campaign.workbooks["unit"]
-    return ["总览", FLAGS_SHEET, unit.sheet("org_ballots").name, f"{campaign.criteria_titles['org']}得分",
-            unit.sheet("member_ballots").name, DISTRIBUTION_SHEET, unit.sheet("rectifications").name, "应整改未整改",
-            unit.sheet("nominations").name, "活动与信息", "抽查名单", "数据问题", CHARTS_SHEET, NOTE]
+    return ["总览", unit.sheet("org_ballots").name, radar_sheet_name(campaign), RECTIFICATION_SHEET, "应整改未整改",
+            unit.sheet("nominations").name, "抽查名单", CHARTS_SHEET, NOTE]
 
 
 def report_name(campaign: Campaign) -> str:
@@ -38,7 +36,7 @@ def write_report(campaign: Campaign, report, files: list, path: Path) -> Path:
         charts: list = []
         for build in BUILDERS:
             build(book, campaign, report, files, charts)
-        page = ChartPage(book, CHARTS_SHEET)
+        page = ChartPage(book, CHARTS_SHEET, **CHARTS_GRID)
         for chart, width, height, own_page in charts:
             page.add(chart, width, height, new_page=own_page)
         about_sheet(book, campaign, report, files, charts)

@@ -1,11 +1,9 @@
-"""说明: the as-of date, weights, scales and rules of the round, and every input file with its hash."""
+"""说明: the as-of date, weights, scales and rules of the round."""
 
 from __future__ import annotations
 
 from pipeline.campaign import Campaign
-from pipeline.labels import OTHER_ROUND, STATUSES, kind_label
 from pipeline.outputs.leadership.style import NOTE
-from pipeline.outputs.sheetkit import Col
 
 
 def about_sheet(book, campaign: Campaign, report, files: list, charts: list) -> None:
@@ -34,16 +32,9 @@ def about_sheet(book, campaign: Campaign, report, files: list, charts: list) -> 
         f"整改标记：逾期未销号（时限早于基准日期）、即将到期（{campaign.rectification.due_soon_days} 天内）、"
         "销号不实（已销号但缺完成日期或整改成效，或群众不满意）、三定不全。"
         f"某项标准得分低于 {campaign.rectification.low_score_threshold:g} 而无对应整改事项的，列为应整改未整改。",
-        "打印：各表打印时每页重复表头；党员评议每个单位一行小计，展开单位（左侧“+”）后打印即打印该单位的党员明细；"
-        "图表在“图表”表中，每张图完整地印在一页内。",
+        f"打印：各表打印时每页重复表头；图表每张完整地印在一页内。每名党员、每项整改、每条问题和收到的每个文件"
+        f"见{campaign.outputs['detail']}.xlsx（供查阅，可筛选）。",
     ]
     ws.title(NOTE, 6)
     for line in lines:
         ws.title(line, 6, size=10, bold=False)
-    ws.skip(2)
-    ws.title("本次处理的全部文件", 6, size=12)
-    cols = [Col("文件名", width=36, wrap=True), Col("SHA-256", width=66), Col("大小（字节）", "int", 12), Col("类型"),
-            Col("单位"), Col("受理状态")]
-    ws.table(cols, [[f.name, f.received.sha256, f.received.size, kind_label(campaign, f.stored.kind), f.stored.unit_code or None,
-                     (f"{OTHER_ROUND}（{f.stored.round}）：" if f.other_round else "") + STATUSES[f.stored.status]] for f in files],
-             freeze=False, autofilter=False, repeat=False)

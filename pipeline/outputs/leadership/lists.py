@@ -1,49 +1,113 @@
-"""The list sheets: 整改台账, 应整改未整改, 先进推荐, 活动与信息, 抽查名单, 数据问题."""
+"""The summary sheets of the reading pack: 整改情况 (per unit), 应整改未整改 (per subject), 先进推荐 (per
+unit, and the nominations that failed the check), 抽查名单. Every item, flag and finding one by one is in
+明细表 (detail.py)."""
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+
 from pipeline.campaign import Campaign
-from pipeline.findings import ERROR, severity_of, title_of
+from pipeline.findings import title_of
 from pipeline.frames import records
-from pipeline.outputs.leadership.style import GREEN, NOTE, RED, YELLOW, by_value, field_labels
+from pipeline.outputs.leadership.overview import TOTAL
+from pipeline.outputs.leadership.style import RED, field_labels, legend
 from pipeline.outputs.sheetkit import Col
 from pipeline.rules import commendation
 
-SEVERITY_FILLS = {"错误": RED, "警告": YELLOW}
+ITEM_FLAGS = ["R_OVERDUE", "R_DUE_SOON", "R_FALSE_CLOSE", "R_NO_MEASURE", "R_NO_OWNER", "R_NO_DEADLINE"]
+RECTIFICATION_SHEET = "整改情况"
+
+
+def _units_with_results(campaign: Campaign, report) -> list[str]:
+    return [u.code for u in campaign.units if u.code in report.files]
 
 
 def rectification_sheet(book, campaign: Campaign, report, files: list, charts: list) -> None:
+    """Per unit: items, closed, closure rate, each item flag, 应整改未整改, activities, missing activities."""
     label_of = field_labels(campaign)
-    sheet = campaign.workbooks["unit"].sheet("rectifications")
-    ws = book.sheet(sheet.name)
-    ws.title(f"整改台账：全部整改事项及问题标记（基准日期 {report.as_of}；红色为逾期或销号不实，黄色为即将到期或三定不全）", 10)
+    ws = book.sheet(RECTIFICATION_SHEET)
+    ws.title(f"整改与督查情况（基准日期 {report.as_of}）：整改事项、销号、问题标记，应整改未整改，活动开展与信息上报", 14, size=12)
+    rect = report.rectifications
+    closed_status = campaign.rectification.closed_status
+    items, closed, flagged = Counter(), Counter(), Counter()
+    for u, status, codes in zip(rect["unit_code"], rect["status"], rect["flags"]) if len(rect) else ():
+        items[u] += 1
+        closed[u] += status == closed_status
+        for c in codes:
+            flagged[(u, c)] += 1
+    unaddressed = Counter(report.coverage["unit_code"]) if len(report.coverage) else Counter()
+    acts = report.activity_reports
+    held, reported = Counter(), Counter()
+    for u, n, r in zip(acts["unit_code"], acts["activities"], acts["reported"]) if len(acts) else ():
+        held[u] += int(n)
+        reported[u] += int(r)
+    missing = defaultdict(list)
+    for r in records(report.missing_activities):
+        missing[r["unit_code"]].append(r["activity_type"])
+    cols = ([Col(label_of["unit_code"]), Col("单位名称"), Col("整改事项", "int", 9), Col("已销号", "int", 8),
+             Col("销号率", "rate", 8)] + [Col(title_of(c), "int", 10) for c in ITEM_FLAGS] +
+            [Col("应整改未整改", "int", 12), Col("开展活动（次）", "int", 9, wrap=True),
+             Col("上报信息（条）", "int", 9, wrap=True), Col("逾期未开展的必备活动", width=24, wrap=True)])
+    rows = []
+    for u in _units_with_results(campaign, report):
+        rows.append([u, campaign.unit_name(u), items[u], closed[u], closed[u] / items[u] if items[u] else None] +
+                    [flagged[(u, c)] for c in ITEM_FLAGS] +
+                    [unaddressed[u], held[u], reported[u], "、".join(missing[u]) or None])
+    n_items, n_closed = sum(items.values()), sum(closed.values())
+    rows.append([TOTAL, f"{len(rows)} 个单位", n_items, n_closed, n_closed / n_items if n_items else None] +
+                [sum(flagged[(u, c)] for u in items) for c in ITEM_FLAGS] +
+                [sum(unaddressed.values()), sum(held.values()), sum(reported.values()),
+                 f"{sum(len(v) for v in missing.values())} 项" if missing else None])
+    serious = {5, 7}  # 逾期未销号, 销号不实
+    ws.plan(cols, rows)
+    legend(ws, [("有逾期未销号或销号不实", RED)], col0=1)
     ws.skip()
-    wide = {"problem", "measure", "outcome"}
-    cols = [Col(label_of["unit_code"])] + [Col(c.label, "date" if c.type == "date" else "text", 30 if c.key in wide else None,
-                                   wrap=c.key in wide) for c in sheet.columns] + [Col("问题标记", width=24, wrap=True)]
-    rows, severity = [], []
-    for r in records(report.rectifications):
-        codes = r["flags"]
-        rows.append([r["unit_code"]] + [r.get(c.key) for c in sheet.columns] +
-                    ["、".join(title_of(c) for c in codes) or None])
-        severity.append(RED if any(severity_of(c) == ERROR for c in codes) else YELLOW if codes else None)
-    ws.table(cols, rows, row_fills=severity)
+    ws.table(cols, rows, bold=[False] * (len(rows) - 1) + [True],
+             fill=lambda row, j: RED if j in serious and row[0] != TOTAL and row[j] else None)
 
 
 def coverage_sheet(book, campaign: Campaign, report, files: list, charts: list) -> None:
+    """应整改未整改, one line per subject (a unit or a member): its suggested grade when that is low, the
+    criteria scored low (all of them said in two words), and any other problem left without rectification."""
     label_of = field_labels(campaign)
-    ws = book.sheet("应整改未整改")
-    ws.title("应整改未整改：低分项、低等次、点评问题、群众意见未进入整改台账，上一阶段事项遗漏", 5)
+    ws = book.sheet("应整改未整改", landscape=False)
+    threshold = campaign.rectification.low_score_threshold
+    ws.title("应整改未整改（每个对象一行，逐条说明见明细表）：“建议等次”"
+             f"为等次偏低而整改台账中没有针对该党员的事项；“低分项”为得分低于 {threshold:g} 而没有整改事项的标准；"
+             "“其他问题”为点评问题、群众意见未进入整改台账和上一阶段事项遗漏", 6, size=11)
     ws.skip()
-    cols = [Col(label_of["unit_code"]), Col(label_of["member_id"]),
-            Col(label_of["criterion"]), Col("问题"), Col(NOTE, width=80, wrap=True)]
-    rows = [[r["unit_code"], r["member_id"] or None, r["criterion"] or None, title_of(r["code"]), r["detail"]]
-            for r in records(report.coverage)]
+    names = dict(zip(zip(report.roster["unit_code"], report.roster["member_id"]), report.roster["name"]))
+    mr = report.scores.member_results
+    suggested = dict(zip(zip(mr["unit_code"], mr["member_id"]), mr["suggested_grade"]))
+    subjects: dict[tuple, dict] = {}
+    for r in records(report.coverage):
+        s = subjects.setdefault((r["unit_code"], r["member_id"] or ""), {"low_grade": False, "criteria": [], "other": []})
+        if r["code"] == "C_LOW_GRADE":
+            s["low_grade"] = True
+        elif r["code"] == "C_LOW_SCORE":
+            s["criteria"].append(r["criterion"])
+        elif title_of(r["code"]) not in s["other"]:
+            s["other"].append(title_of(r["code"]))
+    order = {u.code: i for i, u in enumerate(campaign.units)}
+    every = {group: sorted(c.name for c in campaign.criteria[group]) for group in ("org", "member")}
+
+    def criteria(member: str, named: list[str]) -> str | None:
+        """The criteria named, or "五带头各项" when they are all of the subject's criteria."""
+        group = "member" if member else "org"
+        return f"{campaign.criteria_titles[group]}各项" if sorted(named) == every[group] else "、".join(named) or None
+    # 110 characters: one A4 portrait page wide at a readable size, four criteria on one line
+    # (the member's number is in 明细表: here the name, beside the unit's)
+    cols = [Col("单位名称", width=21, wrap=True), Col(label_of["name"], width=9),
+            Col("建议等次", width=10), Col("低分项", width=55, wrap=True), Col("其他问题", width=15, wrap=True)]
+    rows = [[campaign.unit_name(u), names.get((u, m)) if m else "（本单位）",
+             suggested.get((u, m)) if s["low_grade"] else None, criteria(m, s["criteria"]), "、".join(s["other"]) or None]
+            for (u, m), s in sorted(subjects.items(), key=lambda kv: (order.get(kv[0][0], 0), kv[0][1]))]
     ws.table(cols, rows)
 
 
 def nomination_sheet(book, campaign: Campaign, report, files: list, charts: list) -> None:
-    label_of = field_labels(campaign)
+    """Per unit: for each nomination kind, nominated, failed and eligible but not nominated; and the
+    nominations that failed, each with its reason."""
     ws = book.sheet(campaign.workbooks["unit"].sheet("nominations").name)
     rnd = campaign.round(report.round)
     cm = campaign.commendation
@@ -51,44 +115,33 @@ def nomination_sheet(book, campaign: Campaign, report, files: list, charts: list
         if rnd.commendation_kind == "special" else \
         (f"{cm.member_kind}须评定为{cm.member_grade}；{cm.org_kind}须组织等次为{cm.org_grade}且无逾期整改；"
          f"{cm.worker_kind}须为党务工作者且评定为{cm.member_grade}")
-    ws.title(f"先进推荐审核（{rnd.name}，{rule}）", 6)
+    ws.title(f"先进推荐审核（{rnd.name}，{rule}）。每条推荐见明细表", 11, size=12)
+    kinds = [cm.org_kind, cm.member_kind, cm.worker_kind]
+    noms, eligible = report.nominations, report.eligible
+    count = Counter(zip(noms["unit_code"], noms["nomination_kind"], noms["verdict"])) if len(noms) else Counter()
+    spare = Counter(zip(eligible["unit_code"], eligible["nomination_kind"])) if len(eligible) else Counter()
+    refused = defaultdict(list)
+    for r in records(noms):
+        if r["verdict"] == commendation.NOT_OK:
+            refused[r["unit_code"]].append(f"{r['name']}（{r['nomination_kind']}）：{r['reasons']}")
+    cols = [Col("单位名称")]
+    for k in kinds:
+        cols += [Col(f"{k}：推荐", "int", 8, wrap=True), Col("其中不符合", "int", 7, wrap=True),
+                 Col("符合条件未推荐", "int", 8, wrap=True)]
+    cols.append(Col("不符合条件的推荐及理由", width=66, wrap=True))
+    units = _units_with_results(campaign, report)
+    rows = [[campaign.unit_name(u)] + [n for k in kinds for n in
+                                       (sum(count[(u, k, v)] for v in (commendation.OK, commendation.NOT_OK)),
+                                        count[(u, k, commendation.NOT_OK)], spare[(u, k)])] +
+            ["；".join(refused[u]) or None] for u in units]
+    rows.append([TOTAL] + [sum(r[j] for r in rows) for j in range(1, len(cols) - 1)] +
+                [f"{sum(len(v) for v in refused.values())} 项" if refused else None])
+    failed = set(range(2, len(cols) - 1, 3))
+    ws.plan(cols, rows)
+    legend(ws, [("有不符合条件的推荐", RED)], col0=1)
     ws.skip()
-    cols = [Col(label_of["unit_code"]), Col(label_of["nomination_kind"]),
-            Col(label_of["subject_id"]), Col("姓名/名称"), Col("审核结果"),
-            Col("理由", width=50, wrap=True)]
-    rows = [[r["unit_code"], r["nomination_kind"], r["subject_id"], r["name"], r["verdict"], r["reasons"] or None]
-            for r in records(report.nominations)]
-    ws.table(cols, rows, repeat=False,
-             fill=lambda row, j: (GREEN if row[4] == commendation.OK else RED) if j == 4 and row[4] else None)
-    ws.skip()
-    ws.title("符合条件但未被推荐", 6, size=12)
-    ecols = [Col(label_of["unit_code"]), Col(label_of["nomination_kind"]),
-             Col(label_of["subject_id"]), Col("姓名/名称"), Col("依据", width=30)]
-    erows = [[r["unit_code"], r["nomination_kind"], r["subject_id"], r["name"], r["basis"]]
-             for r in records(report.eligible)]
-    ws.table(ecols, erows, freeze=False, autofilter=False, repeat=False)
-    ws.ws.freeze_panes(3, 0)
-
-
-def activity_sheet(book, campaign: Campaign, report, files: list, charts: list) -> None:
-    label_of = field_labels(campaign)
-    ws = book.sheet("活动与信息")
-    ws.title(f"活动开展与信息上报（基准日期 {report.as_of}）", 5)
-    ws.skip()
-    cols = [Col(label_of["unit_code"]), Col("单位名称"),
-            Col("月份"), Col("开展活动（次）", "int", 14), Col("已上报信息（条）", "int", 16)]
-    rows = [[r["unit_code"], campaign.unit_name(r["unit_code"]), r["month"], r["activities"], r["reported"]]
-            for r in records(report.activity_reports)]
-    ws.table(cols, rows, repeat=False)
-    ws.skip()
-    missing = report.missing_activities
-    ws.title("截止日期已过仍未开展的必备活动" + ("" if len(missing) else "：无"), 5, size=12)
-    if len(missing):
-        mcols = [Col(label_of["unit_code"]), Col("单位名称"),
-                 Col(label_of["activity_type"]), Col("应完成日期", "date", 12)]
-        ws.table(mcols, [[r["unit_code"], campaign.unit_name(r["unit_code"]), r["activity_type"], r["due"]]
-                         for r in records(missing)], freeze=False, autofilter=False, repeat=False)
-    ws.ws.freeze_panes(3, 0)
+    ws.table(cols, rows, bold=[False] * (len(rows) - 1) + [True],
+             fill=lambda row, j: RED if j in failed and row[0] != TOTAL and row[j] else None)
 
 
 def spot_sheet(book, campaign: Campaign, report, files: list, charts: list) -> None:
@@ -102,15 +155,3 @@ def spot_sheet(book, campaign: Campaign, report, files: list, charts: list) -> N
             Col("单位名称"), Col("整改编号"), Col("抽查内容", width=50, wrap=True)]
     ws.table(cols, [[r["target"], r["unit_code"], r["unit_name"], r["item_id"] or None, r["detail"]]
                     for r in records(report.spot_checks)])
-
-
-def findings_sheet(book, campaign: Campaign, report, files: list, charts: list) -> None:
-    ws = book.sheet("数据问题")
-    ws.title("数据问题：收到的文件中发现的全部问题（错误须退回修改，警告请核实，提示仅供了解）", 9, size=12)
-    ws.skip()
-    cols = [Col("文件", width=30, wrap=True), Col("工作表"), Col("单元格"), Col("列"), Col("填写内容", width=18, wrap=True),
-            Col("代码"), Col("严重程度"), Col("问题"), Col(NOTE, width=60, wrap=True)]
-    every = [x for f in files for x in f.findings] + list(report.findings)
-    rows = [[x.file, x.sheet or None, x.cell or None, x.column or None, x.value or None, x.code, x.severity, x.title,
-             x.message] for x in every]
-    ws.table(cols, rows, fill=by_value({6: SEVERITY_FILLS}))

@@ -1,4 +1,5 @@
-"""总览: 报送情况, 参评率, scores, grades and flag counts per unit; 问题标记: the flags per unit, charted."""
+"""总览: one line per unit (names beside codes) with 报送情况, 参评率, score, grade, rank, the change since
+the previous round, the members' decided grades, 整改 and problems; a 合计 line; a key to its colours."""
 
 from __future__ import annotations
 
@@ -7,19 +8,17 @@ from collections import Counter
 import pandas as pd
 
 from pipeline.campaign import Campaign
-from pipeline.findings import FLAG_CODES, title_of
 from pipeline.labels import SUBMITTED, cn_date, kind_label
-from pipeline.outputs.leadership.style import RED, YELLOW, by_value, field_labels, grade_fills, heat, stacked_bars, FULL_PAGE
+from pipeline.outputs import briefing_facts
+from pipeline.outputs.leadership.style import (HALF_PAGE, RED, YELLOW, band_colours, bars, by_value, field_labels,
+                                               grade_fills, grade_legend, legend, previous_results)
 from pipeline.outputs.sheetkit import Col
 
-FLAGS_SHEET = "问题标记"
+TOTAL = "合计"
 
 
-def _flag_counts(report) -> pd.DataFrame:
-    """Unit x flag code counts (R_ per item, C_ per coverage row)."""
-    counts = Counter((f.unit_code, f.code) for f in report.flags)
-    return pd.Series(counts, dtype=int).rename_axis(["unit_code", "code"]).unstack(fill_value=0) if counts else \
-        pd.DataFrame()
+def member_grades(campaign: Campaign) -> list[str]:
+    return list(campaign.enums["@member_grades_decided"])
 
 
 def overview(book, campaign: Campaign, report, files: list, charts: list) -> None:
@@ -29,56 +28,66 @@ def overview(book, campaign: Campaign, report, files: list, charts: list) -> Non
     sub = report.submissions.set_index("unit_code")
     org = report.scores.org_results.set_index("unit_code")
     members = report.scores.member_results
-    counts = _flag_counts(report)
+    grades = member_grades(campaign)
+    dist = Counter(zip(members["unit_code"], members["decided_grade"]))
     problems = Counter()
     for f in files:
         if f.stored.unit_code:
             problems[f.stored.unit_code] += len(f.errors) + len(f.warnings)
+    items = report.rectifications
+    item_counts = Counter(items["unit_code"]) if len(items) else Counter()
+    overdue = Counter(u for u, codes in zip(items["unit_code"], items["flags"]) if "R_OVERDUE" in codes) \
+        if len(items) else Counter()
+    unaddressed = Counter(report.coverage["unit_code"]) if len(report.coverage) else Counter()
+    before = previous_results(report)
     states = Counter(sub["status"])
     street = SUBMITTED["accepted" if report.street_file else "missing"]
-    items = report.rectifications
-    flagged = Counter(f.code for f in report.flags).__getitem__
-    ws.title(f"{campaign.name}  {rnd.name}（{rnd.code}）评议汇总报告", 12)
+
+    ws.title(f"{campaign.name}  {rnd.name}评议汇总报告", 14)
     ws.title(f"基准日期 {cn_date(report.as_of)}。应报单位 {len(campaign.units)} 个：" +
              "，".join(f"{label} {states[k]}" for k, label in SUBMITTED.items()) +
-             f"；{kind_label(campaign, 'street')}{street}。整改事项 {len(items)} 项，"
-             f"逾期未销号 {flagged('R_OVERDUE')} 项，销号不实 {flagged('R_FALSE_CLOSE')} 项；"
-             f"应整改未整改 {len(report.coverage)} 条。", 12, size=11)
-    ws.skip()
-    cols = [Col(label_of["unit_code"]), Col("单位名称"), Col("类别"),
-            Col("报送情况"), Col(label_of["filled_on"], "date", 12), Col("逾期"),
-            Col("参评率", "rate", 9), Col("综合得分", "score2", 10), Col("组织等次"), Col("排名", "int", 7),
-            Col("党员数", "int", 8), Col("评定优秀", "int", 9), Col("整改事项", "int", 9), Col("逾期未销号", "int", 11),
-            Col("销号不实", "int", 9), Col("应整改未整改", "int", 12), Col("数据问题", "int", 9)]
-    member_counts = members.groupby("unit_code").size()
-    top_grade = members[members["decided_grade"] == campaign.commendation.member_grade].groupby("unit_code").size()
-    item_counts = items.groupby("unit_code").size() if len(items) else pd.Series(dtype=int)
+             f"；{kind_label(campaign, 'street')}{street}。" +
+             ("“较上阶段”为综合得分与上一阶段之差。" if before is not None else ""), 14, size=11, bold=False)
+    narrow = 6.5  # a count: its header wraps onto two lines
+    cols = ([Col(label_of["unit_code"]), Col("单位名称"), Col("报送情况"), Col("参评率", "rate", 8),
+             Col("综合得分", "score2", 8), Col("组织等次", width=narrow), Col("排名", "int", narrow)] +
+            ([Col("较上阶段", "delta", 8)] if before is not None else []) +
+            [Col("党员数", "int", narrow)] + [Col(g, "int", narrow) for g in grades] +
+            [Col("整改事项", "int", narrow), Col("逾期未销号", "int", 8), Col("应整改未整改", "int", 8),
+             Col("数据问题", "int", narrow)])
     rows = []
     for u in campaign.units:
         s = sub.loc[u.code]
         o = org.loc[u.code] if u.code in org.index else None
-        c = counts.loc[u.code] if u.code in counts.index else {}
-        head = [u.code, campaign.unit_name(u.code), u.kind, s["state"], s["filled_on"] or None, s["overdue"] or None]
+        n = sum(dist[(u.code, g)] for g in grades)
+        head = [u.code, campaign.unit_name(u.code), s["state"]]
         if o is None:  # not in this round's results: no figure rather than a misleading zero
-            rows.append(head + [None] * 10 + [problems[u.code] or None])
+            rows.append(head + [None] * (len(cols) - 4) + [problems[u.code] or None])
             continue
+        change = [None if before is None or u.code not in before or pd.isna(o["composite"])
+                  else round(o["composite"] - before[u.code], 2)] if before is not None else []
         rows.append(head + [o["participation_rate"], o["composite"], o["grade"],
-                            None if pd.isna(o["rank"]) else int(o["rank"]), int(member_counts.get(u.code, 0)),
-                            int(top_grade.get(u.code, 0)), int(item_counts.get(u.code, 0)),
-                            int(c.get("R_OVERDUE", 0)), int(c.get("R_FALSE_CLOSE", 0)),
-                            int(sum(v for k, v in dict(c).items() if k.startswith("C_"))), problems[u.code]])
-    state_fill = {v: (RED if v == SUBMITTED["missing"] else YELLOW) for v in SUBMITTED.values()
-                  if v != SUBMITTED["accepted"]}
-    first, last = ws.table(cols, rows, fill=by_value({3: state_fill, 8: grade_fills(campaign)}))
-    heat(ws, first, 7, last, 7, campaign.scales["rating"].lowest, campaign.scales["rating"].highest)
-    # Flags by unit: a table on a sheet of its own, and the chart drawn from it.
-    codes = [c for c in FLAG_CODES if c in counts.columns]
-    fs = book.sheet(FLAGS_SHEET)
-    fs.title("各单位问题标记（项）", 8, size=12)
-    fs.skip()
-    fcols = [Col(label_of["unit_code"])] + [Col(title_of(c), "int", 10) for c in codes]
-    frows = [[u.code] + [int(counts.loc[u.code, c]) if u.code in counts.index else 0 for c in codes]
-             for u in campaign.units if u.code in report.files]
-    ffirst, flast = fs.table(fcols, frows, autofilter=False)
-    if codes:
-        charts.append((stacked_bars(book, fs, "各单位问题标记", "项数", 0, len(codes), ffirst - 1, flast), *FULL_PAGE))
+                            None if pd.isna(o["rank"]) else int(o["rank"])] + change +
+                    [n] + [dist[(u.code, g)] for g in grades] +
+                    [item_counts[u.code], overdue[u.code], unaddressed[u.code], problems[u.code]])
+    graded = [r for r in rows if r[4] is not None]
+    facts = briefing_facts.facts(campaign, report)
+    total = [TOTAL, f"{len(campaign.units)} 个单位", f"{SUBMITTED['accepted']} {states['accepted']}",
+             facts.reviewed_members / facts.full_members if facts.full_members else None, None, None, None] + ([None] if before is not None else [])
+    tail = len(total)
+    total += [sum(r[j] or 0 for r in graded) for j in range(tail, len(cols) - 1)] + [sum(problems.values())]
+    rows.append(total)
+    state_fill = {SUBMITTED["rejected"]: YELLOW, SUBMITTED["missing"]: RED}
+    ws.plan(cols, rows)
+    legend(ws, [(f"组织等次 {k}", c) for k, c in grade_legend(campaign, "org")] +
+           [(SUBMITTED["rejected"], YELLOW), (SUBMITTED["missing"], RED)], col0=1)
+    ws.skip()
+    first, last = ws.table(cols, rows, fill=by_value({2: state_fill, 5: grade_fills(campaign)}),
+                           bold=[False] * (len(rows) - 1) + [True])
+    band_colours(ws, first, 4, last - 1, 4, campaign, "org")
+    g0 = len(cols) - 4 - len(grades)  # the grade columns, before the last four
+    if last - 1 >= first:
+        fills = grade_fills(campaign)
+        charts += [(c, *HALF_PAGE) for c in bars(book, ws, "各单位党员评定等次分布", "人数", 1,
+                                                  list(range(g0, g0 + len(grades))), first - 1, first, last - 1,
+                                                  stacked=True, colours=[fills.get(g) for g in grades])]

@@ -5,15 +5,24 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
 from pipeline.campaign import Campaign
-from pipeline.outputs.sheetkit import PX_PER_CM, Book, Sheet
+from pipeline.outputs.sheetkit import PX_PER_CM, Book, Sheet, text_width
 
 NOTE = "说明"  # the header of a free-text explanation column, and the title of the rules sheet
 GRADE_FILLS = ["C6EFCE", "E2EFDA", "FFEB9C", "FFC7CE"]
 GREY = "EDEDED"
+# The same colours, strong enough to tell apart as bars of a chart.
+CHART_FILLS = dict(zip(GRADE_FILLS + [GREY], ["63BE7B", "B7DEA0", "FFD966", "F4777F", "BFBFBF"]))
 RED, YELLOW, GREEN = "FFC7CE", "FFEB9C", "C6EFCE"
-FULL_PAGE = (23.6, 14.0, True)  # (width cm, height cm, on a page of its own) of a chart over all units
-RADAR = (7.6, 7.8, False)
+HALF_PAGE = (6.6, 25.6, False)  # 0.2 cm short of its cell: a chart that reaches the next column prints it  # (width cm, height cm, on a page of its own) of a bar chart over units
+UNITS_PER_CHART = 30  # LibreOffice labels every other bar when a chart this tall holds more
+# 图表: two bar charts side by side, A4 portrait at full size: 2 x 7.0 cm x 1.33 = 18.6 cm wide, 25.9 cm high.
+CHARTS_GRID = dict(columns=2, rows=1, cell=(7.0, 25.9), landscape=False, scale=100)
+RADAR = (5.4, 6.4, False)
+# Fifteen radar charts an A4 portrait page: 3 x 5.8 cm x 1.33 x 0.8 = 18.5 cm wide, 5 x 6.6 cm x 0.8 = 26.4 cm high.
+RADAR_GRID = dict(columns=3, rows=5, cell=(5.8, 6.6), landscape=False)
 
 
 def grade_fills(campaign: Campaign) -> dict[str, str]:
@@ -35,30 +44,82 @@ def by_value(columns: dict[int, dict[str, str]]):
     return fill
 
 
-def heat(sheet: Sheet, first_row: int, first_col: int, last_row: int, last_col: int, lo: float, hi: float) -> None:
-    sheet.ws.conditional_format(first_row, first_col, last_row, last_col, {
-        "type": "3_color_scale", "min_type": "num", "min_value": lo, "min_color": "#F8696B",
-        "mid_type": "num", "mid_value": (lo + hi) / 2, "mid_color": "#FFEB84",
-        "max_type": "num", "max_value": hi, "max_color": "#63BE7B"})
+def bands(campaign: Campaign, group: str) -> list[tuple[str, float, str, str]]:
+    """The grade bands of `group` ("org" or "member"), best first: (grade, lower bound, colour, key text)."""
+    out, above = [], None
+    for band, colour in zip(campaign.grades[group].bands, GRADE_FILLS):
+        key = f"{band.grade} ≥{band.min:g}" if band.min > 0 or above is None else f"{band.grade} <{above:g}"
+        out.append((band.grade, band.min, colour, key))
+        above = band.min
+    return out
+
+
+def band_colours(sheet: Sheet, first_row: int, first_col: int, last_row: int, last_col: int,
+                 campaign: Campaign, group: str) -> None:
+    """Score cells coloured by the grade band they fall in: the same colours as the grades themselves."""
+    book = sheet.book
+    sheet.ws.conditional_format(first_row, first_col, last_row, last_col, {  # a blank is no score: no colour
+        "type": "blanks", "format": book.wb.add_format({}), "stop_if_true": True})
+    for grade, low, colour, _ in bands(campaign, group):
+        sheet.ws.conditional_format(first_row, first_col, last_row, last_col, {
+            "type": "cell", "criteria": ">=", "value": low, "format": book.wb.add_format({"bg_color": f"#{colour}"}),
+            "stop_if_true": True})
+
+
+def legend(sheet: Sheet, entries: list[tuple[str, str | None]], col0: int = 0) -> int:
+    """A key to a sheet's colours at the next row: "颜色说明" and each entry in its colour, each over as
+    many of the columns as its text needs (their widths as the table below will have them: call
+    `sheet.plan` first); returns the row."""
+    r, ws = sheet.row, sheet.ws
+    ws.set_row(r, 20)
+    width = lambda j: sheet._widths.get(j, 8.43)  # noqa: E731 - Excel's default width where none is set
+    j = col0
+    for k, (text, colour) in enumerate([("颜色说明", None)] + entries):
+        props = {"align": "center", "valign": "vcenter"} | ({"bold": True} if k == 0 else
+                                                             {"border": 1, "border_color": "#BFBFBF"})
+        if colour:
+            props["bg_color"] = f"#{colour}"
+        end, room = j, width(j)
+        while room < text_width(text) + 1:
+            end += 1
+            room += width(end)
+        f = sheet.book.fmt(**props)
+        if end > j:
+            ws.merge_range(r, j, r, end, text, f)
+        else:
+            ws.write_string(r, j, text, f)
+        j = end + 1
+    sheet.row += 1
+    return r
+
+
+def grade_legend(campaign: Campaign, group: str) -> list[tuple[str, str]]:
+    """The key of the grade colours: each band with its bound, then the grades outside the bands."""
+    entries = [(key, colour) for _, _, colour, key in bands(campaign, group)]
+    if group == "member":
+        g = campaign.grades["member"]
+        entries += [(grade, GREY) for grade in (g.probationary_grade, g.not_reviewed_grade) if grade]
+    return entries
 
 
 class ChartPage:
-    """The 图表 sheet: each chart fills one cell of a grid (columns as wide and rows as tall as a
+    """A sheet of charts: each chart fills one cell of a grid (columns as wide and rows as tall as a
     chart) and moves and sizes with it; A4 landscape at a fixed scale (programs ignore manual breaks
     on a sheet scaled to fit), a manual break after every page's worth of rows. A page break falls
     only between rows or columns, so no chart is ever cut. The scale leaves room for a program that
-    draws columns a third wider than Excel does (LibreOffice without Calibri or Carlito)."""
+    draws columns a third wider than Excel does (LibreOffice without the workbook's font)."""
 
-    COLUMNS, ROWS = 3, 2  # small charts per page: across, down
-    CELL_W_CM, CELL_H_CM = 8.0, 8.2  # a cell of the grid; a chart leaves a small margin in it
-    MARGIN_CM = 0.2
-    SCALE = 80  # percent: 3 x 8.0 cm x 1.33 x 0.8 = 25.5 cm, within A4 landscape's 27.7 cm
+    MARGIN_CM = 0.2  # the scale (percent) and grid are chosen so that, for example, 3 x 8.0 cm x 1.33 x 0.8 = 25.5 cm
+    # fits within A4 landscape's 27.7 cm
 
-    def __init__(self, book: Book, name: str):
-        self.sheet = book.sheet(name)
-        ws = self.sheet.ws
-        ws.set_column(0, self.COLUMNS - 1, _chars(self.CELL_W_CM))
-        ws.set_print_scale(self.SCALE)
+    def __init__(self, book: Book, name: str, columns: int = 3, rows: int = 2, cell: tuple[float, float] = (8.0, 8.2),
+                 landscape: bool = True, scale: int = 80):
+        self.sheet = book.sheet(name, landscape)
+        self.COLUMNS, self.ROWS = columns, rows  # small charts per page: across, down
+        self.CELL_W_CM, self.CELL_H_CM = cell  # a cell of the grid; a chart leaves a small margin in it
+        for j in range(self.COLUMNS):
+            self.sheet.width(j, _chars(self.CELL_W_CM))
+        self.sheet.ws.set_print_scale(scale)
         self.row, self.col, self.rows_on_page, self.breaks = 0, 0, 0, []
 
     def add(self, chart, width_cm: float, height_cm: float, new_page: bool = False) -> None:
@@ -95,19 +156,35 @@ def _chars(cm: float) -> float:
     return round((cm * PX_PER_CM - 5) / 7, 2)
 
 
-def stacked_bars(book: Book, sheet: Sheet, name: str, unit: str, col0: int, n_series: int, header_row: int,
-                 last_row: int):
-    """A stacked column chart of a table: categories in column `col0`, one series per column after it."""
-    chart = book.wb.add_chart({"type": "column", "subtype": "stacked"})
-    for j in range(col0 + 1, col0 + n_series + 1):
-        chart.add_series({"name": [sheet.name, header_row, j], "categories": [sheet.name, header_row + 1, col0,
-                                                                               last_row, col0],
-                          "values": [sheet.name, header_row + 1, j, last_row, j], "gap": 50})
-    chart.set_title({"name": name, "name_font": {"size": 14}})
-    chart.set_y_axis({"name": unit, "min": 0, "name_font": {"size": 11}, "num_font": {"size": 11}})
-    chart.set_x_axis({"num_font": {"size": 10}})
-    chart.set_legend({"position": "bottom", "font": {"size": 11}})
-    return chart
+def bars(book: Book, sheet: Sheet, name: str, unit: str, category_col: int, series_cols: list[int], header_row: int,
+         first_row: int, last_row: int, stacked: bool = False, lo: float = 0, hi: float | None = None,
+         colours: list | None = None) -> list:
+    """Bar charts of table rows, half a portrait page each, at most UNITS_PER_CHART rows a chart (the later
+    ones titled 续) so that every unit is labelled: the categories (unit names) in `category_col` down the
+    side, first at the top; one series per column of `series_cols` (stacked when asked), named by its
+    header; `colours`: a grade colour per series (keyed by the chart's legend), drawn in its strong shade."""
+    charts = []
+    for top in range(first_row, last_row + 1, UNITS_PER_CHART):
+        bottom = min(last_row, top + UNITS_PER_CHART - 1)
+        chart = book.wb.add_chart({"type": "bar", **({"subtype": "stacked"} if stacked else {})})
+        for k, j in enumerate(series_cols):
+            series = {"name": [sheet.name, header_row, j],
+                      "categories": [sheet.name, top, category_col, bottom, category_col],
+                      "values": [sheet.name, top, j, bottom, j], "gap": 40,
+                      "border": {"color": "#808080", "width": 0.5}}
+            if colours and colours[k]:
+                series["fill"] = {"color": f"#{CHART_FILLS.get(colours[k], colours[k])}"}
+            chart.add_series(series)
+        chart.set_title({"name": name if top == first_row else f"{name}（续）", "name_font": {"size": 12}})
+        # A bar chart's x axis is the values (across), its y axis the categories (down): the first unit
+        # at the top, the values' axis at the foot.
+        chart.set_x_axis({"name": unit, "min": lo, **({"max": hi} if hi is not None else {}),
+                          "name_font": {"size": 10}, "num_font": {"size": 10},
+                          "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+        chart.set_y_axis({"num_font": {"size": 10}, "interval_unit": 1, "reverse": True, "crossing": "max"})
+        chart.set_legend({"position": "bottom", "font": {"size": 10}} if len(series_cols) > 1 else {"none": True})
+        charts.append(chart)
+    return charts
 
 
 def radar(book: Book, sheet: Sheet, name: str, row: int, first_col: int, last_col: int, header_row: int,
@@ -117,10 +194,20 @@ def radar(book: Book, sheet: Sheet, name: str, row: int, first_col: int, last_co
     chart.add_series({"name": name, "categories": [sheet.name, header_row, first_col, header_row, last_col],
                       "values": [sheet.name, row, first_col, row, last_col]})
     chart.set_title({"name": name, "name_font": {"size": 12}})
-    chart.set_y_axis({"min": lo, "max": hi, "major_unit": (hi - lo) / 2, "num_font": {"size": 10}})
-    chart.set_x_axis({"num_font": {"size": 10}})
+    chart.set_y_axis({"min": lo, "max": hi, "major_unit": (hi - lo) / 2, "num_font": {"size": 11}})
+    chart.set_x_axis({"num_font": {"size": 11}})
     chart.set_legend({"none": True})
     return chart
+
+
+def previous_results(report) -> dict[str, float] | None:
+    """Unit -> its composite in the previous round's latest run (its data folder, `report.previous`), or
+    None when there is no previous round at hand."""
+    if report.previous is None:
+        return None
+    prev = pd.read_csv(report.previous / "org_results.csv", encoding="utf-8-sig", dtype={"unit_code": str})
+    prev = prev.dropna(subset=["composite"])
+    return dict(zip(prev["unit_code"], prev["composite"].astype(float)))
 
 
 def fixed_time(as_of: dt.date) -> dt.datetime:

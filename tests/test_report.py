@@ -1,11 +1,14 @@
 """Leadership workbooks: every sheet and chart, text never turned into a formula, nothing private in
 the publication list, and the same ledger and as-of date giving the same cells."""
 
+import csv
+import datetime as dt
+import io
 import re
 import zipfile
 
 import pytest
-from conftest import AS_OF, stored_cells
+from conftest import AS_OF, make_demo, stored_cells
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
@@ -267,3 +270,28 @@ def test_the_detail_book_lists_everything_one_by_one(runs, campaign):
     assert {f.received.sha256 for f in first.files} == hashes
     wb = load_workbook(path)
     assert all(ws.auto_filter.ref and ws.freeze_panes for ws in wb.worksheets)
+
+
+def test_the_overview_shows_each_units_change_since_the_previous_round(campaign, tmp_path):
+    """R2 after R1 on one archive: 总览 gains 较上阶段, each unit's R2 composite minus its R1 composite as the
+    two rounds' org_results.csv give them (a unit missing from either has no figure)."""
+    out, arch = tmp_path / "out", tmp_path / "arch"
+    for code, as_of in (("R1", AS_OF), ("R2", dt.date(2012, 6, 15))):
+        inbox, _ = make_demo(campaign, tmp_path / code, units=4, members=6, seed=f"change-{code}", round_code=code,
+                             as_of=as_of)
+        batch.run(campaign, inbox, out, arch, round_code=code, as_of=as_of)
+    composite = {}
+    for code in ("R1", "R2"):
+        (folder,) = [p for p in (out / code).iterdir() if p.is_dir()]
+        rows = list(csv.DictReader(io.StringIO((folder / "data" / "org_results.csv").read_text(encoding="utf-8-sig"))))
+        composite[code] = {r["unit_code"]: float(r["composite"]) for r in rows if r["composite"]}
+    rows = _cells(folder / leadership.report_name(campaign))["总览"]
+    j = rows[4].index("较上阶段")
+    shown = {r[0]: r[j] for r in rows[5:5 + len(campaign.units)]}
+    both = composite["R1"].keys() & composite["R2"].keys()
+    assert len(both) == 4
+    for unit, value in shown.items():
+        expect = round(composite["R2"][unit] - composite["R1"][unit], 2) if unit in both else ""
+        assert value == pytest.approx(expect) if expect != "" else value in ("", None), unit
+    r1_rows = _cells(next(p for p in (out / "R1").iterdir() if p.is_dir()) / leadership.report_name(campaign))["总览"]
+    assert "较上阶段" not in r1_rows[4], "no previous round, no column"

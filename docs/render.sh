@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Render the sample run's 汇总报告 to PNG pages for the README (needs soffice, pdftotext and pdftoppm).
-# Usage: bash docs/render.sh   (from the repository root, after `make run`)
+# Usage: bash docs/render.sh   (from the repository root, after `make run`, which writes to 示例/outbox)
 set -euo pipefail
-report=$(ls -t outbox/R1/*/汇总报告.xlsx | head -1)
+report=$(ls -t 示例/outbox/R1/*/汇总报告.xlsx | head -1)
 work=$(mktemp -d)
 cp "$report" "$work/report.xlsx"
 soffice --headless --convert-to pdf --outdir "$work" "$work/report.xlsx" >/dev/null

@@ -325,3 +325,25 @@ def test_the_veto_rate_pools_every_criterion_and_is_blank_without_a_scored_vote(
 def test_ranks_are_whole_numbers_with_blanks_for_the_unscored():
     ranks = scoring.competition_rank(pd.Series([70.0, None, 90.0]))
     assert str(ranks.dtype) == "Int64" and ranks.tolist()[0] == 2 and ranks.tolist()[2] == 1 and pd.isna(ranks[1])
+
+
+def test_a_missing_form_names_its_file_sheet_and_subject(tiny, campaign):
+    """W_FORM_MISSING points at the unit's file, at 党员名册 for a member (no sheet for the unit's own
+    forms), with the subject as its value."""
+    found = [(f.file, f.sheet, f.value, f.detail) for f in tiny.findings
+             if f.code == "W_FORM_MISSING" and f.value in ("FN01", "D")]
+    assert found == [("FN01.xlsx", "", "FN01", "单位 FN01 的下级评议上级"),
+                     ("FN01.xlsx", campaign.workbooks["unit"].sheet("roster").name, "D", "党员 D 的群众评议")]
+
+
+def test_a_branch_without_lower_organisations_misses_no_upward_review_and_the_next_unit_is_still_checked(campaign):
+    """FN06 (lower_orgs = false) has no 下级评议上级: nothing missing for it; FN07, after it, lacks 群众评议
+    and 下级评议上级 and both are named, in form order."""
+    forms = [f.name for f in campaign.forms["org"]]
+    subjects = pd.DataFrame({"unit_code": ["FN06", "FN07"], "member_id": ["", ""]})
+    have = pd.DataFrame({"unit_code": ["FN06", "FN06", "FN07"], "member_id": "", "form": [forms[0], forms[1], forms[0]]})
+    found = scores._missing_forms(campaign, "org", subjects, have, {"FN06": "a.xlsx", "FN07": "b.xlsx"}, "")
+    assert [(f.file, f.value, f.detail) for f in found] == [("b.xlsx", "FN07", f"单位 FN07 的{forms[1]}"),
+                                                            ("b.xlsx", "FN07", f"单位 FN07 的{forms[2]}")]
+    unknown = scores._missing_forms(campaign, "org", subjects.iloc[1:], have.iloc[2:], {}, "")
+    assert [f.file for f in unknown] == ["", ""], "a unit without a file: no file named"

@@ -3,6 +3,7 @@
 import copy
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import assume, given, settings
@@ -347,3 +348,34 @@ def test_a_branch_without_lower_organisations_misses_no_upward_review_and_the_ne
                                                             ("b.xlsx", "FN07", f"单位 FN07 的{forms[2]}")]
     unknown = scores._missing_forms(campaign, "org", subjects.iloc[1:], have.iloc[2:], {}, "")
     assert [f.file for f in unknown] == ["", ""], "a unit without a file: no file named"
+
+
+def test_the_member_table_by_hand_keeps_its_columns_types_and_notes(tiny):
+    """Beyond the figures: the veto form's pooled rate kept as veto_rate (C: 5 of 15 = 1/3), ranks as whole
+    numbers with blanks (Int64), no leftover column, and an empty note where nothing needs saying."""
+    mr = tiny.member_results
+    assert list(mr.columns) == scores.MEMBER_RESULT_COLUMNS + ["veto_rate"]
+    m = mr.set_index("member_id")
+    assert m.loc["C", "veto_rate"] == pytest.approx(1 / 3) and m.loc["A", "veto_rate"] == 1.0
+    assert str(mr["rank_in_unit"].dtype) == "Int64"
+    assert m.loc["A", "grade_note"] == "" and m.loc["D", "grade_note"] == ""
+
+
+def test_a_tally_becomes_weighted_lines_by_hand(campaign):
+    """Row 1: 票数 5, two votes for the first option and one for the second: three lines, the two ballots
+    that left the criterion blank as a line without an option. Row 2: three votes, a negative count read
+    as none, 票数 blank: one line. Each line names its tally row (汇总1, 汇总2); weights are whole numbers."""
+    o1, o2 = campaign.workbooks["unit"].sheet("member_tallies").option_columns[:2]
+    tallies = pd.DataFrame([
+        {"unit_code": "FN01", "member_id": "A", "form": "党员互评", "criterion": "带头学习提高", "n_ballots": 5,
+         o1.key: 2, o2.key: 1},
+        {"unit_code": "FN01", "member_id": "B", "form": "党员互评", "criterion": "带头学习提高", "n_ballots": None,
+         o1.key: "3", o2.key: -1}])
+    out = scoring.tally_ballots(tallies, campaign, "member")
+    assert list(out.columns) == ["unit_code", "member_id", "form", "ballot_id", "criterion", "option", "weight"]
+    assert [(r.member_id, r.option if isinstance(r.option, str) else None, r.weight, r.ballot_id)
+            for r in out.itertuples()] == [
+        ("A", o1.option, 2, "汇总1"), ("B", o1.option, 3, "汇总2"), ("A", o2.option, 1, "汇总1"), ("A", None, 2, "汇总1")]
+    assert out["weight"].dtype == np.int64 and list(out.index) == [0, 1, 2, 3]
+    empty = scoring.tally_ballots(tallies.iloc[0:0], campaign, "member")
+    assert list(empty.columns) == list(out.columns) and empty.empty

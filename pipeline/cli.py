@@ -294,7 +294,7 @@ def _summary(campaign, result) -> Table:
     folder = result.folder
     for path in result.outputs:  # what the writers wrote; the copies, counted below
         if path.parent == folder:
-            t.add_row("数据文件" if path.is_dir() else path.stem, str(path))
+            t.add_row("数据文件" if path.is_dir() else path.name, str(path))
     for sub, label in ((RETURNED_DIR, "退回修改稿"), (NOTICE_DIR, "提示稿（无需重报）")):
         copies = [f for f in result.files if f.returned and f.returned.parent.name == sub]
         if copies:

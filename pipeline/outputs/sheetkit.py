@@ -203,6 +203,10 @@ class Sheet:
     def skip(self, n: int = 1) -> None:
         self.row += n
 
+    def width_of(self, col: int) -> float:
+        """A column's width as set so far (Excel's default, 8.43, where none is)."""
+        return self._widths.get(col, 8.43)
+
     def width(self, col: int, width: float) -> None:
         self._widths[col] = max(self._widths.get(col, 0), width)
         self.ws.set_column(col, col, self._widths[col])

@@ -14,6 +14,7 @@ from pipeline.frames import records, values
 from pipeline.labels import OTHER_ROUND, STATUSES, kind_label
 from pipeline.outputs.leadership.style import NOTE, RED, YELLOW, by_value, field_labels, fixed_time, grade_fills
 from pipeline.outputs.sheetkit import Book, Col
+from pipeline.rules import commendation
 
 SEVERITY_FILLS = {"错误": RED, "警告": YELLOW}
 
@@ -93,7 +94,7 @@ def nominations_sheet(book, campaign: Campaign, report, files: list) -> None:
              r["verdict"], r["reasons"] or None] for r in records(report.nominations)]
     rows += [[r["unit_code"], campaign.unit_name(r["unit_code"]), r["nomination_kind"], r["subject_id"], r["name"],
               "符合条件，未被推荐", r["basis"]] for r in records(report.eligible)]
-    ws.table(cols, rows, fill=by_value({5: {"不符合": RED}}))
+    ws.table(cols, rows, fill=by_value({5: {commendation.NOT_OK: RED}}))
 
 
 def findings_sheet(book, campaign: Campaign, report, files: list) -> None:

@@ -72,17 +72,16 @@ def legend(sheet: Sheet, entries: list[tuple[str, str | None]], col0: int = 0) -
     `sheet.plan` first); returns the row."""
     r, ws = sheet.row, sheet.ws
     ws.set_row(r, 20)
-    width = lambda j: sheet._widths.get(j, 8.43)  # noqa: E731 - Excel's default width where none is set
     j = col0
     for k, (text, colour) in enumerate([("颜色说明", None)] + entries):
         props = {"align": "center", "valign": "vcenter"} | ({"bold": True} if k == 0 else
                                                              {"border": 1, "border_color": "#BFBFBF"})
         if colour:
             props["bg_color"] = f"#{colour}"
-        end, room = j, width(j)
+        end, room = j, sheet.width_of(j)
         while room < text_width(text) + 1:
             end += 1
-            room += width(end)
+            room += sheet.width_of(end)
         f = sheet.book.fmt(**props)
         if end > j:
             ws.merge_range(r, j, r, end, text, f)

@@ -60,7 +60,9 @@ def lines(result, replies, status: int) -> list[str]:
                      "。请在 Excel/WPS 中关闭后再运行一次。")
     if result.changed:
         steps.append("正在复制或保存的文件：" + "、".join(r.name for r in result.changed) + "。请稍后再运行一次。")
-    steps.append(f"汇总报告、公示名单和数据文件在：{result.folder}")
+    shown = [p.stem for p in result.outputs
+             if p.parent == result.folder and p.is_file() and p.stem != Path(REPLIES).stem]  # the reply list: above
+    steps.append("、".join(dict.fromkeys(shown)) + ("和数据文件" if shown else "数据文件") + f"在：{result.folder}")
     out.append("下一步：")
     out += [f"  {i}. {s}" for i, s in enumerate(steps, start=1)]
     return out

@@ -93,6 +93,9 @@ def test_a_clean_run_writes_no_reply_list_and_no_stray_file(campaign, tmp_path, 
     assert "as of 2010-08-02" in log and "intake: read, validate, store:" in log
     out = capsys.readouterr().out
     assert "结果：退出状态 0" in out
+    last = [line for line in out.splitlines() if str(folder) in line and "数据文件在" in line]
+    assert last and all(campaign.outputs[k] in last[-1] for k in ("report", "detail", "publication", "briefing")), \
+        "the last step names every output the writers wrote"
     assert out.index("正在计算得分") < out.index("正在写出汇总报告") < out.index("结果：退出状态"), "each long stage says so"
 
 

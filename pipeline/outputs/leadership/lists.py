@@ -58,7 +58,7 @@ def rectification_sheet(book, campaign: Campaign, report, files: list, charts: l
                 [sum(flagged[(u, c)] for u in items) for c in ITEM_FLAGS] +
                 [sum(unaddressed.values()), sum(held.values()), sum(reported.values()),
                  f"{sum(len(v) for v in missing.values())} 项" if missing else None])
-    serious = {5, 7}  # 逾期未销号, 销号不实
+    serious = {5 + ITEM_FLAGS.index(c) for c in ("R_OVERDUE", "R_FALSE_CLOSE")}  # after the five columns before the flags
     ws.plan(cols, rows)
     legend(ws, [("有逾期未销号或销号不实", RED)], col0=1)
     ws.skip()

@@ -6,6 +6,7 @@ warnings or notes go to 提示/ (已受理，无需重报). The unit's pictures 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import logging
 import re
 import zipfile
@@ -18,13 +19,14 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.xml.functions import tostring
 
 from pipeline.campaign import Campaign
 from pipeline.fsio import FileBusy
 from pipeline.findings import Finding, make
 from pipeline.intake.book import Book
 from pipeline.labels import NOTICE_DIR, RETURNED_DIR
-from pipeline.outputs import xlsx
+from pipeline.outputs import package, package_comments, xlsx
 from pipeline.outputs.sheetkit import text_width
 from pipeline.outputs.xlsx import set_text
 
@@ -42,6 +44,7 @@ VERDICT = {True: ("须修改后重新报送", "本文件有错误，未被受理
 _THIN = Side(style="thin", color="999999")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _GROUP_FILL = PatternFill("solid", fgColor="D9E1F2")
+AUTHOR = "街道党办"
 
 
 def _rebuild(path: Path) -> Workbook:
@@ -82,18 +85,29 @@ def _writable(ws, ref: str):
     return cell
 
 
-def _annotate(wb: Workbook, findings: list[Finding]) -> None:
+def _notes(findings: list[Finding], sheets) -> dict[tuple[str, str], tuple[str, str, int]]:
+    """(sheet, cell) -> (the worst severity, the comment's text, how many findings) for every cell a
+    finding points at in one of `sheets`; notes (N_) are listed on 问题清单 only."""
     by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for f in findings:
-        if f.sheet in wb.sheetnames and f.cell and not f.code.startswith("N_"):
+        if f.sheet in sheets and f.cell and not f.code.startswith("N_"):
             by_cell[(f.sheet, f.cell)].append(f)
-    for (sheet, ref), group in by_cell.items():
+    return {key: ("错误" if any(f.is_error for f in group) else "警告",
+                  xlsx.clean_text("\n".join(f"【{f.severity}】{f.title}：{f.message}" for f in group)), len(group))
+            for key, group in by_cell.items()}
+
+
+def _comment_size(count: int) -> tuple[int, int]:
+    """(height, width) in pixels of a comment holding `count` findings."""
+    return 40 + 40 * count, 320
+
+
+def _annotate(wb: Workbook, findings: list[Finding]) -> None:
+    for (sheet, ref), (worst, text, count) in _notes(findings, wb.sheetnames).items():
         cell = _writable(wb[sheet], ref)
-        worst = "错误" if any(f.is_error for f in group) else "警告"
         cell.fill = FILLS[worst]
-        text = "\n".join(f"【{f.severity}】{f.title}：{f.message}" for f in group)
-        comment = Comment(xlsx.clean_text(text), "街道党办")
-        comment.width, comment.height = 320, 40 + 40 * len(group)
+        comment = Comment(text, AUTHOR)
+        comment.height, comment.width = _comment_size(count)
         cell.comment = comment
 
 
@@ -103,9 +117,9 @@ def _lines(text, width: int) -> int:
     return sum(max(1, -(-int(text_width(part)) // max(1, int(width * 0.95)))) for part in text.split("\n"))
 
 
-def _findings_sheet(wb: Workbook, findings: list[Finding], unit_label: str, lost: str) -> None:
-    """问题清单: the verdict in its first line, then the findings grouped by sheet (each group in the
-    workbook's sheet order, errors first), every text shown whole, ready to print."""
+def _findings_sheet(wb: Workbook, findings: list[Finding], unit_label: str, lost: str, names: list[str]) -> None:
+    """问题清单 in `wb`: the verdict in its first line, then the findings grouped by sheet (each group in the
+    order of the unit's sheets `names`, errors first), every text shown whole, ready to print."""
     ws = wb.create_sheet(SHEET, 0)
     errors = sum(f.is_error for f in findings)
     warnings = sum(f.severity == "警告" for f in findings)
@@ -126,7 +140,7 @@ def _findings_sheet(wb: Workbook, findings: list[Finding], unit_label: str, lost
         c.alignment = Alignment(horizontal="center", vertical="center")
         ws.column_dimensions[c.column_letter].width = w
     order = {"错误": 0, "警告": 1, "提示": 2}
-    sheets = {name: i for i, name in enumerate(wb.sheetnames)}
+    sheets = {name: i for i, name in enumerate(names)}
     ranked = sorted(findings, key=lambda f: (sheets.get(f.sheet, -1), order[f.severity], _position(f.cell)))
     r, n = 4, 0
     for sheet, group in _groups(ranked):
@@ -147,7 +161,7 @@ def _findings_sheet(wb: Workbook, findings: list[Finding], unit_label: str, lost
             ws.row_dimensions[r].height = 15 * max(_lines(v, w) for v, w in zip(values, WIDTHS)) + 3
             if f.severity in FILLS:
                 ws.cell(r, 2).fill = FILLS[f.severity]
-            if f.sheet in wb.sheetnames:
+            if f.sheet in sheets:
                 link = ws.cell(r, 4)
                 target = f.cell or "A1"
                 link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{f.sheet}'!{target}", display=target)
@@ -192,21 +206,73 @@ def _lost_drawings(path: Path, fmt: str) -> str:
 
 def write(path: Path, fmt: str, file: str, findings: list[Finding], unit_label: str, out: Path,
           when: dt.datetime, creator: str, rebuild: bool = False) -> Path:
-    """Write the returned copy of one submission to `out` and return its path; `rebuild`: from the
-    cell values (as for .xls), when the workbook itself cannot be annotated in place."""
+    """Write the returned copy of one submission to `out` and return its path. An .xlsx is edited part by
+    part (everything else byte for byte); when its package is shaped otherwise, or for `rebuild`, the copy
+    is made with openpyxl, from the workbook or (`rebuild`, .xls, .ods) from its cell values."""
     findings = list(findings)
+    if fmt == "xlsx" and not rebuild:
+        try:
+            return _edited(path, findings, unit_label, out, when)
+        except (FileBusy, MemoryError):
+            raise
+        except Exception as e:  # a package shaped otherwise (package.Unexpected) or not quite well formed
+            log.info("%s: %s; the copy is made with openpyxl", file, e)
     if fmt in ("xlsx", "xlsm") and not rebuild:
         wb = load_workbook(path, keep_vba=False, keep_links=False, rich_text=True)
         _keep_escaped(wb)
+        if SHEET in wb.sheetnames:  # a returned copy sent in again: its old list goes
+            del wb[SHEET]
     else:
         wb = _rebuild(path)
         findings.append(make("N_CONVERTED", file, detail=f".{fmt}"))
     _annotate(wb, findings)
-    _findings_sheet(wb, findings, unit_label, "" if rebuild else _lost_drawings(path, fmt))
+    _findings_sheet(wb, findings, unit_label, "" if rebuild else _lost_drawings(path, fmt), wb.sheetnames)
     wb.active = 0
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = ws.title == SHEET
     return xlsx.save(wb, out, when, creator)
+
+
+def _fill_xml(fill: PatternFill) -> str:
+    return tostring(fill.to_tree()).decode("utf-8")
+
+
+def _edited(path: Path, findings: list[Finding], unit_label: str, out: Path, when: dt.datetime) -> Path:
+    """The returned copy as the unit's package with only these parts changed: the styles (formats
+    added), the marked sheets and their comments, the workbook's sheet list, and the new 问题清单."""
+    pkg = package.Package.open(path.read_bytes())
+    if SHEET in pkg.sheets:
+        raise package.Unexpected("a returned copy sent in again")
+    styles = package.Styles(pkg)
+    fill = {worst: styles.append("fills", "fill", [_fill_xml(f)]) for worst, f in FILLS.items()}
+    marks: dict[str, dict[str, tuple[str, str, int]]] = defaultdict(dict)
+    for (sheet, ref), note in _notes(findings, pkg.sheets).items():
+        marks[sheet][ref] = note
+    for sheet, notes in marks.items():
+        part = pkg.sheets[sheet]
+        xml = package.sheet_xml(pkg, part)
+        texts, sizes = {}, {}
+        for ref, (worst, text, count) in notes.items():
+            target = package.merged_top_left(xml, ref)
+            xml = package.restyle(xml, target, lambda s, k=fill[worst]: styles.with_fill(s, k))
+            texts[target] = f"{texts[target]}\n{text}" if target in texts else text
+            sizes[target] = _comment_size(count)
+        pkg.put(part, package_comments.add(pkg, part, xml, texts, AUTHOR, sizes))
+    listing = Workbook()
+    _findings_sheet(listing, findings, unit_label, "", list(pkg.sheets))
+    listing.remove(listing.worksheets[1])
+    made = xlsx.parts(listing)
+    offset = styles.merge(made["xl/styles.xml"].decode("utf-8"))
+    styles.done()
+    sheet = package.inline_strings(made["xl/worksheets/sheet1.xml"].decode("utf-8"),
+                                   made.get("xl/sharedStrings.xml", b"").decode("utf-8"))
+    titles = re.search(r'<definedName name="_xlnm.Print_Titles"[^>]*>(.*?)</definedName>',
+                       made["xl/workbook.xml"].decode("utf-8"))
+    package.insert_first_sheet(pkg, SHEET, package.shift_styles(sheet, offset),
+                               html.unescape(titles.group(1)) if titles else None)
+    with xlsx.placed(out) as tmp, open(tmp, "wb") as f:
+        pkg.save(f, when)
+    return Path(out)
 
 
 # ------------------------------------------------------------------ one copy per file of the inbox

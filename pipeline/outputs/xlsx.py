@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import tempfile
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -58,22 +60,39 @@ def is_formula_like(value) -> bool:
     return isinstance(value, str) and value.startswith(_FORMULA_LEADS)
 
 
-def save(wb: Workbook, path: str | Path, when: dt.datetime, creator: str) -> Path:
-    """Save `wb` with fixed properties and timestamps, via a temporary file renamed into place."""
+@contextmanager
+def placed(path: str | Path):
+    """A temporary file beside `path` to write; renamed into place when the block ends without error,
+    removed when it does not."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.properties.creator = creator
-    wb.properties.lastModifiedBy = creator
-    wb.properties.created = when
-    wb.properties.modified = when
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
-        with _FixedTimeZip(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True, when=when) as archive:
-            ExcelWriter(wb, archive).write_data()
+        yield tmp
         os.chmod(tmp, 0o644)
         fsio.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+
+
+def save(wb: Workbook, path: str | Path, when: dt.datetime, creator: str) -> Path:
+    """Save `wb` with fixed properties and timestamps, via a temporary file renamed into place."""
+    wb.properties.creator = creator
+    wb.properties.lastModifiedBy = creator
+    wb.properties.created = when
+    wb.properties.modified = when
+    with placed(path) as tmp:
+        with _FixedTimeZip(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True, when=when) as archive:
+            ExcelWriter(wb, archive).write_data()
+    return Path(path)
+
+
+def parts(wb: Workbook) -> dict[str, bytes]:
+    """The parts of the package `wb` would be saved as, by name."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        ExcelWriter(wb, archive).write_data()
+    with zipfile.ZipFile(buffer) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}

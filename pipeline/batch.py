@@ -20,7 +20,7 @@ from pipeline.findings import Finding, make
 from pipeline.intake import inbox as inbox_mod
 from pipeline.labels import kind_label
 from pipeline.ledger import Ledger, Stored, copies, locked, prepared_rows
-from pipeline.outputs import briefing_facts, manifest, workbooks, writers
+from pipeline.outputs import briefing_facts, manifest, reuse, workbooks, writers
 from pipeline.rules import round_results
 from pipeline.timing import Stages
 from pipeline.validation import validate
@@ -91,6 +91,7 @@ class RunResult:
     round_reason: str = ""  # how the round was chosen, for the clerk
     timings: dict = field(default_factory=dict)  # wall seconds per stage
     outputs: list[Path] = field(default_factory=list)  # what the writers wrote, in their order
+    reused_from: str | None = None  # the earlier run whose outputs were copied (nothing new since), or None
 
     def with_status(self, status: str) -> list[FileResult]:
         return [f for f in self.files if f.status == status]
@@ -354,23 +355,26 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
     when = dt.datetime.combine(as_of, dt.time(18, 0))
     writer = None
     try:
+        previous = briefing_facts.previous_data(campaign, ledger, outbox, code)
+        key = reuse.inputs_key(campaign, ledger, code, as_of, publish_on, previous, files)
+        same = reuse.earlier(outbox, ledger, code, key)  # a rerun with nothing new: its outputs are copied
         large = len(ledger.accepted(code, "unit")) >= workbooks.BACKGROUND_MIN_UNITS
-        writer = workbooks.Writer() if large else None  # starts while the round is computed
+        writer = workbooks.Writer() if large and not same else None  # starts while the round is computed
         report = round_results.build(campaign, ledger, code, as_of, known_stats)
         report.publish_on = publish_on
-        report.previous = briefing_facts.previous_data(campaign, ledger, outbox, code)
+        report.previous = previous
         known_stats.clear()  # now part of the report's member table: not held twice
         stages.done("round: scores, flags, checks")
         on_stage("写出汇总报告、公示、通报、退回修改稿和数据文件")
-        run = writers.RunOutputs(campaign, report, files, tmp, when, ledger)
-        outputs = writers.workbook_paths(campaign, tmp)
-        with workbooks.written(campaign, report.for_workbooks(), files, tmp, writer):
-            for write in writers.WRITERS:
-                outputs += write(run)
+        outputs = reuse.copy(*same, tmp, files) if same else \
+            writers.write_all(writers.RunOutputs(campaign, report, files, tmp, when, ledger), writer)
         stages.done("outputs: workbooks, CSV files, returned copies")
         stages.write_log(tmp / "run.log", f"fnc-review {__version__} run {run_id}: round {code}, as of {as_of}, "
-                         f"{len(files)} files taken in, {len(ignored)} ignored, {len(changed)} changed, {len(held)} held")
-        manifest.write(tmp, {"run_id": run_id, "as_of": as_of.isoformat(), "campaign_id": campaign.id, "round": code},
+                         f"{len(files)} files taken in, {len(ignored)} ignored, {len(changed)} changed, {len(held)} held"
+                         + (f"; outputs copied from run {same[0].name}, whose inputs were the same" if same else ""))
+        manifest.write(tmp, {"run_id": run_id, "as_of": as_of.isoformat(), "campaign_id": campaign.id, "round": code,
+                             "inputs_key": key, "reused_from": same[0].name if same else None,
+                             "written": [p.relative_to(tmp).as_posix() for p in outputs]},
                        files, report.findings, ignored, changed, held)
         for p in tmp.rglob("*"):  # every output on disk before the folder is renamed into view
             if p.is_file():
@@ -391,5 +395,5 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
             f.returned = folder / f.returned.relative_to(tmp)
     return RunResult(run_id, code, as_of, folder, files, report, ignored, changed, held,
                      rounds.why(campaign, round_code, as_of, inbox_rounds, code), stages.times,
-                     [folder / p.relative_to(tmp) for p in outputs])
+                     [folder / p.relative_to(tmp) for p in outputs], same[0].name if same else None)
 

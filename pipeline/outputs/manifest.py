@@ -17,7 +17,7 @@ def write(folder: Path, head: dict, files: list, round_findings: list, ignored: 
     outputs = sorted(p for p in folder.rglob("*") if p.is_file())
     manifest = {
         **head,
-        "inbox_files": [f.record() for f in files],
+        "inbox_files": [{**f.record(), "returned": _returned(f, folder)} for f in files],
         "ignored_files": [{"name": r.name, "size": r.size, "reason": IGNORED} for r in ignored],
         "changed_files": [{"name": r.name, "size": r.size, "reason": CHANGED} for r in changed],
         "held_files": [{"name": r.name, "reason": HELD} for r in held],
@@ -32,3 +32,9 @@ def write(folder: Path, head: dict, files: list, round_findings: list, ignored: 
     path = folder / "manifest.json"
     path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return path
+
+
+def _returned(f, folder: Path) -> str | None:
+    """Where the file's returned copy is in the run folder, if it has one."""
+    path = getattr(f, "returned", None)
+    return path.relative_to(folder).as_posix() if path else None

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.campaign import Campaign
-from pipeline.outputs import briefing, csvfiles, leadership, notices, publication, replies, returned
+from pipeline.outputs import briefing, csvfiles, leadership, notices, publication, replies, returned, workbooks
 
 
 @dataclass
@@ -54,6 +54,16 @@ def notice_documents(o: RunOutputs) -> list[Path]:
 
 # In order: the copies before the reply list that names them.
 WRITERS = [data_files, returned_copies, reply_list, briefing_document, notice_documents]
+
+
+def write_all(run: RunOutputs, writer=None) -> list[Path]:
+    """Every output of the run: the workbooks in their own process (`writer`, started earlier, or one
+    started here) while WRITERS run here; returns what they all wrote."""
+    outputs = workbook_paths(run.campaign, run.folder)
+    with workbooks.written(run.campaign, run.report.for_workbooks(), run.files, run.folder, writer):
+        for write in WRITERS:
+            outputs += write(run)
+    return outputs
 
 
 def workbook_paths(campaign: Campaign, folder: Path) -> list[Path]:

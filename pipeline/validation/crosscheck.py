@@ -52,6 +52,78 @@ def _tallied(tables, key: str, subject: list[str]) -> dict:
     return n.groupby([df[c] for c in subject + ["form"]]).max().astype(int).to_dict()
 
 
+def _keys_text(keys) -> str:
+    return "、".join(map(str, keys if isinstance(keys, tuple) else (keys,)))
+
+
+def _tally_rows(df, sd, forms, file: str, where) -> list[Finding]:
+    """Each 得票汇总 row counts only its form's options, and no more votes than its 票数: the counts
+    checked column by column over the whole sheet, the rows with a problem then named in order."""
+    counted = pd.Series(0, index=df.index)
+    wrong = {}
+    for col in sd.spec.option_columns:
+        if col.key not in df:
+            continue
+        v = pd.to_numeric(df[col.key], errors="coerce").fillna(0)
+        allowed = df["form"].map({name: col.option in form.scale.labels for name, form in forms.items()})
+        counted += v.where(allowed.eq(True), 0).astype(int)
+        wrong[col] = (v != 0) & allowed.eq(False)
+    n = pd.to_numeric(df["n_ballots"], errors="coerce")
+    over = n.notna() & (counted > n.fillna(0))
+    bad = over.copy()
+    for mask in wrong.values():
+        bad |= mask
+    out = []
+    for i in df.index[bad.to_numpy()]:
+        form = forms[df.at[i, "form"]]
+        for col, mask in wrong.items():
+            if mask[i]:
+                out.append(make("E_SCALE_FORM", file, value=df.at[i, col.key], detail=f"{form.name}（可选：{'、'.join(form.scale.labels)}）",
+                                **where(col.key, df.at[i, "_row"])))
+        if over[i]:
+            out.append(make("E_TALLY_SUM", file, value=int(n[i]), detail=f"各选项得票合计 {counted[i]} 张，票数为 {int(n[i])} 张",
+                            **where("n_ballots", df.at[i, "_row"])))
+    return out
+
+
+def _tally_groups(df, forms, criteria: list[str], by: list[str], file: str, where) -> list[Finding]:
+    """Each subject and form: every criterion (a ballot rates them all), one 票数, at most the form's
+    maximum. Counted over the whole sheet at once; only the groups with a problem are looked at one by one."""
+    groups = df.groupby(by, sort=False)
+    n_criteria = df[df["criterion"].isin(criteria)].groupby(by, sort=False)["criterion"].nunique()
+    ns = pd.to_numeric(df["n_ballots"], errors="coerce")
+    known = df["form"].isin(forms)
+    distinct = ns.groupby([df[c] for c in by], sort=False).nunique()
+    most = ns.groupby([df[c] for c in by], sort=False).max()
+    limit = pd.Series({name: f.max_ballots for name, f in forms.items() if f.max_ballots is not None}, dtype=float)
+    out = []
+    for keys, rows in sorted(groups.indices.items(), key=lambda kv: kv[1][0]):  # in order of first appearance
+        first = df.index[rows[0]]
+        if not known[first]:
+            continue
+        incomplete = n_criteria.get(keys, 0) < len(criteria)
+        differ = distinct.get(keys, 0) > 1
+        too_many = df.at[first, "form"] in limit and most.get(keys, 0) > limit[df.at[first, "form"]]
+        if not (incomplete or differ or too_many):
+            continue
+        part, form = df.iloc[rows], forms[df.at[first, "form"]]
+        if incomplete:
+            missing = [c for c in criteria if c not in set(part["criterion"])]
+            out.append(make("E_TALLY_INCOMPLETE", file, value=_keys_text(keys), detail="、".join(missing),
+                            **where("criterion", part["_row"].iloc[0])))
+        counts = ns.iloc[rows].dropna().astype(int)
+        if differ:
+            i = counts.index[(counts != counts.mode().iloc[0]).to_numpy()][0]  # the row that differs from the others
+            out.append(make("E_TALLY_BALLOTS", file, value=int(counts[i]),
+                            detail=f"{_keys_text(keys)}的票数有 {'、'.join(map(str, sorted(set(counts))))} 几种",
+                            **where("n_ballots", df.at[i, "_row"])))
+        if too_many:
+            i = counts.idxmax()
+            out.append(make("E_FORM_COUNT", file, value=int(counts[i]), **where("n_ballots", df.at[i, "_row"]),
+                            detail=f"{form.name}票有 {int(counts[i])} 张，应为 {form.max_ballots} 张"))
+    return out
+
+
 def tallies(tables, sheets, campaign: Campaign, file: str) -> list[Finding]:
     """得票汇总 rows: only the row's form's options, counts within the ballots, one row per subject, form
     and criterion with one 票数, at most the form's maximum, and never beside ballots of the same form."""
@@ -63,58 +135,21 @@ def tallies(tables, sheets, campaign: Campaign, file: str) -> list[Finding]:
         df, sd = tables[key], sheets[key]
         forms = {f.name: f for f in campaign.forms[group]}
         where = lambda col, r: dict(sheet=sd.name, cell=_at(sd, col, r), column=sd.spec.column(col).label)  # noqa: E731
-        for _, row in df.iterrows():
-            form = forms.get(row["form"])
-            if form is None:
-                continue
-            counted = 0
-            for col in sd.spec.option_columns:
-                v = row.get(col.key)
-                if pd.isna(v) or v == 0:
-                    continue
-                if col.option not in form.scale.labels:
-                    out.append(make("E_SCALE_FORM", file, value=v, detail=f"{form.name}（可选：{'、'.join(form.scale.labels)}）",
-                                    **where(col.key, row["_row"])))
-                else:
-                    counted += int(v)
-            n = row["n_ballots"]
-            if not pd.isna(n) and counted > int(n):
-                out.append(make("E_TALLY_SUM", file, value=int(n), detail=f"各选项得票合计 {counted} 张，票数为 {int(n)} 张",
-                                **where("n_ballots", row["_row"])))
+        out += _tally_rows(df, sd, forms, file, where)
         for i in df.index[df.duplicated(subset=subject + ["form", "criterion"], keep="first")]:
             out.append(make("E_TALLY_DUPLICATE", file, value=df.at[i, "criterion"],
                             detail=f"{'、'.join(str(df.at[i, c]) for c in subject + ['form', 'criterion'])}",
                             **where("criterion", df.at[i, "_row"])))
-        criteria = [c.name for c in campaign.criteria[group]]
-        for keys, part in df.groupby(subject + ["form"], sort=False):
-            form = forms.get(part["form"].iloc[0])
-            missing = [c for c in criteria if c not in set(part["criterion"])]
-            if form is not None and missing:  # a ballot rates every criterion: so does a tally
-                named = "、".join(map(str, keys if isinstance(keys, tuple) else (keys,)))
-                out.append(make("E_TALLY_INCOMPLETE", file, value=named, detail="、".join(missing),
-                                **where("criterion", part["_row"].iloc[0])))
-            ns = pd.to_numeric(part["n_ballots"], errors="coerce").dropna().astype(int)
-            if form is None or ns.empty:
-                continue
-            if ns.nunique() > 1:
-                i = ns.index[(ns != ns.mode().iloc[0]).to_numpy()][0]  # the row that differs from the others
-                out.append(make("E_TALLY_BALLOTS", file, value=int(ns[i]),
-                                detail=f"{'、'.join(map(str, keys if isinstance(keys, tuple) else (keys,)))}的票数有 "
-                                       f"{'、'.join(map(str, sorted(set(ns))))} 几种", **where("n_ballots", df.at[i, "_row"])))
-            if form.max_ballots is not None and ns.max() > form.max_ballots:
-                i = ns.idxmax()
-                out.append(make("E_FORM_COUNT", file, value=int(ns[i]), **where("n_ballots", df.at[i, "_row"]),
-                                detail=f"{form.name}票有 {int(ns[i])} 张，应为 {form.max_ballots} 张"))
+        out += _tally_groups(df, forms, [c.name for c in campaign.criteria[group]], subject + ["form"], file, where)
         ballots = tables.get(ballots_key)
         if ballots is not None and len(ballots):
             bs = sheets[ballots_key]
-            first = ballots.drop_duplicates(subset=subject + ["form"]).set_index(subject + ["form"])["_row"]
-            for _, row in df.drop_duplicates(subset=subject + ["form"]).iterrows():
-                k = tuple(row[c] for c in subject + ["form"])
-                k = k if len(k) > 1 else k[0]
-                if k in first.index:
-                    out.append(make("E_TALLY_AND_BALLOTS", file, value=row["form"], **where("form", row["_row"]),
-                                    detail=f"“{bs.name}”表 {_at(bs, 'form', first[k])} 起已录有这些{row['form']}票"))
+            first = ballots.drop_duplicates(subset=subject + ["form"])[subject + ["form", "_row"]]
+            both = df.drop_duplicates(subset=subject + ["form"]).merge(first, on=subject + ["form"], how="inner",
+                                                                        suffixes=("", "_ballot"))
+            for form, row, ballot_row in zip(both["form"], both["_row"], both["_row_ballot"]):
+                out.append(make("E_TALLY_AND_BALLOTS", file, value=form, **where("form", row),
+                                detail=f"“{bs.name}”表 {_at(bs, 'form', ballot_row)} 起已录有这些{form}票"))
     return out
 
 

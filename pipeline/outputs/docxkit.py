@@ -5,7 +5,9 @@ and WPS substitute a font a PC lacks (仿宋_GB2312, 方正小标宋 where insta
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+import zipfile
 from html import escape
 from pathlib import Path
 
@@ -13,17 +15,16 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement, parse_xml
-from docx.oxml.ns import nsmap, qn
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.table import _Cell
-from lxml import etree
 
 CENTER, RIGHT = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT
 BODY, HEADING, TITLE = "仿宋", "黑体", "宋体"  # 仿宋_GB2312 / 方正小标宋 where installed; these are on every PC
 SIZE, TITLE_SIZE, TABLE_SIZE = 16, 22, 12  # 三号, 二号, 小四
 SHORT_TABLE = 15  # rows: a table this short is never split over two pages
-_SLOT = "@@cell{}@@"  # where a long table's row template takes its cell texts
+_SLOT = "@@table{}cell{}@@"  # where a long table's styled row takes its cell texts
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
@@ -85,7 +86,8 @@ def table(doc, header: list[str], rows: list[list[str]]) -> None:
     grid = doc.add_table(rows=1 + (len(rows) if short else 1), cols=len(header))
     grid.style = "Table Grid"
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
-    first = [header] + (rows if short else [[_SLOT.format(j) for j in range(len(header))]])
+    pending = doc.__dict__.setdefault("_long_tables", [])  # a long table's rows, written by save()
+    first = [header] + (rows if short else [[_SLOT.format(len(pending), j) for j in range(len(header))]])
     # Cells reached through each row's XML: python-docx's `Table.cell` and `_Row.cells` walk the whole
     # table on every call.
     for i, (tr, line) in enumerate(zip(grid._tbl.tr_lst, first)):
@@ -99,17 +101,8 @@ def table(doc, header: list[str], rows: list[list[str]]) -> None:
     for tr in grid._tbl.tr_lst:  # a row is never split over two pages (LibreOffice left a blank strip)
         tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     grid._tbl.tr_lst[0].trPr.append(OxmlElement("w:tblHeader"))  # the header row repeats on a continuation page
-    if not short:
-        template = grid._tbl.tr_lst[1]
-        text = etree.tostring(template, encoding="unicode")
-        grid._tbl.remove(template)
-        pieces = re.split(_SLOT.format(r"\d+"), text)  # the row's XML around its cells' texts, in order
-        lines = []
-        for line in rows:
-            cells = (escape(_XML_ILLEGAL.sub("\ufffd", str(v)), quote=False) for v in line)
-            lines.append("".join(x for pair in zip(pieces, cells) for x in pair) + pieces[-1])
-        for tr in parse_xml(f'<w:rows xmlns:w="{nsmap["w"]}">{"".join(lines)}</w:rows>'):
-            grid._tbl.append(tr)
+    if not short:  # the styled row stays, its texts slots; save() writes the rows in its place
+        pending.append(rows)
 
 
 def document(author: str, title: str, when: dt.datetime):
@@ -134,8 +127,41 @@ def signature(doc, issuer: str, day: dt.date) -> None:
 
 
 def save(doc, path: Path) -> Path:
-    """Written beside its place and renamed into it: never a half-written document."""
+    """Written beside its place and renamed into it: never a half-written document. A long table's rows
+    are streamed into document.xml as text, made from its styled row (as lxml elements, 30,000 names took
+    770 MiB)."""
     tmp = path.with_name(f".tmp-{path.name}")
-    doc.save(str(tmp))
+    pending = doc.__dict__.get("_long_tables", [])
+    if not pending:
+        doc.save(str(tmp))
+    else:
+        made = io.BytesIO()
+        doc.save(made)
+        with zipfile.ZipFile(made) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in src.infolist():
+                if info.filename != "word/document.xml":
+                    out.writestr(info, src.read(info))
+                    continue
+                streamed = zipfile.ZipInfo(info.filename, info.date_time)
+                streamed.compress_type = zipfile.ZIP_DEFLATED
+                with out.open(streamed, "w") as stream:
+                    for chunk in _with_rows(src.read(info).decode("utf-8"), pending):
+                        stream.write(chunk.encode("utf-8"))
     tmp.replace(path)
     return path
+
+
+def _with_rows(xml: str, tables: list[list[list[str]]]):
+    """document.xml, in pieces, with each long table's styled row replaced by one such row per line."""
+    at = 0
+    for k, rows in enumerate(tables):
+        slot = xml.index(_SLOT.format(k, 0), at)
+        start = max(xml.rfind("<w:tr>", at, slot), xml.rfind("<w:tr ", at, slot))
+        end = xml.index("</w:tr>", slot) + len("</w:tr>")
+        yield xml[at:start]
+        pieces = re.split(re.escape(f"@@table{k}cell") + r"\d+@@", xml[start:end])
+        for line in rows:
+            cells = (escape(_XML_ILLEGAL.sub("\ufffd", str(v)), quote=False) for v in line)
+            yield "".join(x for pair in zip(pieces, cells) for x in pair) + pieces[-1]
+        at = end
+    yield xml[at:]

@@ -89,38 +89,36 @@ def _tally_rows(df, sd, forms, file: str, where) -> list[Finding]:
 def _tally_groups(df, forms, criteria: list[str], by: list[str], file: str, where) -> list[Finding]:
     """Each subject and form: every criterion (a ballot rates them all), one 票数, at most the form's
     maximum. Counted over the whole sheet at once; only the groups with a problem are looked at one by one."""
-    groups = df.groupby(by, sort=False)
-    n_criteria = df[df["criterion"].isin(criteria)].groupby(by, sort=False)["criterion"].nunique()
+    firsts = df.dropna(subset=by).drop_duplicates(subset=by)  # each group's first row, in order of appearance
+    firsts = firsts[firsts["form"].isin(forms)]
+    at = pd.MultiIndex.from_frame(firsts[by]) if len(by) > 1 else pd.Index(firsts[by[0]])
     ns = pd.to_numeric(df["n_ballots"], errors="coerce")
-    known = df["form"].isin(forms)
-    distinct = ns.groupby([df[c] for c in by], sort=False).nunique()
-    most = ns.groupby([df[c] for c in by], sort=False).max()
-    limit = pd.Series({name: f.max_ballots for name, f in forms.items() if f.max_ballots is not None}, dtype=float)
+    counts = ns.groupby([df[c] for c in by], sort=False)
+    n_criteria = df[df["criterion"].isin(criteria)].groupby(by, sort=False)["criterion"].nunique()
+    incomplete = n_criteria.reindex(at).fillna(0).to_numpy() < len(criteria)
+    differ = counts.nunique().reindex(at).fillna(0).to_numpy() > 1
+    limit = firsts["form"].map({name: f.max_ballots for name, f in forms.items()}).astype(float).to_numpy()
+    too_many = counts.max().reindex(at).to_numpy() > limit  # NaN (no limit, no count) compares False
+    indices = df.groupby(by, sort=False).indices
     out = []
-    for keys, rows in sorted(groups.indices.items(), key=lambda kv: kv[1][0]):  # in order of first appearance
-        first = df.index[rows[0]]
-        if not known[first]:
-            continue
-        incomplete = n_criteria.get(keys, 0) < len(criteria)
-        differ = distinct.get(keys, 0) > 1
-        too_many = df.at[first, "form"] in limit and most.get(keys, 0) > limit[df.at[first, "form"]]
-        if not (incomplete or differ or too_many):
-            continue
-        part, form = df.iloc[rows], forms[df.at[first, "form"]]
-        if incomplete:
+    for k in (incomplete | differ | too_many).nonzero()[0]:
+        keys = at[k]
+        rows = indices[keys]
+        part, form = df.iloc[rows], forms[firsts["form"].iat[k]]
+        if incomplete[k]:
             missing = [c for c in criteria if c not in set(part["criterion"])]
             out.append(make("E_TALLY_INCOMPLETE", file, value=_keys_text(keys), detail="、".join(missing),
                             **where("criterion", part["_row"].iloc[0])))
-        counts = ns.iloc[rows].dropna().astype(int)
-        if differ:
-            i = counts.index[(counts != counts.mode().iloc[0]).to_numpy()][0]  # the row that differs from the others
-            out.append(make("E_TALLY_BALLOTS", file, value=int(counts[i]),
-                            detail=f"{_keys_text(keys)}的票数有 {'、'.join(map(str, sorted(set(counts))))} 几种",
+        numbers = ns.iloc[rows].dropna().astype(int)
+        if differ[k]:
+            i = numbers.index[(numbers != numbers.mode().iloc[0]).to_numpy()][0]  # the row that differs from the others
+            out.append(make("E_TALLY_BALLOTS", file, value=int(numbers[i]),
+                            detail=f"{_keys_text(keys)}的票数有 {'、'.join(map(str, sorted(set(numbers))))} 几种",
                             **where("n_ballots", df.at[i, "_row"])))
-        if too_many:
-            i = counts.idxmax()
-            out.append(make("E_FORM_COUNT", file, value=int(counts[i]), **where("n_ballots", df.at[i, "_row"]),
-                            detail=f"{form.name}票有 {int(counts[i])} 张，应为 {form.max_ballots} 张"))
+        if too_many[k]:
+            i = numbers.idxmax()
+            out.append(make("E_FORM_COUNT", file, value=int(numbers[i]), **where("n_ballots", df.at[i, "_row"]),
+                            detail=f"{form.name}票有 {int(numbers[i])} 张，应为 {form.max_ballots} 张"))
     return out
 
 

@@ -261,20 +261,22 @@ def row(r: dict) -> str:
 
 
 def targets(results: list[dict]) -> list[str]:
-    """The targets of SPEC §10 against this run's figures."""
-    big = results[-1]
-    checks = [("R1 <= 3x the one-process floor", f"{big['r1'][0] / big['floor'][0]:.2f}x", big["r1"][0] <= 3 * big["floor"][0]),
-              ("R2 <= 1.2x R1", f"{big['r2'][0] / big['r1'][0]:.2f}x", big["r2"][0] <= 1.2 * big["r1"][0]),
-              ("rerun <= 0.5x R1", f"{big['rerun'][0] / big['r1'][0]:.2f}x", big["rerun"][0] <= 0.5 * big["r1"][0]),
-              ("peak memory <= 1 GiB", f"{max(big[k][1] for k in ('r1', 'r2', 'rerun')):.0f} MiB",
-               max(big[k][1] for k in ("r1", "r2", "rerun")) <= 1024)]
+    """The targets of SPEC §10 against this run's figures: the ratios at the first size (100 units by
+    default), memory at every size, the growth from the first size to the next."""
+    first = results[0]
+    peak = max(r[k][1] for r in results for k in ("r1", "r2", "rerun"))
+    checks = [("R1 <= 3x the one-process floor", f"{first['r1'][0] / first['floor'][0]:.2f}x", first["r1"][0] <= 3 * first["floor"][0]),
+              ("R2 <= 1.2x R1", f"{first['r2'][0] / first['r1'][0]:.2f}x", first["r2"][0] <= 1.2 * first["r1"][0]),
+              ("rerun <= 0.5x R1", f"{first['rerun'][0] / first['r1'][0]:.2f}x", first["rerun"][0] <= 0.5 * first["r1"][0]),
+              ("peak memory <= 1 GiB (every size)", f"{peak:.0f} MiB", peak <= 1024)]
     if len(results) >= 2:
-        a = results[-2]
-        growth = big["r1"][0] / a["r1"][0]
-        checks.append((f"{big['units']} units <= 2.1x the time of {a['units']} (R1)", f"{growth:.2f}x "
-                       f"(units x{big['units'] / a['units']:.2f})", growth <= 2.1 * big["units"] / a["units"] / 2))
-    return [f"Targets at {big['units']} units:", "", "| target | this run | met? |", "|---|---|---|"] + \
-        [f"| {name} | {figure} | {'yes' if ok else 'no'} |" for name, figure, ok in checks]
+        b = results[1]
+        growth = b["r1"][0] / first["r1"][0]
+        checks.append((f"{b['units']} units <= 2.1x the time of {first['units']} (R1, for twice the units)",
+                       f"{growth:.2f}x (units x{b['units'] / first['units']:.2f})",
+                       growth <= 2.1 * b["units"] / first["units"] / 2))
+    return [f"Targets at {first['units']} units x {first['members']} members:", "", "| target | this run | met? |",
+            "|---|---|---|"] + [f"| {name} | {figure} | {'yes' if ok else 'no'} |" for name, figure, ok in checks]
 
 
 def table(results: list[dict]) -> str:

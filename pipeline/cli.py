@@ -293,7 +293,7 @@ def _summary(campaign, result) -> Table:
               (f"，读取时在变化、未处理 {len(result.changed)}（请稍后再运行）" if result.changed else ""))
     folder = result.folder
     if result.reused_from:
-        t.add_row("说明", f"与上次运行（{result.reused_from}）相比没有新的报送，结果文件与上次相同，已直接复制。")
+        t.add_row("沿用上次结果", f"与上次运行（{result.reused_from}）相比没有新的报送，结果文件与上次相同，已直接复制。")
     for path in result.outputs:  # what the writers wrote; the copies, counted below
         if path.parent == folder:
             t.add_row("数据文件" if path.is_dir() else path.name, str(path))

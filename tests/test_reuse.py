@@ -68,3 +68,14 @@ def test_the_inputs_digest_is_the_same_in_every_process(campaign):
                            text=True, check=True, env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
             for seed in (1, 2, 3)}
     assert len(seen) == 1
+
+
+def test_the_clerk_is_told_when_the_last_results_were_copied(folders, capsys):
+    from pipeline import cli
+    inbox, outbox, archive = folders
+    args = ["--inbox", str(inbox), "--outbox", str(outbox), "--archive", str(archive), "--as-of", AS_OF.isoformat()]
+    first = cli.main(args)
+    assert "沿用上次结果" not in capsys.readouterr().out
+    assert cli.main(args) == first  # the same verdict, the same exit status
+    out = capsys.readouterr().out
+    assert "沿用上次结果" in out and "没有新的报送" in out

@@ -44,7 +44,8 @@ bundle: $(STAMP)
 # The fast tests on Python 3.13 and on the lowest dependency versions pyproject.toml allows
 # (requirements/lowest.txt): run by CI after `make test`, each in a venv of its own.
 PY313 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3) $(shell command -v python3.13))
-COMPAT_TESTS := tests/test_scoring.py tests/test_campaign_contract.py tests/test_clerk_loop.py tests/test_exact_reading.py
+COMPAT_TESTS := tests/test_scoring.py tests/test_campaign_contract.py tests/test_clerk_loop.py tests/test_exact_reading.py \
+	tests/test_package_edits.py tests/test_reuse.py tests/test_linear.py
 compat:
 	test -x .venv-py313/bin/python || $(PY313) -m venv .venv-py313
 	.venv-py313/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/runtime.lock -r requirements/test.lock

@@ -19,13 +19,13 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.table import _Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 CENTER, RIGHT = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT
 BODY, HEADING, TITLE = "仿宋", "黑体", "宋体"  # 仿宋_GB2312 / 方正小标宋 where installed; these are on every PC
 SIZE, TITLE_SIZE, TABLE_SIZE = 16, 22, 12  # 三号, 二号, 小四
 SHORT_TABLE = 15  # rows: a table this short is never split over two pages
 _SLOT = "@@table{}cell{}@@"  # where a long table's styled row takes its cell texts
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def day_text(day: dt.date) -> str:
@@ -161,7 +161,7 @@ def _with_rows(xml: str, tables: list[list[list[str]]]):
         yield xml[at:start]
         pieces = re.split(re.escape(f"@@table{k}cell") + r"\d+@@", xml[start:end])
         for line in rows:
-            cells = (escape(_XML_ILLEGAL.sub("\ufffd", str(v)), quote=False) for v in line)
+            cells = (escape(ILLEGAL_CHARACTERS_RE.sub("\ufffd", str(v)), quote=False) for v in line)
             yield "".join(x for pair in zip(pieces, cells) for x in pair) + pieces[-1]
         at = end
     yield xml[at:]

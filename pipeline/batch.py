@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import logging
-import multiprocessing
 import os
 import shutil
-import sqlite3
-from collections import deque
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 
-from pipeline import __version__, fsio, rounds
+from pipeline import __version__, fsio, receipts, rounds
 from pipeline.campaign import Campaign
-from pipeline.findings import Finding, make
+from pipeline.findings import Finding
 from pipeline.intake import inbox as inbox_mod
 from pipeline.labels import kind_label
-from pipeline.ledger import Ledger, Stored, copies, locked, prepared_rows
-from pipeline.outputs import briefing_facts, manifest, reuse, workbooks, writers
+from pipeline.ledger import Ledger, Stored, copies, locked
+from pipeline.ledger.verdicts import RunContext
+from pipeline.outputs import manifest, reuse, workbooks, writers
 from pipeline.rules import round_results
 from pipeline.timing import Stages
-from pipeline.validation import validate
-from pipeline.validation.validate import Submission
 
 DEFAULT_WAIT_SECONDS = 60
 log = logging.getLogger(__name__)
@@ -46,11 +40,12 @@ class EmptyInbox(Exception):
 @dataclass
 class FileResult:
     received: inbox_mod.Received
-    stored: Stored
-    findings: list[Finding]
+    stored: Stored  # with this run's verdict as its status
+    findings: list[Finding]  # of its bytes, and those this run decided
     kind: str  # the template's title as people read it (单位填报表...), or 非模板文件
     returned: Path | None = None
     other_round: bool = False  # identified as another round than the one this run reports (非本阶段)
+    new: bool = True  # received by this run (not already in the ledger from an earlier run)
 
     @property
     def name(self) -> str:
@@ -67,6 +62,11 @@ class FileResult:
     @property
     def warnings(self) -> list[Finding]:
         return [f for f in self.findings if f.code.startswith("W_")]
+
+    @property
+    def quiet(self) -> bool:
+        """A file of another round already in the ledger: counted, not listed again or answered again."""
+        return self.other_round and not self.new
 
     def record(self) -> dict:
         s = self.stored
@@ -88,10 +88,11 @@ class RunResult:
     ignored: list[inbox_mod.Received] = field(default_factory=list)  # lock files and system files
     changed: list[inbox_mod.Received] = field(default_factory=list)  # bytes changed while read: not taken in
     held: list[inbox_mod.Received] = field(default_factory=list)  # held open by another program: not read
-    round_reason: str = ""  # how the round was chosen, for the clerk
+    choice: rounds.Choice | None = None  # the round reported, why, and what else the inbox holds
     timings: dict = field(default_factory=dict)  # wall seconds per stage
     outputs: list[Path] = field(default_factory=list)  # what the writers wrote, in their order
     reused_from: str | None = None  # the earlier run whose outputs were copied (nothing new since), or None
+    reopened: frozenset[str] = frozenset()  # closed rounds the clerk reopened for this run
 
     def with_status(self, status: str) -> list[FileResult]:
         return [f for f in self.files if f.status == status]
@@ -101,146 +102,23 @@ class RunResult:
         return self.with_status("rejected")
 
     @property
+    def late(self) -> list[FileResult]:
+        """Files of a closed round received after it closed: not counted (SPEC §4)."""
+        return self.with_status("late")
+
+    @property
     def unread(self) -> list[FileResult]:
         """Rejected files that are not workbooks of this campaign (.txt, empty, encrypted...): 未受理."""
         return [f for f in self.rejected if not f.stored.kind]
 
     @property
+    def round_reason(self) -> str:
+        return self.choice.reason if self.choice else ""
+
+    @property
     def complete(self) -> bool:
         """Every file taken in was accepted; ignored system files do not count."""
-        return not self.rejected and not self.changed and not self.held
-
-
-def examine(received: inbox_mod.Received, campaign: Campaign, as_of: dt.date | None = None) -> Submission:
-    """Validate one file; a problem becomes a finding, never an exception: one file never stops the batch."""
-    try:
-        return validate.validate_file(received.path, received.name, campaign, as_of)
-    except Exception as e:
-        log.exception("unexpected failure on %s", received.name)
-        return Submission(received.name, findings=[make("E_INTERNAL", received.name, detail=type(e).__name__)])
-
-
-PARALLEL_MIN_FILES = 8  # below this, starting worker processes costs more than it saves
-WORKER_SECONDS = 900  # far above any file within the limits; a worker that died never answers
-_worker_campaign: Campaign | None = None
-_worker_as_of: dt.date | None = None
-
-
-def _init_worker(campaign: Campaign, as_of: dt.date | None) -> None:
-    global _worker_campaign, _worker_as_of
-    _worker_campaign, _worker_as_of = campaign, as_of
-    gc.freeze()  # the modules and the campaign stay for the worker's life: the collector skips them
-
-
-def _examine_in_worker(received: inbox_mod.Received) -> Submission:
-    """Validate in a worker, and prepare the rows as the ledger stores them: the main process only
-    inserts them. The raw cell values and the normalised frames stay here."""
-    sub = examine(received, _worker_campaign, _worker_as_of)
-    if sub.workbook:
-        for sd in sub.workbook.sheets.values():
-            sd.frame = sd.frame.iloc[0:0]
-    if sub.accepted:
-        sub.prepared = prepared_rows(_worker_campaign.workbooks[sub.kind], sub)
-    sub.tables = {}
-    return sub
-
-
-def to_validate(ledger: Ledger, received: list[inbox_mod.Received]) -> list[inbox_mod.Received]:
-    """The files whose bytes neither the ledger nor an earlier file of this inbox holds, in order."""
-    seen, out = set(), []
-    for r in received:
-        if r.sha256 not in seen and ledger.first_with_hash(r.sha256) is None:
-            out.append(r)
-        seen.add(r.sha256)
-    return out
-
-
-def snapshots(todo: list[inbox_mod.Received], folder: Path) -> tuple[dict[str, inbox_mod.Received], list]:
-    """Private copies of the files to validate, keyed by name, and the files whose bytes changed since
-    the scan (still being copied into the inbox): those are left for the next run."""
-    snaps, changed = {}, []
-    for r in todo:
-        s = inbox_mod.snapshot(r, folder)
-        if s is None:
-            changed.append(r)
-        else:
-            snaps[r.name] = s
-    return snaps, changed
-
-
-def log_path() -> str:
-    """Where this run's log is written (cli sets it up in archive/logs/), for messages that cite it."""
-    for h in logging.getLogger("pipeline").handlers:
-        if isinstance(h, logging.FileHandler):
-            return h.baseFilename
-    return "archive/logs"
-
-
-def take_in_safely(ledger: Ledger, run_id: str, received: inbox_mod.Received, campaign: Campaign,
-                   sub: Submission | None = None) -> Stored:
-    """take_in, where any failure on this one file stores it as rejected with E_INTERNAL (naming the log) and
-    the run goes on. A fault of the machine (a full disk, a ledger that cannot write) is no verdict: it stops
-    the run, nothing is recorded for the file, and the next run takes it in as new."""
-    try:
-        return take_in(ledger, run_id, received, campaign, sub)
-    except (fsio.FileBusy, sqlite3.OperationalError):
-        raise
-    except OSError as e:
-        if fsio.is_environment_error(e, ledger.archive):
-            raise
-        error = e
-    except Exception as e:  # noqa: BLE001 - anything this file's content provoked
-        error = e
-    log.error("failed to take in %s", received.name, exc_info=error)
-    failed = Submission(received.name, findings=[make("E_INTERNAL", received.name,
-                                                      detail=f"{type(error).__name__}；日志：{log_path()}")])
-    return ledger.ingest(run_id, received.path, received.name, received.sha256, received.size, failed,
-                         mtime_ns=received.mtime_ns)
-
-
-def validated(todo: list[inbox_mod.Received], campaign: Campaign, as_of: dt.date | None = None):
-    """Submissions of `todo`, in order. Validation is independent per file, so it runs in worker
-    processes over the machine's cores, a bounded window ahead of the (sequential) ledger."""
-    workers = min(os.cpu_count() or 1, 4)
-    if workers < 2 or len(todo) < PARALLEL_MIN_FILES:
-        yield from (examine(r, campaign, as_of) for r in todo)
-        return
-    # spawn: no inherited lock or ledger handles in the workers, and the same start on Windows and Linux.
-    # multiprocessing.Pool rather than ProcessPoolExecutor: the latter deadlocks under Wine 8.
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(campaign, as_of)) as pool:
-        ahead = iter(todo)
-        pending = deque((r, pool.apply_async(_examine_in_worker, (r,))) for r in islice(ahead, 2 * workers))
-        while pending:
-            r, result = pending.popleft()
-            try:
-                sub = result.get(timeout=WORKER_SECONDS)
-            except Exception:  # a worker that failed or hung: validate that file here instead
-                log.exception("worker failed on %s", r.name)
-                sub = examine(r, campaign, as_of)
-            nxt = next(ahead, None)
-            if nxt is not None:
-                pending.append((nxt, pool.apply_async(_examine_in_worker, (nxt,))))
-            yield sub
-
-
-def take_in(ledger: Ledger, run_id: str, received: inbox_mod.Received, campaign: Campaign,
-            sub: Submission | None = None) -> Stored:
-    """The ledger's record of one inbox file: already known, a duplicate, or newly validated and stored
-    (`sub`: its validation, when already done)."""
-    known = ledger.find(received.sha256, received.name)
-    if known:
-        return known
-    original = ledger.first_with_hash(received.sha256)
-    if original:
-        sub = Submission(received.name, original.format, original.kind, original.unit_code, original.round,
-                         findings=[make("W_DUPLICATE_FILE", received.name, detail=original.original_name)])
-        return ledger.ingest(run_id, received.path, received.name, received.sha256, received.size, sub,
-                             duplicate_of=original.id, mtime_ns=received.mtime_ns)
-    sub = sub or examine(received, campaign)
-    version = sub.workbook.identity.meta.get("template_version", "") if sub.workbook else ""
-    return ledger.ingest(run_id, received.path, received.name, received.sha256, received.size, sub, version,
-                         mtime_ns=received.mtime_ns)
+        return not self.rejected and not self.late and not self.changed and not self.held
 
 
 def check_folders(inbox: Path, outbox: Path, archive: Path) -> None:
@@ -277,33 +155,75 @@ def _clean_stale(outbox: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+@dataclass
+class Options:
+    """What the clerk asked of a run."""
+    round_code: str | None = None
+    as_of: dt.date | None = None
+    publish_on: dt.date | None = None
+    reopen: frozenset[str] = frozenset()  # closed rounds whose late files count (`--reopen`)
+    ask_reopen: object = None  # (round code -> late file names) -> rounds to reopen: asks the clerk (汇总.bat)
+    on_file: object = None  # (done, total, name): progress while the files are taken in
+    on_stage: object = None  # (what): a long stage begins
+    on_round: object = None  # (choice): the round is chosen; the first lines can say it
+
+
 def run(campaign: Campaign, inbox: Path, outbox: Path, archive: Path, *, round_code: str | None = None,
         as_of: dt.date | None = None, now: dt.datetime | None = None,
         wait_seconds: float = DEFAULT_WAIT_SECONDS, on_file=None, publish_on: dt.date | None = None,
-        on_stage=None) -> RunResult:
+        on_stage=None, reopen=(), ask_reopen=None, on_round=None) -> RunResult:
     """Take in every inbox file, record it in the ledger, and write the run folder."""
     if not inbox.is_dir():
         raise UsageError(f"找不到收件箱文件夹：{inbox}")
     check_folders(inbox, outbox, archive)
     now = now or dt.datetime.now()
-    as_of = as_of or now.date()
-    if round_code:
-        try:
-            rounds.choose_round(campaign, round_code, as_of, [])  # refuse an unknown round before touching anything
-        except rounds.UnknownRound as e:
-            raise UsageError(str(e)) from None
+    try:  # refuse an unknown round before touching anything
+        for code in (round_code, *reopen):
+            rounds.check_known(campaign, code)
+    except rounds.UnknownRound as e:
+        raise UsageError(str(e)) from None
+    opts = Options(round_code, as_of or now.date(), publish_on, frozenset(reopen), ask_reopen,
+                   on_file or (lambda *a: None), on_stage or (lambda name: None), on_round or (lambda choice: None))
     with locked(archive, wait_seconds):
         ledger = Ledger(archive, campaign)
         try:
-            return _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file or (lambda *a: None),
-                               publish_on, on_stage or (lambda name: None))
+            return _run_locked(campaign, ledger, inbox, outbox, opts, now)
         finally:
             ledger.close()
 
 
-def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file, publish_on=None,
-                on_stage=lambda name: None) -> RunResult:
+def _run_locked(campaign: Campaign, ledger: Ledger, inbox: Path, outbox: Path, opts: Options,
+                now: dt.datetime) -> RunResult:
+    """The run's steps: take in the inbox, decide the round and every verdict, write and publish the outputs."""
     stages = Stages()
+    taken = _take_in(campaign, ledger, inbox, outbox, opts, now)
+    stages.done("intake: read, validate, store")
+    choice, files = _decide(campaign, ledger, taken, opts)
+    opts.on_stage("计算得分、等次和问题标记")
+    folder, report, outputs, same = _outputs(campaign, ledger, outbox, taken, choice, files, opts, stages)
+    ledger.finish_run(taken.run_id, choice.code, ledger.context.reopen)
+    stages.done("manifest, flush to disk, publish")
+    stages.save()
+    return RunResult(taken.run_id, choice.code, opts.as_of, folder, files, report, taken.ignored, taken.changed,
+                     taken.held, choice, stages.times, [folder / p for p in outputs], same[0].name if same else None,
+                     ledger.context.reopen)
+
+
+@dataclass
+class Taken:
+    """What the intake step leaves: the run's id and row, and the inbox's files by what became of them."""
+    run_id: str
+    run_row: int
+    received: list[inbox_mod.Received]  # taken in (stored), in inbox order
+    stored: list[Stored]
+    ignored: list[inbox_mod.Received]
+    changed: list[inbox_mod.Received]
+    held: list[inbox_mod.Received]
+    known_stats: dict  # submission id -> member stats validation computed in this run (the round reuses them)
+
+
+def _take_in(campaign: Campaign, ledger: Ledger, inbox: Path, outbox: Path, opts: Options, now) -> Taken:
+    """Scan the inbox, and store each new file (validated a window ahead in worker processes)."""
     outbox.mkdir(parents=True, exist_ok=True)
     _clean_stale(outbox)
     scanned = inbox_mod.scan(inbox)
@@ -314,86 +234,117 @@ def _run_locked(campaign, ledger, inbox, outbox, round_code, as_of, now, on_file
         raise EmptyInbox(inbox)
     copies.check(ledger, {r.sha256: r.path for r in received if r.sha256})  # archived copies all there
     run_id = _new_run_id(ledger.run_ids(), outbox, now)
-    ledger.begin_run(run_id, as_of, len(scanned))
+    run_row = ledger.begin_run(run_id, opts.as_of, len(scanned))
+    receipts.restore_legacy(ledger, campaign)
     for stale in ledger.archive.glob(".incoming-*"):  # snapshots left by a run that was killed (we hold the lock)
         shutil.rmtree(stale, ignore_errors=True)
     incoming = ledger.archive / f".incoming-{run_id}"
-    subs = None
+    unreadable = [r for r in received if not r.sha256]  # could not be read whole at the scan
+    received = [r for r in received if r.sha256]
     try:
-        unreadable = [r for r in received if not r.sha256]  # could not be read whole at the scan
-        received = [r for r in received if r.sha256]
-        snaps, changed = snapshots(to_validate(ledger, received), incoming)
+        snaps, changed = receipts.snapshots(receipts.to_validate(ledger, received), incoming)
         changed = unreadable + changed
         received = [r for r in received if r not in changed]
-        todo = list(snaps.values())
-        subs = validated(todo, campaign, as_of)  # a generator: validation runs a window ahead of the ledger
-        stored, known_stats = [], {}
+        stored, known_stats = _store_all(campaign, ledger, run_id, received, snaps, opts.on_file)
+    finally:
+        inbox_mod.discard_snapshots(incoming)
+    return Taken(run_id, run_row, received, stored, ignored, changed, held, known_stats)
+
+
+def _store_all(campaign: Campaign, ledger: Ledger, run_id: str, received: list, snaps: dict, on_file):
+    """Each received file's ledger record, in order; validation runs a window ahead of the ledger."""
+    subs = receipts.validated(list(snaps.values()), campaign)
+    stored, known_stats = [], {}
+    try:
         for i, r in enumerate(received):
             on_file(i, len(received), r.name)
             snap = snaps.get(r.name)  # the snapshots come in the order of `received`, as `subs` does
             sub = next(subs) if snap is not None else None
-            stored.append(take_in_safely(ledger, run_id, snap or r, campaign, sub))
+            stored.append(receipts.take_in_safely(ledger, run_id, snap or r, campaign, sub))
             if sub is not None and sub.member_stats is not None and stored[-1].status == "accepted":
-                known_stats[stored[-1].id] = sub.member_stats  # the round reuses them
+                known_stats[stored[-1].id] = sub.member_stats
         on_file(len(received), len(received), "")
     finally:
-        if subs is not None:
-            subs.close()  # ends the worker pool now: idle workers would hold their memory through the round
-        inbox_mod.discard_snapshots(incoming)
-    stages.done("intake: read, validate, store")
-    on_stage("计算得分、等次和问题标记")
-    stored = [ledger.get(s.id) for s in stored]  # statuses after every supersession of this run
-    files = [FileResult(r, s, ledger.findings(s.id), kind_label(campaign, s.kind)) for r, s in zip(received, stored)]
-    inbox_rounds = [s.round for s in stored if s.kind]
-    code = rounds.choose_round(campaign, round_code, as_of, inbox_rounds)
-    for f in files:  # stored for their own round; never counted as submitted for this one
-        f.other_round = bool(f.stored.kind and f.stored.round and f.stored.round != code)
-    parent = outbox / code
+        subs.close()  # ends the worker pool now: idle workers would hold their memory through the round
+    return stored, known_stats
+
+
+def _decide(campaign: Campaign, ledger: Ledger, taken: Taken, opts: Options):
+    """The round this run reports, every receipt's verdict as of this run, and the inbox's files with them.
+    A round asked for that has no workbook stops the run here (nothing is written)."""
+    inbox = [rounds.InboxWorkbook(s.round, s.run_id == taken.run_id) for s in taken.stored if s.kind and s.round]
+    ledger_rounds = {s.round for s in ledger.all_submissions() if s.kind}
+    try:
+        choice = rounds.choose(campaign, opts.round_code, opts.as_of, inbox, ledger_rounds)
+    except rounds.NoWorkbooks as e:
+        ledger.finish_run(taken.run_id, "")
+        raise UsageError(str(e)) from None
+    ledger.decide(RunContext(opts.as_of, taken.run_row, choice.code, opts.reopen))
+    opts.on_round(choice)
+    late = [ledger.get(s.id) for s in taken.stored]
+    late = {code: [s.original_name for s in late if s.status == "late" and s.round == code] for code in
+            {s.round for s in late if s.status == "late"}}
+    if late and opts.ask_reopen:
+        more = frozenset(opts.ask_reopen(late))
+        if more:
+            ledger.decide(RunContext(opts.as_of, taken.run_row, choice.code, opts.reopen | more))
+    files = []
+    for r, s in zip(taken.received, taken.stored):
+        s = ledger.get(s.id)
+        files.append(FileResult(r, s, ledger.findings(s.id), kind_label(campaign, s.kind),
+                                other_round=bool(s.kind and s.round and s.round != choice.code),
+                                new=s.run_id == taken.run_id))
+    return choice, files
+
+
+def _outputs(campaign, ledger, outbox, taken: Taken, choice, files, opts: Options, stages: Stages):
+    """The round's report and every output, written in a hidden folder and renamed into view when whole."""
+    parent = outbox / choice.code
     parent.mkdir(parents=True, exist_ok=True)
-    tmp = parent / f".tmp-{run_id}"
+    tmp = parent / f".tmp-{taken.run_id}"
     tmp.mkdir()
-    when = dt.datetime.combine(as_of, dt.time(18, 0))
     writer = None
     try:
-        previous = briefing_facts.previous_data(campaign, ledger, outbox, code)
-        key = reuse.inputs_key(campaign, ledger, code, as_of, publish_on, previous, files)
-        same = reuse.earlier(outbox, ledger, code, key)  # a rerun with nothing new: its outputs are copied
-        large = len(ledger.accepted(code, "unit")) >= workbooks.BACKGROUND_MIN_UNITS
+        key = reuse.inputs_key(campaign, ledger, choice.code, opts.as_of, opts.publish_on, files)
+        same = reuse.earlier(outbox, ledger, choice.code, key)  # a rerun with nothing new: its outputs are copied
+        large = len(ledger.accepted(choice.code, "unit")) >= workbooks.BACKGROUND_MIN_UNITS
         writer = workbooks.Writer() if large and not same else None  # starts while the round is computed
-        report = round_results.build(campaign, ledger, code, as_of, known_stats)
-        report.publish_on = publish_on
-        report.previous = previous
-        known_stats.clear()  # now part of the report's member table: not held twice
+        report = round_results.build(campaign, ledger, choice.code, opts.as_of, taken.known_stats)
+        report.publish_on = opts.publish_on
+        report.previous = None if same else round_results.previous(campaign, ledger, choice.code)
+        taken.known_stats.clear()  # now part of the report's member table: not held twice
         stages.done("round: scores, flags, checks")
-        on_stage("写出汇总报告、公示、通报、退回修改稿和数据文件")
+        opts.on_stage("写出汇总报告、公示、通报、退回修改稿和数据文件")
+        when = dt.datetime.combine(opts.as_of, dt.time(18, 0))
         outputs = reuse.copy(*same, tmp, files) if same else \
             writers.write_all(writers.RunOutputs(campaign, report, files, tmp, when, ledger), writer)
         stages.done("outputs: workbooks, CSV files, returned copies")
-        stages.write_log(tmp / "run.log", f"fnc-review {__version__} run {run_id}: round {code}, as of {as_of}, "
-                         f"{len(files)} files taken in, {len(ignored)} ignored, {len(changed)} changed, {len(held)} held"
-                         + (f"; outputs copied from run {same[0].name}, whose inputs were the same" if same else ""))
-        manifest.write(tmp, {"run_id": run_id, "as_of": as_of.isoformat(), "campaign_id": campaign.id, "round": code,
-                             "inputs_key": key, "reused_from": same[0].name if same else None,
-                             "written": [p.relative_to(tmp).as_posix() for p in outputs]},
-                       files, report.findings, ignored, changed, held)
-        for p in tmp.rglob("*"):  # every output on disk before the folder is renamed into view
-            if p.is_file():
-                fsio.fsync_file(p)
-        fsio.rename(tmp, parent / run_id)
+        _publish(campaign, tmp, parent / taken.run_id, taken, choice, files, report, outputs, same, key, opts, stages)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     finally:
         if writer is not None:
             writer.stop()  # nothing left running, whatever happened
-    ledger.finish_run(run_id, code)
-    stages.done("manifest, flush to disk, publish")
-    stages.save()
-    folder = parent / run_id
     for f in files:
         if f.returned:
-            f.returned = folder / f.returned.relative_to(tmp)
-    return RunResult(run_id, code, as_of, folder, files, report, ignored, changed, held,
-                     rounds.why(campaign, round_code, as_of, inbox_rounds, code), stages.times,
-                     [folder / p.relative_to(tmp) for p in outputs], same[0].name if same else None)
+            f.returned = parent / taken.run_id / f.returned.relative_to(tmp)
+    return parent / taken.run_id, report, [p.relative_to(tmp) for p in outputs], same
 
+
+def _publish(campaign: Campaign, tmp: Path, folder: Path, taken: Taken, choice, files, report, outputs, same, key, opts: Options,
+             stages: Stages) -> None:
+    """The run's log and manifest, every output flushed to disk, then the folder renamed into view."""
+    stages.write_log(tmp / "run.log", f"fnc-review {__version__} run {taken.run_id}: round {choice.code}, as of "
+                     f"{opts.as_of}, {len(files)} files taken in, {len(taken.ignored)} ignored, "
+                     f"{len(taken.changed)} changed, {len(taken.held)} held"
+                     + (f"; outputs copied from run {same[0].name}, whose inputs were the same" if same else ""))
+    manifest.write(tmp, {"run_id": taken.run_id, "as_of": opts.as_of.isoformat(), "campaign_id": campaign.id,
+                         "round": choice.code,
+                         "inputs_key": key, "reused_from": same[0].name if same else None,
+                         "written": [p.relative_to(tmp).as_posix() for p in outputs]},
+                   files, report.findings, taken.ignored, taken.changed, taken.held)
+    for p in tmp.rglob("*"):  # every output on disk before the folder is renamed into view
+        if p.is_file():
+            fsio.fsync_file(p)
+    fsio.rename(tmp, folder)

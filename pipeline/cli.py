@@ -16,7 +16,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from pipeline import __version__, batch, demo, fsio, ledger, paths, upgrade, verdict, window
+from pipeline import __version__, batch, demo, fsio, ledger, paths, rounds, upgrade, verdict, window
 from pipeline.campaign import CampaignError, load
 from pipeline.findings import FLAG_CODES, title_of
 from pipeline.labels import NOTICE_DIR, OTHER_ROUND, RETURNED_DIR, STATUSES, SUBMITTED, kind_label
@@ -54,6 +54,8 @@ GLOBAL_OPTIONS = {
     "--publish-on": dict(type=window.date_arg, default=None,
                          help="评议结果公示的开始日期 YYYY-MM-DD（默认：campaign.toml 中本阶段的 publish_results_on）"),
     "--as-of": dict(type=window.date_arg, default=None, help="基准日期 YYYY-MM-DD（默认今天），用于判断逾期"),
+    "--reopen": dict(action="append", default=None, metavar="阶段",
+                     help="重新开放已结束的评议阶段（如 R1）：该阶段结束后才收到的文件也计入该阶段，可能改变该阶段的结果"),
     "--wait": dict(type=float, default=batch.DEFAULT_WAIT_SECONDS,
                    help=f"另一个汇总正在运行时最多等待的秒数（默认 {batch.DEFAULT_WAIT_SECONDS}）"),
     "--open": dict(action="store_true", default=False, help="汇总完成后打开结果文件夹（Windows）"),
@@ -227,26 +229,33 @@ def _cmd_run(args, campaign, console) -> int:
         window.ask(args, campaign, console)
     as_of = args.as_of or dt.date.today()
     console.print(f"{campaign.name}：基准日期 {as_of}{'' if args.as_of else '（今天）'}；评议阶段 " +
-                  (f"{args.round}（指定）" if args.round else "按收件箱中工作簿所填的阶段确定") +
+                  (f"{args.round}（指定）" if args.round else "按收件箱中的工作簿确定") +
                   "。要改用其他阶段或日期，见 --round 和 --as-of。", soft_wrap=True)
     _log_to(args.archive)
     progress = window.LazyProgress(console)
+
+    def on_round(choice):
+        progress.close()
+        for line in rounds.lines(campaign, choice, as_of):
+            console.print(line, soft_wrap=True, highlight=False, markup=False)
     try:
         result = batch.run(campaign, args.inbox, args.outbox, args.archive, round_code=args.round,
                            as_of=as_of, wait_seconds=args.wait, on_file=progress, publish_on=args.publish_on,
-                           on_stage=None if args.quiet else lambda name: console.print(f"[dim]正在{name}……[/dim]"))
+                           on_stage=None if args.quiet else lambda name: console.print(f"[dim]正在{name}……[/dim]"),
+                           reopen=_reopened(args), on_round=on_round,
+                           ask_reopen=(lambda late: window.ask_reopen(campaign, late, console)) if args.ask else None)
     except batch.EmptyInbox as e:
         console.print(f"[yellow]{e}[/yellow]")
         return EXIT_USAGE
     finally:
         progress.close()
-    rnd = campaign.round(result.round)
-    console.print(f"评议阶段：{rnd.code} {rnd.name}（{result.round_reason}）。", soft_wrap=True)
     table = Table(title=f"{campaign.name}  {result.round}  基准日期 {result.as_of}")
     for col in ("文件", "类型", "单位", "结果", "错误", "警告"):
         table.add_column(col, overflow="fold")
-    colours = {"accepted": "green", "rejected": "red", "duplicate": "yellow", "superseded": "dim"}
+    colours = {"accepted": "green", "rejected": "red", "duplicate": "yellow", "superseded": "dim", "late": "yellow"}
     for f in result.files:
+        if f.quiet:  # another round's file already in the ledger: counted in the first lines, not listed again
+            continue
         s = f.stored
         shown = STATUSES[f.status] if s.kind or f.status != "rejected" else "未受理"
         if f.other_round:
@@ -268,11 +277,17 @@ def _cmd_run(args, campaign, console) -> int:
         console.print("各阶段用时：" + "；".join(f"{stage} {seconds:.2f} 秒" for stage, seconds in result.timings.items()))
     items = replies.replies(campaign, result.files)
     code = verdict.exit_status(result, items)
-    for line in verdict.lines(result, items, code):
+    for line in verdict.lines(campaign, result, items, code):
         console.print(line, highlight=False, markup=False, soft_wrap=True)  # the window wraps it, nothing is cut
     if args.open and hasattr(os, "startfile"):  # Windows: show the clerk the run's folder in Explorer
         os.startfile(result.folder)
     return code
+
+
+def _reopened(args) -> frozenset[str]:
+    """The rounds given with --reopen (R1, or R1,R2), in capitals."""
+    return frozenset(code.strip().upper() for given in (getattr(args, "reopen", None) or [])
+                     for code in given.split(",") if code.strip())
 
 
 def _summary(campaign, result) -> Table:
@@ -288,7 +303,7 @@ def _summary(campaign, result) -> Table:
     t.add_row("问题标记", "，".join(f"{title_of(c)} {counts[c]}" for c in FLAG_CODES if counts[c]) or "无")
     unread = len(result.unread)
     t.add_row("文件", "，".join(f"{label} {len(result.with_status(k)) - (unread if k == 'rejected' else 0)}"
-                              for k, label in STATUSES.items()) + (f"，未受理（非本活动工作簿） {unread}" if unread else "") +
+                              for k, label in STATUSES.items() if k != "late" or result.late) + (f"，未受理（非本活动工作簿） {unread}" if unread else "") +
               (f"，已忽略系统文件 {len(result.ignored)}" if result.ignored else "") +
               (f"，读取时在变化、未处理 {len(result.changed)}（请稍后再运行）" if result.changed else ""))
     folder = result.folder

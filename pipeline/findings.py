@@ -41,6 +41,8 @@ _FINDINGS: dict[str, tuple[str, str]] = {
                        "请向街道党办索取本阶段的新模板，把数据复制过去填好后重新报送。"),
     "E_TOO_MANY_CELLS": ("表格范围过大", "此工作表声明的范围过大（{detail}），超出处理上限。请删除多余的行列后另存。"),
     "E_INTERNAL": ("程序处理出错", "程序处理此文件时发生意外错误（{detail}），本次按退回修改处理，文件已原样存档。请联系党办（附上日志）。"),
+    "W_ROUND_CLOSED": ("该阶段已结束", "{detail}的评议已经结束（街道已开始汇总下一阶段），此文件在{detail}结束后才收到，"
+                       "没有计入{detail}的结果，{detail}的结果保持不变。如确需更正{detail}的结果，请与街道党办联系。"),
     "W_DUPLICATE_FILE": ("重复报送", "与已收到的文件“{detail}”内容完全相同，按重复报送处理，不再计入。若文件名所示单位尚未报送，请联系该单位。"),
     # --- identification (填报说明)
     "E_UNKNOWN_UNIT": ("单位编码有误", "单位编码“{value}”不在本活动单位名单中。请在下拉框中选择本单位编码。"),
@@ -67,7 +69,9 @@ _FINDINGS: dict[str, tuple[str, str]] = {
     "E_TALLY_AND_BALLOTS": ("既录票又填汇总", "{detail}。同一对象的同一评议方式只能逐票录入或填写得票汇总，二者选一，请删去其中一处。"),
     "E_FORMULA_NO_VALUE": ("公式没有计算结果", "此格是公式，但文件中没有保存它的计算结果（可能由其他程序生成）。"
                            "请在 Excel/WPS 中打开并保存后重新报送，或把公式改为数值。"),
-    "E_FUTURE_DATE": ("日期晚于汇总日期", "“{column}”为 {value}，晚于本次汇总的日期 {detail}。请填写实际填报的日期。"),
+    "E_FUTURE_DATE": ("日期晚于汇总日期", "“{column}”为 {value}，晚于{detail}。请填写实际填报的日期。"),
+    "E_ROUND_DATES": ("评议阶段与日期不符", "{detail}。若本表报送的是后一阶段的材料，请向街道党办索取该阶段的模板重新填写；"
+                      "若确是所填阶段的材料，请改正日期后重新报送。"),
     "E_ABSENT_VOTED": ("未参评却有评议票", "填了未参评原因“{value}”的党员 {detail}有评议票或得票汇总。确未参评的，"
                        "请删去其评议票；参加了评议的，请清空未参评原因。"),
     "E_ABSENT_GRADE": ("未参评党员的评定等次", "此党员填了未参评原因，评定等次应为“{detail}”，现为“{value}”。请改正。"),
@@ -94,10 +98,16 @@ _FINDINGS: dict[str, tuple[str, str]] = {
     "N_OLD_TEMPLATE": ("旧版模板", "此文件用的是旧版模板（{detail}），没有“{column}”列，按空白读取。下次请用新模板填报。"),
     "N_EXTRA_COLUMN": ("多余列已忽略", "“{column}”不是模板中的列，已忽略。"),
     "N_SHEET_RENAMED": ("工作表已识别", "工作表“{value}”按表头识别为“{detail}”。"),
+    "N_RESENT": ("与上次退回的文件相同，问题尚未修改", "此文件与此前退回的文件“{detail}”内容完全相同，其中标出的问题尚未修改。"
+                 "请按标出的问题逐项修改后重新报送。"),
     "N_MACRO": ("宏未执行", "此文件含宏（.xlsm），宏不会被执行，只读取单元格数据。"),
     "N_NO_META": ("按表头识别", "文件中没有模板标识，已按工作表名和表头识别为{detail}。"),
     "N_CONVERTED": ("已转换为 .xlsx", "原文件为 {detail} 格式，退回的修改稿已按单元格数值重建为 .xlsx。"),
 }
+
+# Findings decided by each run from the stored facts (SPEC §4: a verdict that depends on the run's date, the
+# round it reports or the other receipts is decided again by every run); the ledger never stores them.
+RUN_CODES = frozenset({"E_FUTURE_DATE", "W_SAME_FILLED_ON", "W_ROUND_CLOSED", "N_RESENT"})
 
 # Flag codes of the round (SPEC §7): R_ on a rectification item, C_ on a subject's coverage.
 # The message of a C_ flag is its detail, written by the rule that raised it.
@@ -168,7 +178,8 @@ class Finding(Catalogued):
         """The finding as a flat dict, for manifest.json and findings.csv."""
         out = asdict(self)
         out.pop("detail")
-        out.update(severity=self.severity, title=self.title, message=self.message)
+        out.update(severity=self.severity, title=self.title, message=self.message,
+                   decided_by_run=self.code in RUN_CODES)
         return out
 
 

@@ -6,7 +6,8 @@ Data carries the English keys; these Chinese labels appear only where people rea
 from pipeline.campaign import Campaign
 
 NOT_TEMPLATE = "非模板文件"
-STATUSES = {"accepted": "通过", "rejected": "退回修改", "duplicate": "重复报送", "superseded": "已被新版本替代"}
+STATUSES = {"accepted": "通过", "rejected": "退回修改", "duplicate": "重复报送", "superseded": "已被新版本替代",
+            "late": "未计入（该阶段已结束）"}
 SUBMITTED = {"accepted": "已报", "rejected": "退回修改", "missing": "未报"}  # a unit's submission for the round
 RETURNED_DIR = "退回修改"  # the run folder's sub-folder of annotated copies of files with errors
 NOTICE_DIR = "提示"  # ... and of files accepted with warnings or notes (no need to send again)

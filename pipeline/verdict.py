@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline import rounds
 from pipeline.labels import NOTICE_DIR, REPLIES, RETURNED_DIR, STATUSES
+from pipeline.ledger.verdicts import FUTURE_AS_OF
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
 
@@ -24,11 +26,12 @@ def exit_status(result, replies) -> int:
     return EXIT_REJECTED if any(r.must for r in replies) else EXIT_OK
 
 
-def lines(result, replies, status: int) -> list[str]:
+def lines(campaign, result, replies, status: int) -> list[str]:
     files = result.files
     workbook = [f for f in files if f.stored.kind]
     unread = result.unread
-    parts = [f"{label} {sum(f.status == key for f in workbook)}" for key, label in STATUSES.items()]
+    parts = [f"{label} {sum(f.status == key for f in workbook)}" for key, label in STATUSES.items()
+             if key != "late" or result.late]
     if unread:
         parts.append(f"未受理 {len(unread)}（不是本活动的 Excel 工作簿）")
     other = sum(f.other_round for f in files)
@@ -55,6 +58,12 @@ def lines(result, replies, status: int) -> list[str]:
                      f"{Path(REPLIES).with_suffix('.xlsx').name}），共 {len(must)} 个单位或发件人。")
     if notices:
         steps.append(f"“{NOTICE_DIR}”文件夹中的 {len(notices)} 份已受理、无需重报，可发回供各单位核对。")
+    steps += _late_steps(campaign, result.late)
+    future = [f for f in files if f.status == "rejected" and
+              any(x.code == "E_FUTURE_DATE" and x.detail.startswith(FUTURE_AS_OF) for x in f.findings)]
+    if future:
+        steps.append(f"{len(future)} 份文件的填报日期晚于基准日期 {result.as_of}，本次按退回处理。如果是基准日期填错了，"
+                     "请用正确的日期再运行一次：已收到的文件会按新的日期重新判定，不必让单位重报。")
     if result.held:
         steps.append("被占用的文件：" + "、".join(r.name for r in result.held) +
                      "。请在 Excel/WPS 中关闭后再运行一次。")
@@ -63,6 +72,20 @@ def lines(result, replies, status: int) -> list[str]:
     shown = [p.stem for p in result.outputs
              if p.parent == result.folder and p.is_file() and p.stem != Path(REPLIES).stem]  # the reply list: above
     steps.append("、".join(dict.fromkeys(shown)) + ("和数据文件" if shown else "数据文件") + f"在：{result.folder}")
+    if result.choice and result.choice.outside:
+        out.append(rounds.outside(campaign, result.round, result.as_of))
     out.append("下一步：")
     out += [f"  {i}. {s}" for i, s in enumerate(steps, start=1)]
+    return out
+
+
+def _late_steps(campaign, late) -> list[str]:
+    """Files of a closed round received after it closed: what the clerk may do (reopen, or tell the units)."""
+    out = []
+    for code in sorted({f.stored.round for f in late}):
+        name = campaign.round(code).name
+        mine = [f.name for f in late if f.stored.round == code]
+        out.append(f"{len(mine)} 份{name}的文件在{name}结束后才收到，没有计入（{name}的结果不变）：{'、'.join(mine)}。"
+                   f"如确需用它们更正{name}的结果，请再运行一次，在询问时选择重新开放{name}（命令行：--reopen {code}）；"
+                   f"否则请按 {REPLIES} 告知报送单位。")
     return out

@@ -47,6 +47,24 @@ def ask(args, campaign, console) -> None:
         pass
 
 
+def ask_reopen(campaign, late: dict[str, list[str]], console) -> set[str]:
+    """Files of a closed round came after it closed: ask, round by round, whether to reopen it (Enter: no,
+    the round's results stay as they are)."""
+    out = set()
+    for code, names in sorted(late.items()):
+        name = campaign.round(code).name
+        shown = "、".join(names[:5]) + (f" 等 {len(names)} 份" if len(names) > 5 else "")
+        console.print(f"{name}已经结束，但收件箱中有 {len(names)} 份{name}的文件是在它结束后才收到的：{shown}。",
+                      soft_wrap=True, highlight=False, markup=False)
+        try:
+            text = input(f"直接回车 = 不计入（{name}的结果保持不变）；输入 Y = 重新开放{name}，用这些文件更正它的结果：")
+        except EOFError:  # no one at the keyboard: nothing reopened
+            text = ""
+        if text.strip().upper() in ("Y", "YES"):
+            out.add(code)
+    return out
+
+
 def how_to_run(root: Path) -> str:
     """How the clerk starts a run here: the launcher in the Windows folder, the command elsewhere."""
     return "双击“汇总.bat”" if (root / "python" / "python.exe").exists() else "运行：python run.py"

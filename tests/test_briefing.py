@@ -100,7 +100,7 @@ def test_it_prints_on_at_most_four_a4_pages(run, tmp_path):
     assert "(A4)" in info
 
 
-def test_a_later_round_is_compared_with_the_previous_one_from_its_csv_files(campaign, tmp_path):
+def test_a_later_round_is_compared_with_the_previous_one_from_the_ledger(campaign, tmp_path):
     import datetime as dt
     r1_as_of, r2_as_of = AS_OF, dt.date(2012, 6, 20)
     make_demo(campaign, tmp_path / "r1", units=4, members=8, seed=5)

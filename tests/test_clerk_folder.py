@@ -7,6 +7,7 @@ import errno
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 
 import pytest
@@ -174,12 +175,16 @@ def test_a_typed_round_that_disagrees_with_the_template_is_an_error_on_that_cell
 
 def test_files_of_another_round_are_stored_and_shown_as_other_round(campaign, tmp_path, capsys):
     inbox, _ = make_demo(campaign, tmp_path / "inbox", units=2, seed=3)
-    status, manifest = run(inbox, tmp_path, "--round", "R2")
+    r2, _ = make_demo(campaign, tmp_path / "r2", units=1, seed=3, round_code="R2", as_of=dt.date(2012, 6, 10))
+    assert run(inbox, tmp_path)[0] == cli.EXIT_OK
+    shutil.copyfile(unit_file(r2, "FN01"), inbox / "第二阶段-FN01.xlsx")
+    status, manifest = run(inbox, tmp_path, "--round", "R2", as_of="2012-06-10")
     assert status == cli.EXIT_OK and manifest["round"] == "R2"
-    assert all(f["other_round"] for f in manifest["inbox_files"])
+    assert [f["name"] for f in manifest["inbox_files"] if not f["other_round"]] == ["第二阶段-FN01.xlsx"]
     assert labels.OTHER_ROUND in capsys.readouterr().out
     submissions = (tmp_path / "out" / "R2").glob("*/data/submissions.csv")
-    assert "已报" not in next(submissions).read_text(encoding="utf-8-sig")  # never counted as submitted for R2
+    rows = next(submissions).read_text(encoding="utf-8-sig").splitlines()
+    assert [r.split(",")[3] for r in rows[1:3]] == ["已报", "未报"]  # the R1 files never count for R2
 
 
 def test_the_outbox_inside_the_inbox_is_refused_before_anything_is_written(campaign, tmp_path, capsys):

@@ -109,7 +109,7 @@ def test_the_round_is_the_one_the_inbox_workbooks_name(campaign, tmp_path, capsy
     out = capsys.readouterr().out
     assert status == cli.EXIT_OK and not (tmp_path / "out" / "R2").exists()
     assert (tmp_path / "out" / "R1").is_dir()
-    assert "评议阶段：R1" in out and "按收件箱中" in out and "基准日期 2011-09-01" in out.splitlines()[0]
+    assert "评议阶段：第一阶段" in out and "按收件箱中" in out and "基准日期 2011-09-01" in out.splitlines()[0]
 
 
 def test_an_empty_inbox_says_so_and_writes_no_report(tmp_path, capsys):

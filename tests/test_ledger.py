@@ -12,8 +12,8 @@ from conftest import AS_OF, make_demo
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from pipeline import batch, cli, labels, layout
-from pipeline.ledger import access
+from pipeline import batch, cli, labels, layout, receipts
+from pipeline.ledger import access, schema
 from pipeline.ledger import store as ledger
 from pipeline.ledger.store import Ledger
 from pipeline.outputs import csvfiles
@@ -168,20 +168,29 @@ def test_migration_from_the_first_schema_version(campaign, tmp_path):
     arch = tmp_path / "arch"
     arch.mkdir()
     conn = sqlite3.connect(arch / ledger.DB_NAME)
-    conn.executescript(ledger.MIGRATIONS[0])
+    conn.executescript(schema.MIGRATIONS[0])
     conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
     conn.execute("INSERT INTO schema_version VALUES (1)")
     conn.execute("INSERT INTO runs VALUES ('r0', '2010-08-01T09:00:00', '2010-08-01T09:01:00', '2010-08-01', 'R1', 'x')")
     conn.execute("INSERT INTO files VALUES ('abc', 'xlsx', 10, '2010-08-01T09:00:00')")
-    conn.execute("INSERT INTO submissions (sha256, original_name, received_at, run_id, kind, unit_code, round, status) "
-                 "VALUES ('abc', 'old.xlsx', '2010-08-01T09:00:00', 'r0', 'unit', 'FN01', 'R1', 'accepted')")
+    conn.execute("INSERT INTO submissions (sha256, original_name, received_at, run_id, kind, unit_code, round, "
+                 "filled_on, status) VALUES ('abc', 'old.xlsx', '2010-08-01T09:00:00', 'r0', 'unit', 'FN01', 'R1', "
+                 "'2010-07-20', 'superseded')")
+    conn.execute("INSERT INTO submissions (sha256, original_name, received_at, run_id, kind, unit_code, round, "
+                 "filled_on, status) VALUES ('abc', 'new.xlsx', '2010-08-01T09:00:00', 'r0', 'unit', 'FN01', 'R1', "
+                 "'2010-07-25', 'accepted')")
+    conn.execute("INSERT INTO findings (submission_id, code, severity, file, sheet, cell, column_label, value, detail, "
+                 "message) VALUES (1, 'W_SAME_FILLED_ON', '警告', 'old.xlsx', '', '', '', '', '', '')")
     conn.commit()
     conn.close()
     lg = Ledger(arch, campaign)
-    assert lg.conn.execute("SELECT version FROM schema_version").fetchone()[0] == ledger.SCHEMA_VERSION == 3
+    assert lg.conn.execute("SELECT version FROM schema_version").fetchone()[0] == schema.SCHEMA_VERSION == 4
     old = lg.find("abc", "old.xlsx")
-    assert old.unit_code == "FN01" and old.status == "accepted"
-    assert lg.conn.execute("SELECT template_version, mtime_ns FROM submissions").fetchone() == ("", 0)
+    assert old.unit_code == "FN01" and old.status == "accepted", "stored: no error in its bytes"
+    assert lg.get(old.id).status == "superseded" and lg.get(old.id + 1).status == "accepted", "decided live"
+    assert lg.conn.execute("SELECT template_version, mtime_ns, filled_on_cell FROM submissions").fetchone() == ("", 0, "")
+    assert lg.conn.execute("SELECT reopened FROM runs").fetchone() == ("",)
+    assert lg.findings(old.id) == [], "supersession warnings are decided by each run, never stored"
     assert lg.integrity() == "ok"
     lg.close()
 
@@ -233,7 +242,7 @@ def test_an_open_item_missing_in_the_next_round_is_flagged_dropped(campaign, tmp
 def test_parallel_validation_gives_the_same_results_as_sequential(campaign, inbox, tmp_path, monkeypatch):
     results = []
     for name, threshold in (("seq", 10**6), ("par", 2)):
-        monkeypatch.setattr(batch, "PARALLEL_MIN_FILES", threshold)
+        monkeypatch.setattr(receipts, "PARALLEL_MIN_FILES", threshold)
         results.append(batch.run(campaign, inbox, tmp_path / name / "out", tmp_path / name / "arch", as_of=AS_OF))
     seq, par = results
     m = [json.loads((r.folder / "manifest.json").read_text(encoding="utf-8")) for r in results]

@@ -5,9 +5,6 @@ included."""
 
 import csv
 import json
-import os
-import shutil
-import subprocess
 import sys
 
 import pytest

@@ -4,7 +4,6 @@ write_* calls produce for the same cells, formats and row properties, and every 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import zipfile
 
 import openpyxl
@@ -13,7 +12,6 @@ from hypothesis import given, settings, strategies as st
 
 from pipeline.outputs import sheetkit
 from pipeline.outputs.sheetkit import Book, Col, Sheet
-from pipeline.outputs.xlsx import clean_text
 
 WHEN = dt.datetime(2010, 8, 2, 18, 0)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import AS_OF, ROOT, make_demo
 
-from pipeline import batch, demo
+from pipeline import batch, receipts, demo
 from pipeline import campaign as campaign_mod
 
 # The answer key is generated at collection time, so that each entry is its own test case.
@@ -111,13 +111,13 @@ def test_a_later_accepted_submission_supersedes_the_earlier(campaign, tmp_path):
 
 def test_one_failing_file_never_stops_the_batch(campaign, clean_inbox, tmp_path, monkeypatch):
     folder, _ = clean_inbox
-    real = batch.validate.validate_file
+    real = receipts.validate.validate_file
 
-    def flaky(path, name, c, as_of=None):
+    def flaky(path, name, c):
         if name.startswith("FN01"):
             raise RuntimeError("boom")
-        return real(path, name, c, as_of)
-    monkeypatch.setattr(batch.validate, "validate_file", flaky)
+        return real(path, name, c)
+    monkeypatch.setattr(receipts.validate, "validate_file", flaky)
     result = batch.run(campaign, folder, tmp_path / "out", tmp_path / "arch", as_of=AS_OF)
     codes = {f.name[:4]: [x.code for x in f.findings] for f in result.files}
     assert codes["FN01"] == ["E_INTERNAL"]

@@ -10,7 +10,7 @@ import pytest
 from conftest import AS_OF, make_demo
 from test_golden import workbook_cells
 
-from pipeline import batch
+from pipeline import batch, receipts
 from pipeline.outputs import leadership, publication, workbooks
 
 
@@ -101,7 +101,7 @@ def test_validation_workers_end_before_the_round(campaign, tmp_path, monkeypatch
     """Idle validation workers would hold their memory through the round and the workbooks."""
     from pipeline.rules import round_results
     make_demo(campaign, tmp_path / "in", units=10, members=4, seed=72)
-    assert len(list((tmp_path / "in").glob("*.xlsx"))) >= batch.PARALLEL_MIN_FILES  # validated in workers
+    assert len(list((tmp_path / "in").glob("*.xlsx"))) >= receipts.PARALLEL_MIN_FILES  # validated in workers
     seen, real = [], round_results.build
 
     def build(*a, **k):

@@ -54,7 +54,6 @@ def inject_errors(c: Campaign, s: Submission) -> None:
 def inject_variations(c: Campaign, s: Submission, builder: UnitBuilder) -> None:
     """Human variations that must be ACCEPTED with a note, and two intended warnings."""
     rows, exp = s.rows, s.expected
-    e = c.enums
     crit_m = c.criteria["member"]
     scale = {f.name: f.scale for f in c.forms["member"]}
     b0 = rows["member_ballots"][0]

@@ -1,15 +1,16 @@
 """The ledger (SPEC §5): `archive/ledger.sqlite` and `archive/files/<sha256>.<ext>`.
 
-An immutable record of every file ever received: each submission stored in one transaction,
-its findings, and the normalised rows of every sheet of the accepted ones. Statuses:
-accepted, rejected, duplicate (same bytes as an earlier file), superseded (a later accepted
-submission of the same unit and round exists: later by 填报日期, then file name, then hash, so
-that the outcome does not depend on the order in which runs happened to ingest them).
+An immutable record of every file ever received: each submission stored in one transaction, the
+findings of its bytes, and the normalised rows of every sheet of those without an error. Stored
+statuses are facts of the bytes: accepted (no error), rejected, duplicate (the same bytes as an earlier
+file). What each counts as in a run (accepted, rejected, superseded, late, duplicate) is decided again
+by every run from these facts and the run's context (verdicts.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -21,50 +22,15 @@ import pandas as pd
 
 from pipeline import fsio
 from pipeline.campaign import Campaign
-from pipeline.findings import Finding, make
-from pipeline.layout import INFO_SHEET
+from pipeline.findings import RUN_CODES, Finding
+from pipeline.ledger import verdicts
 from pipeline.ledger.access import read_only_connection
+from pipeline.ledger.schema import migrate
 from pipeline.ledger.rows import RATING_SEP, prepared_rows, row_columns
 
 DB_NAME = "ledger.sqlite"
 FILES_DIR = "files"
 
-# Forward migrations: index i brings the schema from version i to i + 1.
-MIGRATIONS = [
-    """
-    CREATE TABLE runs (
-        run_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT,
-        as_of TEXT NOT NULL, round TEXT NOT NULL, campaign_id TEXT NOT NULL);
-    CREATE TABLE files (
-        sha256 TEXT PRIMARY KEY, ext TEXT NOT NULL, size INTEGER NOT NULL, stored_at TEXT NOT NULL);
-    CREATE TABLE submissions (
-        id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL REFERENCES files(sha256),
-        original_name TEXT NOT NULL, received_at TEXT NOT NULL, run_id TEXT NOT NULL REFERENCES runs(run_id),
-        format TEXT, kind TEXT, unit_code TEXT NOT NULL DEFAULT '', round TEXT NOT NULL DEFAULT '',
-        filled_on TEXT, status TEXT NOT NULL
-            CHECK (status IN ('accepted', 'rejected', 'duplicate', 'superseded')),
-        duplicate_of INTEGER REFERENCES submissions(id),
-        UNIQUE (sha256, original_name));
-    CREATE INDEX submissions_key ON submissions(kind, unit_code, round, status);
-    CREATE TABLE findings (
-        id INTEGER PRIMARY KEY, submission_id INTEGER NOT NULL REFERENCES submissions(id),
-        code TEXT NOT NULL, severity TEXT NOT NULL, file TEXT NOT NULL, sheet TEXT NOT NULL, cell TEXT NOT NULL,
-        column_label TEXT NOT NULL, value TEXT NOT NULL, detail TEXT NOT NULL, message TEXT NOT NULL);
-    CREATE INDEX findings_submission ON findings(submission_id);
-    CREATE TABLE submission_sheets (
-        submission_id INTEGER NOT NULL REFERENCES submissions(id), sheet_key TEXT NOT NULL,
-        sheet_name TEXT NOT NULL, header_row INTEGER NOT NULL, criteria TEXT NOT NULL DEFAULT '',
-        PRIMARY KEY (submission_id, sheet_key));
-    """,
-    """
-    ALTER TABLE submissions ADD COLUMN template_version TEXT NOT NULL DEFAULT '';
-    ALTER TABLE runs ADD COLUMN inbox_files INTEGER;
-    """,
-    """
-    ALTER TABLE submissions ADD COLUMN mtime_ns INTEGER NOT NULL DEFAULT 0;
-    """,
-]
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class LedgerDamaged(Exception):
@@ -92,13 +58,8 @@ class Stored:
     duplicate_of: int | None
 
 
-# A later received accepted (or since superseded) submission of the same workbook kind, unit and round:
-# a later run, or in the same run the later saved file (as supersession orders two of one date).
-_REPLACED = ("s.kind IS NOT NULL AND s.round != '' AND (s.kind = 'street' OR s.unit_code != '') AND EXISTS ("
-             "SELECT 1 FROM submissions a JOIN runs ra ON ra.run_id = a.run_id WHERE a.kind = s.kind "
-             "AND a.unit_code = s.unit_code AND a.round = s.round AND a.status IN ('accepted', 'superseded') "
-             "AND (ra.rowid > rs.rowid OR (ra.rowid = rs.rowid AND (a.mtime_ns > s.mtime_ns "
-             "OR (a.mtime_ns = s.mtime_ns AND a.id > s.id)))))")
+_COLUMNS = ("s.id, s.sha256, s.original_name, s.format, s.kind, s.unit_code, s.round, s.filled_on, s.status, "
+            "s.run_id, s.duplicate_of")
 
 
 def _table(sheet_key: str) -> str:
@@ -112,21 +73,10 @@ def _ext(name: str, fmt: str | None) -> str:
     return suffix if re.fullmatch(r"[a-z0-9]{1,8}", suffix) else "bin"
 
 
-def migrate(conn: sqlite3.Connection) -> int:
-    """Apply every migration past the stored version, each in its own transaction."""
-    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-    row = conn.execute("SELECT version FROM schema_version").fetchone()
-    version = row[0] if row else 0
-    if version > SCHEMA_VERSION:
-        raise RuntimeError(f"ledger schema version {version} is newer than this program ({SCHEMA_VERSION})")
-    for target in range(version, SCHEMA_VERSION):
-        with conn:
-            for statement in MIGRATIONS[target].split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            conn.execute("DELETE FROM schema_version")
-            conn.execute("INSERT INTO schema_version VALUES (?)", (target + 1,))
-    return SCHEMA_VERSION
+def _info_cell(sub, key: str) -> str:
+    """Where a 填报说明 value sits in the received workbook ('' when it has none)."""
+    info = sub.workbook.identity.info if sub.workbook is not None else {}
+    return info.get(key, (None, ""))[1]
 
 
 class Ledger:
@@ -135,6 +85,7 @@ class Ledger:
         read-only disk): nothing is created, migrated or locked."""
         self.archive = Path(archive)
         self.campaign = campaign
+        self.context, self._live = verdicts.RunContext(dt.date.today()), None  # `decide` sets a run's
         if not read_only:
             (self.archive / FILES_DIR).mkdir(parents=True, exist_ok=True)
         db = self.archive / DB_NAME
@@ -177,16 +128,20 @@ class Ledger:
                     self.conn.execute(f'CREATE INDEX IF NOT EXISTS "{t}_sub" ON "{t}"(submission_id)')
 
     # ------------------------------------------------------------ runs
-    def begin_run(self, run_id: str, as_of: dt.date, n_files: int) -> None:
+    def begin_run(self, run_id: str, as_of: dt.date, n_files: int) -> int:
+        """Record a run's start; its row number orders it among the runs."""
         with self.conn:
-            self.conn.execute("INSERT INTO runs (run_id, started_at, as_of, round, campaign_id, inbox_files) "
-                              "VALUES (?, ?, ?, '', ?, ?)", (run_id, dt.datetime.now().isoformat(timespec="seconds"),
-                                                             as_of.isoformat(), self.campaign.id, n_files))
+            cur = self.conn.execute("INSERT INTO runs (run_id, started_at, as_of, round, campaign_id, inbox_files) "
+                                    "VALUES (?, ?, ?, '', ?, ?)",
+                                    (run_id, dt.datetime.now().isoformat(timespec="seconds"), as_of.isoformat(),
+                                     self.campaign.id, n_files))
+        return cur.lastrowid
 
-    def finish_run(self, run_id: str, round_code: str) -> None:
+    def finish_run(self, run_id: str, round_code: str, reopened: frozenset[str] = frozenset()) -> None:
         with self.conn:
-            self.conn.execute("UPDATE runs SET finished_at = ?, round = ? WHERE run_id = ?",
-                              (dt.datetime.now().isoformat(timespec="seconds"), round_code, run_id))
+            self.conn.execute("UPDATE runs SET finished_at = ?, round = ?, reopened = ? WHERE run_id = ?",
+                              (dt.datetime.now().isoformat(timespec="seconds"), round_code,
+                               ",".join(sorted(reopened)), run_id))
 
     def run_ids(self) -> set[str]:
         return {r[0] for r in self.conn.execute("SELECT run_id FROM runs")}
@@ -195,42 +150,91 @@ class Ledger:
         return self.conn.execute("SELECT run_id, as_of, finished_at FROM runs WHERE round = ? AND finished_at IS NOT "
                                  "NULL ORDER BY finished_at DESC, run_id DESC LIMIT 1", (round_code,)).fetchone()
 
-    # ------------------------------------------------------------ lookups
-    def _stored(self, where: str, args: tuple) -> list[Stored]:
-        """Submissions as the ledger holds them, with their live verdict: a rejected file that a later
-        received accepted file of the same unit and round replaced is superseded (nothing goes back)."""
+    # ------------------------------------------------------------ the run's view: live verdicts
+    def decide(self, context: verdicts.RunContext) -> None:
+        """Decide every receipt's verdict for this run's context (its date, round, reopened rounds)."""
+        self.context, self._live = context, None
+
+    def _verdicts(self) -> dict[int, verdicts.Live]:
+        if self._live is None:
+            self._live = verdicts.decide(self.campaign, self._receipts(), self._past_runs(), self.context)
+        return self._live
+
+    def _column(self, table: str, column: str, default: str) -> str:
+        """`column`, or its default on a read-only ledger of an older schema (never migrated)."""
+        have = {r[1] for r in self.conn.execute(f'PRAGMA table_info("{table}")')}
+        return column if column in have else f"{default} AS {column}"
+
+    def _receipts(self) -> list[verdicts.Receipt]:
+        cell = self._column("submissions", "filled_on_cell", "''")
         rows = self.conn.execute(
-            "SELECT s.id, s.sha256, s.original_name, s.format, s.kind, s.unit_code, s.round, s.filled_on, "
-            f"CASE WHEN s.status = 'rejected' AND ({_REPLACED}) THEN 'superseded' ELSE s.status END, s.run_id, "
-            f"s.duplicate_of FROM (SELECT * FROM submissions WHERE {where}) s "
-            "LEFT JOIN runs rs ON rs.run_id = s.run_id ORDER BY s.id", args).fetchall()
-        return [Stored(*r) for r in rows]
+            f"SELECT s.id, s.original_name, s.kind, s.unit_code, s.round, s.filled_on, {cell}, s.status, r.rowid, "
+            "s.mtime_ns, s.duplicate_of, s.received_at FROM submissions s JOIN runs r ON r.run_id = s.run_id "
+            "ORDER BY s.id").fetchall()
+        return [verdicts.Receipt(*row[:11], dt.date.fromisoformat(row[11][:10])) for row in rows]
+
+    def _past_runs(self) -> list[verdicts.PastRun]:
+        """The finished runs before this one, with the rounds they reported and reopened."""
+        reopened = self._column("runs", "reopened", "''")
+        rows = self.conn.execute(f"SELECT rowid, round, {reopened} FROM runs WHERE finished_at IS NOT NULL "
+                                 "AND rowid < ? ORDER BY rowid", (self.context.run or 1 << 62,)).fetchall()
+        return [verdicts.PastRun(r, code, frozenset(x for x in text.split(",") if x)) for r, code, text in rows]
+
+    def closing_runs(self) -> dict[str, int]:
+        """Round -> the run from which it is closed, as this run sees it."""
+        return verdicts.closing_runs(self.campaign, self._receipts(), self._past_runs(), self.context)
+
+    def resent_of(self, submission_id: int) -> int | None:
+        """The earlier receipt of the same rejected bytes, when this receipt is one received again."""
+        return self._verdicts()[submission_id].resent_of
+
+    # ------------------------------------------------------------ lookups
+    def _stored(self, where: str, args: tuple, live: bool = True) -> list[Stored]:
+        """Submissions as the ledger holds them; `live`: with this run's verdict for each (else as stored)."""
+        rows = self.conn.execute(f"SELECT {_COLUMNS} FROM submissions s WHERE {where} ORDER BY s.id", args).fetchall()
+        found = [Stored(*r) for r in rows]
+        if not live:
+            return found
+        decided = self._verdicts()
+        return [dataclasses.replace(s, status=decided[s.id].status) for s in found]
 
     def find(self, sha256: str, name: str) -> Stored | None:
-        found = self._stored("sha256 = ? AND original_name = ?", (sha256, name))
+        """The receipt of these bytes under this name, as stored (a file still in the inbox)."""
+        found = self._stored("sha256 = ? AND original_name = ?", (sha256, name), live=False)
         return found[0] if found else None
 
     def first_with_hash(self, sha256: str) -> Stored | None:
-        found = self._stored("sha256 = ? AND status != 'duplicate'", (sha256,))
+        """The first receipt of these bytes, as stored."""
+        found = self._stored("sha256 = ? AND status != 'duplicate'", (sha256,), live=False)
         return found[0] if found else None
 
     def get(self, submission_id: int) -> Stored:
         return self._stored("id = ?", (submission_id,))[0]
 
-    def findings(self, submission_id: int) -> list[Finding]:
+    def stored_findings(self, submission_id: int) -> list[Finding]:
+        """The findings of the bytes, as stored (never those each run decides)."""
         rows = self.conn.execute("SELECT code, file, sheet, cell, column_label, value, detail FROM findings "
                                  "WHERE submission_id = ? ORDER BY id", (submission_id,)).fetchall()
-        return [Finding(*r) for r in rows]
+        return [Finding(*r) for r in rows if r[0] not in RUN_CODES]
+
+    def findings(self, submission_id: int) -> list[Finding]:
+        """What this run finds of a receipt: the findings of its bytes and those this run decided. A rejected
+        file received again carries the findings of its first receipt, under its own name."""
+        live = self._verdicts()[submission_id]
+        if live.resent_of is None:
+            return self.stored_findings(submission_id) + live.findings
+        name = self._stored("id = ?", (submission_id,), live=False)[0].original_name
+        first = [dataclasses.replace(f, file=name) for f in self.stored_findings(live.resent_of)]
+        return live.findings + first
 
     def archived_path(self, stored: Stored) -> Path:
         ext = self.conn.execute("SELECT ext FROM files WHERE sha256 = ?", (stored.sha256,)).fetchone()[0]
         return self.archive / FILES_DIR / f"{stored.sha256}.{ext}"
 
     def accepted(self, round_code: str, kind: str | None = None) -> list[Stored]:
-        """The current accepted submission of each unit (and the street) for a round."""
-        if kind:
-            return self._stored("status = 'accepted' AND round = ? AND kind = ?", (round_code, kind))
-        return self._stored("status = 'accepted' AND round = ?", (round_code,))
+        """The current accepted submission of each unit (and the street) for a round, as this run decides."""
+        where, args = ("round = ? AND kind = ?", (round_code, kind)) if kind else ("round = ?", (round_code,))
+        return [s for s in self._stored(f"status != 'duplicate' AND {where}", args) if s.status == "accepted"]
 
     def all_submissions(self) -> list[Stored]:
         return self._stored("1", ())
@@ -266,31 +270,54 @@ class Ledger:
 
     def ingest(self, run_id: str, path: Path, name: str, sha256: str, size: int, sub, template_version: str = "",
                duplicate_of: int | None = None, mtime_ns: int = 0) -> Stored:
-        """Store one received file and what validation found, in one transaction. `mtime_ns`: when the
-        file was saved, which orders two versions of one unit with the same 填报日期."""
+        """Store one received file and what validation found in its bytes, in one transaction. `mtime_ns`:
+        when the file was saved, which orders two versions of one unit with the same 填报日期."""
         ext = _ext(name, sub.format)
         self.store_copy(path, sha256, ext)
         status = "duplicate" if duplicate_of else ("accepted" if sub.accepted else "rejected")
-        filled = sub.info.get("filled_on")
+        filled = sub.info.get(verdicts.FILLED_ON)
         with self.conn:
             self.conn.execute("INSERT OR IGNORE INTO files VALUES (?, ?, ?, ?)",
                               (sha256, ext, size, dt.datetime.now().isoformat(timespec="seconds")))
             cur = self.conn.execute(
                 "INSERT INTO submissions (sha256, original_name, received_at, run_id, format, kind, unit_code, round, "
-                "filled_on, status, duplicate_of, template_version, mtime_ns) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "filled_on, status, duplicate_of, template_version, mtime_ns, filled_on_cell) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (sha256, name, dt.datetime.now().isoformat(timespec="seconds"), run_id, sub.format, sub.kind,
                  sub.unit_code or "", sub.round or "", filled.isoformat() if filled else None, status, duplicate_of,
-                 template_version, mtime_ns))
+                 template_version, mtime_ns, _info_cell(sub, verdicts.FILLED_ON)))
             sid = cur.lastrowid
-            self.conn.executemany(
-                "INSERT INTO findings (submission_id, code, severity, file, sheet, cell, column_label, value, detail, "
-                "message) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                [(sid, f.code, f.severity, f.file, f.sheet, f.cell, f.column, f.value, f.detail, f.message)
-                 for f in sub.findings])
+            self._store_findings(sid, sub.findings)
             if status == "accepted":
                 self._store_rows(sid, sub)
-                self._resolve_supersession(sub.kind, sub.unit_code or "", sub.round or "")
-        return self.get(sid)
+        self._live = None
+        return self._stored("id = ?", (sid,), live=False)[0]
+
+    def _store_findings(self, sid: int, found: list[Finding]) -> None:
+        self.conn.executemany(
+            "INSERT INTO findings (submission_id, code, severity, file, sheet, cell, column_label, value, detail, "
+            "message) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [(sid, f.code, f.severity, f.file, f.sheet, f.cell, f.column, f.value, f.detail, f.message)
+             for f in found if f.code not in RUN_CODES])
+
+    def legacy_run_verdicts(self) -> list[Stored]:
+        """Receipts an older program rejected for a date that each run now decides (E_FUTURE_DATE stored):
+        their bytes are validated again (`restore`), so that a run whose date makes them right can use them."""
+        return self._stored("status = 'rejected' AND id IN (SELECT submission_id FROM findings "
+                            "WHERE code = 'E_FUTURE_DATE')", (), live=False)
+
+    def restore(self, submission_id: int, sub) -> None:
+        """Replace a receipt's findings (and rows) with those of its bytes validated again."""
+        filled = sub.info.get(verdicts.FILLED_ON)
+        with self.conn:
+            self.conn.execute("DELETE FROM findings WHERE submission_id = ?", (submission_id,))
+            self.conn.execute("UPDATE submissions SET status = ?, filled_on = ?, filled_on_cell = ? WHERE id = ?",
+                              ("accepted" if sub.accepted else "rejected", filled.isoformat() if filled else None,
+                               _info_cell(sub, verdicts.FILLED_ON), submission_id))
+            self._store_findings(submission_id, sub.findings)
+            if sub.accepted:
+                self._store_rows(submission_id, sub)
+        self._live = None
 
     def _store_rows(self, sid: int, sub) -> None:
         layout = self.campaign.workbooks[sub.kind]
@@ -307,38 +334,6 @@ class Ledger:
             # sid is this ledger's own integer: written into the statement, not bound on every row
             self.conn.executemany(f'INSERT INTO "{_table(sheet.key)}" (submission_id, {quoted}) '
                                   f"VALUES ({int(sid)}, {marks})", rows)
-
-    def _resolve_supersession(self, kind: str, unit_code: str, round_code: str) -> None:
-        """Of the accepted submissions of one unit and round, the latest 填报日期 stays; the others are
-        superseded. With the same 填报日期 the one received later wins (a later run; in one run, the later
-        saved file), and each of the two carries a warning naming the other: never silent."""
-        rows = self.conn.execute(
-            "SELECT s.id, s.filled_on, r.rowid, s.mtime_ns, s.original_name FROM submissions s "
-            "JOIN runs r ON r.run_id = s.run_id WHERE s.kind = ? AND s.unit_code = ? AND s.round = ? "
-            "AND s.status IN ('accepted', 'superseded')", (kind, unit_code, round_code)).fetchall()
-        if not rows:
-            return
-        latest = max(rows, key=lambda r: (r[1] or "", r[2], r[3], r[0]))
-        for r in rows:
-            self.conn.execute("UPDATE submissions SET status = ? WHERE id = ?",
-                              ("accepted" if r[0] == latest[0] else "superseded", r[0]))
-        for r in rows:
-            if r[0] != latest[0] and r[1] and r[1] == latest[1]:
-                self._warn_same_date(latest, r, latest)
-                self._warn_same_date(r, latest, latest)
-
-    def _warn_same_date(self, row: tuple, other: tuple, winner: tuple) -> None:
-        """W_SAME_FILLED_ON on `row`, naming `other` (once per pair)."""
-        sid, day, name, other_name = row[0], row[1], row[4], other[4]
-        seen = self.conn.execute("SELECT 1 FROM findings WHERE submission_id = ? AND code = 'W_SAME_FILLED_ON' "
-                                 "AND detail LIKE ?", (sid, f"%“{other_name}”%")).fetchone()
-        if seen:
-            return
-        f = make("W_SAME_FILLED_ON", name, sheet=INFO_SHEET, value=day,
-                 detail=f"另一份为“{other_name}”，现采用较晚收到的“{winner[4]}”")
-        self.conn.execute("INSERT INTO findings (submission_id, code, severity, file, sheet, cell, column_label, "
-                          "value, detail, message) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                          (sid, f.code, f.severity, f.file, f.sheet, f.cell, f.column, f.value, f.detail, f.message))
 
     # ------------------------------------------------------------ reading rows back
     def rows(self, sheet_key: str, submission_ids: list[int], columns: list[str] | None = None,

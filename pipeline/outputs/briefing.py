@@ -45,9 +45,9 @@ def _sections(f: Facts, grade_label: str) -> list[tuple[str, list]]:
         [("存在的问题", f.problems or ["本阶段未发现需要通报的问题。"])]
 
 
-def write(campaign: Campaign, report, path: Path, when: dt.datetime, previous: Path | None = None) -> Path:
-    """The briefing; `previous`: the data folder of the previous round's latest run, compared when given."""
-    f = facts(campaign, report, previous)
+def write(campaign: Campaign, report, path: Path, when: dt.datetime) -> Path:
+    """The briefing; the previous round (`report.previous`, from the ledger) is compared when there is one."""
+    f = facts(campaign, report)
     docs = campaign.documents
     doc = document(docs.issuer, campaign.outputs["briefing"], when)
     para(doc, f"{docs.number_prefix}〔{report.as_of.year}〕　号", align=CENTER, indent=False)

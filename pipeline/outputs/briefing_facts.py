@@ -65,17 +65,14 @@ def _shares(campaign: Campaign, members: pd.DataFrame, orgs: pd.DataFrame, rect:
             "org": dict(zip(orgs["unit_code"], orgs["grade"]))}
 
 
-def changes(campaign: Campaign, report, previous) -> list[str]:
-    """Sentences comparing this round with the previous one: `previous` is the data folder of that
-    round's latest run (its CSV files), or None."""
+def changes(campaign: Campaign, report) -> list[str]:
+    """Sentences comparing this round with the previous one (`report.previous`, from the ledger), if any."""
+    previous = report.previous
     if previous is None:
         return []
-    read = lambda name: pd.read_csv(previous / name, encoding="utf-8-sig", dtype=str, keep_default_na=False)  # noqa: E731
-    prev_members = read("member_results.csv").replace({"composite": {"": None}})
-    before = _shares(campaign, prev_members, read("org_results.csv"), read("rectifications.csv"))
+    before = _shares(campaign, previous.member_results, previous.org_results, previous.rectifications)
     now = _shares(campaign, report.scores.member_results, report.scores.org_results, report.rectifications)
-    codes = [r.code for r in campaign.rounds]
-    prev_round = campaign.round(codes[codes.index(report.round) - 1]).name
+    prev_round = campaign.round(previous.round).name
     parts = [f"{key}由 {percent(*before[key])} 变为 {percent(*now[key])}" for key in before if key != "org"]
     grades = list(campaign.grades["org"].grades)
     up = [campaign.unit_name(u) for u, g in sorted(now["org"].items())
@@ -87,16 +84,7 @@ def changes(campaign: Campaign, report, previous) -> list[str]:
     return out
 
 
-def previous_data(campaign: Campaign, ledger, outbox, round_code: str):
-    """The data folder of the previous round's latest finished run in `outbox`, or None."""
-    codes = [r.code for r in campaign.rounds]
-    i = codes.index(round_code)
-    last = ledger.last_run(codes[i - 1]) if i else None
-    folder = outbox / codes[i - 1] / last[0] / "data" if last else None
-    return folder if folder is not None and (folder / "member_results.csv").is_file() else None
-
-
-def facts(campaign: Campaign, report, previous=None) -> Facts:
+def facts(campaign: Campaign, report) -> Facts:
     name = campaign.unit_name
     subs = report.submissions
     states = {label: [name(u) for u in subs.loc[subs["state"] == label, "unit_code"]] for label in SUBMITTED.values()}
@@ -133,7 +121,7 @@ def facts(campaign: Campaign, report, previous=None) -> Facts:
         missing_activities=[(name(u), "、".join(part["activity_type"]))
                             for u, part in missing.groupby("unit_code", sort=True)] if len(missing) else [],
         problems=_problems(states, coverage, Counter(flags), missing, campaign),
-        changes=changes(campaign, report, previous),
+        changes=changes(campaign, report),
     )
 
 

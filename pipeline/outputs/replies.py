@@ -17,14 +17,22 @@ from pipeline.outputs.sheetkit import Col
 SHOWN = 3  # problems named per file; the returned copy lists every one
 
 
+RESEND, LATE, NOTICE = "须修改后重新报送", "该阶段已结束，未计入", "已受理，可发回提示"  # what a sender hears
+
+
 @dataclass
 class Reply:
     sender: str  # "FN03 西湖社区党总支", the street workbook's title, or who sent a file nobody can identify
-    must: bool  # True: the sender must correct and send again; False: accepted, a notice only
+    kind: str  # RESEND: correct and send again; LATE: came after its round closed; NOTICE: accepted, a notice
     files: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     asks: list[str] = field(default_factory=list)
     copies: list[str] = field(default_factory=list)  # the returned copies to attach, relative to the run folder
+
+    @property
+    def must(self) -> bool:
+        """The sender must hear back (exit status 3): a file to correct, or one not counted."""
+        return self.kind != NOTICE
 
 
 def _where(f) -> str:
@@ -38,22 +46,35 @@ def _reasons(findings) -> list[str]:
     return shown
 
 
+def _kind(f) -> str | None:
+    if f.status == "rejected":
+        return RESEND
+    if f.status == "late":
+        return LATE
+    return NOTICE if f.status == "accepted" and f.returned is not None else None
+
+
 def replies(campaign: Campaign, files) -> list[Reply]:
-    """One Reply per sender, those who must send again first; `files` are the run's FileResults."""
+    """One Reply per sender and kind, those who must send again first; `files` are the run's FileResults
+    (another round's files already answered in an earlier run are not answered again)."""
     out: dict[tuple, Reply] = {}
+    order = [RESEND, LATE, NOTICE]
     for f in files:
-        s = f.stored
-        must = f.status == "rejected"
-        if not must and not (f.status == "accepted" and f.returned is not None):
+        s, kind = f.stored, _kind(f)
+        if kind is None or f.quiet:
             continue
+        must = kind == RESEND
         sender = unit_label(campaign, s) if s.kind else f"发件人待查（文件“{f.name}”）"
-        r = out.setdefault((not must, sender), Reply(sender, must))
+        r = out.setdefault((order.index(kind), sender), Reply(sender, kind))
         r.files.append(f.name)
         copy = f.returned.parent.name + "/" + f.returned.name if f.returned else ""
         if copy:
             r.copies.append(copy)
-        if must and s.kind:
-            r.reasons += _reasons(f.errors)
+        if kind == LATE:
+            r.reasons.append(f.findings[0].title if f.findings else LATE)
+            r.asks.append(next((x.message for x in f.findings if x.code == "W_ROUND_CLOSED"), LATE))
+        elif must and s.kind:
+            r.reasons += [x.title for x in f.findings if x.code == "N_RESENT"] + _reasons(f.errors)
             r.asks.append(f"请按附件“{copy}”中标出的 {len(f.errors)} 处错误修改原文件后重新报送。" if copy else
                           "请按上述问题修改原文件后重新报送。")
         elif must:  # not a workbook of this campaign: the message says what to send instead
@@ -64,18 +85,19 @@ def replies(campaign: Campaign, files) -> list[Reply]:
             r.reasons += _reasons(f.findings)
             r.asks.append(f"已受理，无需重报。附件“{copy}”中标出的 {len(f.findings)} 处提示请核对，"
                           "如有填错，请在下次报送时改正。")
-    return sorted(out.values(), key=lambda r: (not r.must, r.sender))
+    return [out[k] for k in sorted(out)]
 
 
 def text(campaign: Campaign, round_code: str, as_of, items: list[Reply]) -> str:
     """The list as plain text, numbered, one block a sender."""
     rnd = campaign.round(round_code)
-    must = [r for r in items if r.must]
-    notice = [r for r in items if not r.must]
+    by = {kind: [r for r in items if r.kind == kind] for kind in (RESEND, LATE, NOTICE)}
     lines = [f"{campaign.name}　{rnd.name}（{rnd.code}）回复清单", f"基准日期：{cn_date(as_of)}", "",
-             f"须修改后重新报送：{len(must)} 个；已受理、可发回提示：{len(notice)} 个。", ""]
-    for title, part in (("一、须修改后重新报送（请逐一回复）", must),
-                        ("二、已受理，可发回提示稿（无需重报）", notice)):
+             "；".join(f"{kind}：{len(part)} 个" for kind, part in by.items() if part or kind != LATE) + "。", ""]
+    titles = {RESEND: "须修改后重新报送（请逐一回复）", LATE: "该阶段已结束、未计入的文件（请告知报送单位）",
+              NOTICE: "已受理，可发回提示稿（无需重报）"}
+    numbers = "一二三"
+    for title, part in ((f"{numbers[i]}、{titles[k]}", by[k]) for i, k in enumerate(k for k in by if by[k])):
         if not part:
             continue
         lines += [title, ""]
@@ -111,7 +133,7 @@ def _workbook(campaign: Campaign, round_code: str, as_of, items: list[Reply], pa
         cols = [Col("序号", "int", width=5), Col("类别", width=10, wrap=True), Col("单位或发件人", width=20, wrap=True),
                 Col("文件", width=24, wrap=True), Col("问题", width=40, wrap=True), Col("请对方", width=44, wrap=True),
                 Col("附件", width=22, wrap=True)]
-        rows = [[i, "须修改后重新报送" if r.must else "已受理，可发回提示", r.sender, "\n".join(r.files),
+        rows = [[i, r.kind, r.sender, "\n".join(r.files),
                  "\n".join(r.reasons), "\n".join(dict.fromkeys(r.asks)), "\n".join(r.copies)]
                 for i, r in enumerate(items, start=1)]
         sheet.table(cols, rows)

@@ -310,11 +310,11 @@ def _name(campaign: Campaign, f, taken: set[str]) -> str:
 
 def write_all(campaign: Campaign, ledger, files: list, folder: Path, when: dt.datetime) -> None:
     """An annotated copy for each identified submission of this inbox with errors (退回修改/) or accepted
-    with warnings or notes (提示/)."""
+    with warnings or notes (提示/); not for another round's files an earlier run already answered."""
     taken: set[str] = set()
     for f in files:
         s = f.stored
-        if s.status not in ("accepted", "rejected") or s.kind is None or not f.findings:
+        if s.status not in ("accepted", "rejected") or s.kind is None or not f.findings or f.quiet:
             continue
         out = folder / (RETURNED_DIR if s.status == "rejected" else NOTICE_DIR) / _name(campaign, f, taken)
         args = (ledger.archived_path(s), s.format, f.name, f.findings, unit_label(campaign, s), out, when,

@@ -1,6 +1,7 @@
 """A rerun with nothing new (SPEC §10): when every input the outputs are made from is what the round's last
 run had (the program, the campaign file, the round, the as-of and publication dates, the ledger's
-submissions, this inbox's files and the previous round's results), that run's outputs are copied into the
+submissions as this run decides them (every round's: the previous round's results come from them), the
+rounds reopened and this inbox's files), that run's outputs are copied into the
 new run folder instead of being written again; the round is still computed for the closing summary. A
 copy whose bytes no longer match that run's manifest (opened and saved in Excel, deleted) is never
 reused: then everything is written anew."""
@@ -44,13 +45,13 @@ def _plain(value):
     return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
 
 
-def inputs_key(campaign, ledger, code: str, as_of, publish_on, previous, files) -> str:
+def inputs_key(campaign, ledger, code: str, as_of, publish_on, files) -> str:
     """A digest of everything the round's outputs are made from."""
     return fingerprint({
         "program": _program(),
         "campaign": campaign,
         "round": code, "as_of": as_of, "publish_on": publish_on,
-        "previous": previous or "",
+        "reopened": ledger.context.reopen,
         "ledger": [(s.id, s.sha256, s.status, s.kind, s.unit_code, s.round, s.duplicate_of)
                    for s in ledger.all_submissions()],
         "inbox": [(f.name, f.stored.id, f.other_round) for f in files],

@@ -44,8 +44,7 @@ def reply_list(o: RunOutputs) -> list[Path]:
 
 
 def briefing_document(o: RunOutputs) -> list[Path]:
-    return [briefing.write(o.campaign, o.report, o.folder / f"{o.campaign.outputs['briefing']}.docx", o.when,
-                           o.report.previous)]
+    return [briefing.write(o.campaign, o.report, o.folder / f"{o.campaign.outputs['briefing']}.docx", o.when)]
 
 
 def notice_documents(o: RunOutputs) -> list[Path]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
@@ -35,7 +34,7 @@ class RoundReport:
     files: dict[str, str] = field(default_factory=dict)  # unit -> accepted file name
     street_file: str | None = None
     publish_on: dt.date | None = None  # the results' 公示 starts (`--publish-on`); else the round's date
-    previous: Path | None = None  # the data folder of the previous round's latest run, when there is one
+    previous: "Previous | None" = None  # the previous round's results, from the ledger, when it has any
 
     @property
     def findings(self) -> list[Finding]:
@@ -60,6 +59,15 @@ class RoundReport:
         """The per-member, per-criterion table is the round's largest; once exported to
         member_scores.csv nothing else needs it, and the workbooks are written without it."""
         self.scores.member_stats = self.scores.member_stats.iloc[0:0]
+
+
+@dataclass
+class Previous:
+    """The previous round's results as the ledger holds them (SPEC §5: comparisons never read outbox/)."""
+    round: str
+    org_results: pd.DataFrame
+    member_results: pd.DataFrame
+    rectifications: pd.DataFrame  # the ledger rows of its items (status as recorded then)
 
 
 def _opinions(campaign: Campaign, org_wide: pd.DataFrame, member_wide: pd.DataFrame) -> pd.DataFrame:
@@ -92,17 +100,13 @@ def _dropped(campaign: Campaign, ledger: Ledger, round_code: str) -> pd.DataFram
                                {s.unit_code for s in cur}, campaign, codes[i - 1], round_code)
 
 
-def build(campaign: Campaign, ledger: Ledger, round_code: str, as_of: dt.date,
-          known_stats: dict[int, pd.DataFrame] | None = None) -> RoundReport:
-    """The round's report from the ledger's accepted submissions. `known_stats`: submission id ->
-    that unit's member criterion stats, as validation in this run computed them (not recomputed)."""
-    rnd = campaign.round(round_code)
-    units = ledger.accepted(round_code, "unit")
-    street = ledger.accepted(round_code, "street")
+def _scored(campaign: Campaign, ledger: Ledger, units: list, street: list,
+            known_stats: dict[int, pd.DataFrame] | None = None) -> tuple[scores.RoundScores, dict]:
+    """The round's scores from the accepted rows, and the frames the flags read again. `known_stats`:
+    submission id -> that unit's member criterion stats, as validation computed them in this run."""
     files = {s.unit_code: s.original_name for s in units}
     ids = [s.id for s in units]
     street_form = campaign.form_by_role("org", "street").name
-
     org_wide = ledger.rows("org_ballots", ids)
     reviews = ledger.rows("street_reviews", [s.id for s in street]).assign(form=street_form)
     org_long = pd.concat([scoring.long_ballots(org_wide, campaign, "org"),
@@ -119,12 +123,37 @@ def build(campaign: Campaign, ledger: Ledger, round_code: str, as_of: dt.date,
         return scoring.unit_member_stats(campaign, units_of[sid], ledger.rows("member_ballots", [sid]),
                                          ledger.rows("member_tallies", [sid]))
     member_stats = scores.combine_member_stats(campaign, [member_stats_of(sid) for sid in ids])
+    roster = ledger.rows("roster", ids)
+    scored = scores.score_round(campaign, files, org_long, member_stats, roster, ledger.rows("decisions", ids))
+    return scored, {"org_wide": org_wide, "reviews": reviews, "roster": roster}
+
+
+def previous(campaign: Campaign, ledger: Ledger, round_code: str) -> Previous | None:
+    """The round before `round_code` as the ledger holds it (as this run sees it), or None when it has none."""
+    codes = [r.code for r in campaign.rounds]
+    i = codes.index(round_code)
+    units = ledger.accepted(codes[i - 1], "unit") if i else []
+    if not units:
+        return None
+    scored, _ = _scored(campaign, ledger, units, ledger.accepted(codes[i - 1], "street"))
+    return Previous(codes[i - 1], scored.org_results, scored.member_results,
+                    ledger.rows("rectifications", [s.id for s in units]))
+
+
+def build(campaign: Campaign, ledger: Ledger, round_code: str, as_of: dt.date,
+          known_stats: dict[int, pd.DataFrame] | None = None) -> RoundReport:
+    """The round's report from the ledger's accepted submissions. `known_stats`: submission id ->
+    that unit's member criterion stats, as validation computed them in this run (not recomputed)."""
+    rnd = campaign.round(round_code)
+    units = ledger.accepted(round_code, "unit")
+    street = ledger.accepted(round_code, "street")
+    files = {s.unit_code: s.original_name for s in units}
+    ids = [s.id for s in units]
+    scored, read = _scored(campaign, ledger, units, street, known_stats)
+    org_wide, reviews, roster = read["org_wide"], read["reviews"], read["roster"]
     # Opinions written on ballots, and those a tallied unit recorded beside its tallies: alike.
     opinion_parts = [_opinions(campaign, pd.DataFrame(), ledger.rows(sheet, ids, ["form", "opinion"], filled="opinion"))
                      for sheet in ("member_ballots", "member_tallies", "org_tallies")] if ids else []
-    roster = ledger.rows("roster", ids)
-    decisions = ledger.rows("decisions", ids)
-    scored = scores.score_round(campaign, files, org_long, member_stats, roster, decisions)
 
     items = ledger.rows("rectifications", ids)
     rect = flags.rectifications(items, as_of, campaign)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 from pipeline import scoring
+from pipeline.rounds import span
 from pipeline.campaign import Campaign
 from pipeline.findings import Finding, make
 from pipeline.intake.read import SheetData
@@ -243,6 +246,31 @@ def date_order(tables, sheets, file: str) -> list[Finding]:
             out.append(make("E_DATE_ORDER", file, sheet=sd.name, cell=_at(sd, key, df.at[i, "_row"]),
                             column=sd.spec.column(key).label, value=later[i].date().isoformat(),
                             detail=f"{sd.spec.column('raised_on').label}（{raised[i].date().isoformat()}）"))
+    return out
+
+
+def other_round(campaign: Campaign, code: str, label: str, day) -> str:
+    """Why a date contradicts the round a file is for (it lies in another round's dates), or ''."""
+    other = campaign.round_for(day) if isinstance(day, dt.date) and code in {r.code for r in campaign.rounds} else None
+    if other is None or other.code == code:
+        return ""
+    return f"评议阶段为“{code}”（{span(campaign.round(code))}），而{label} {day.isoformat()} 在{span(other)}内"
+
+
+def ballot_rounds(tables, sheets, campaign: Campaign, code: str, file: str) -> list[Finding]:
+    """E_ROUND_DATES at each ballot's date (a sheet of ratings: the street's 点评日期) that lies in another
+    round's dates than the one the file is for."""
+    out = []
+    for key, df in tables.items():
+        sd = sheets[key]
+        if not sd.spec.rating_columns:
+            continue
+        for col in (c for c in sd.spec.columns if c.type == "date" and c.key in df):
+            for i, day in zip(df.index, df[col.key]):
+                why = other_round(campaign, code, col.label, day)
+                if why:
+                    out.append(make("E_ROUND_DATES", file, sheet=sd.name, cell=_at(sd, col.key, df.at[i, "_row"]),
+                                    column=col.label, value=day, detail=why))
     return out
 
 

@@ -41,9 +41,10 @@ class Submission:
         return self.kind is not None and not self.errors
 
 
-def _info(wb: Workbook, campaign: Campaign, file: str, as_of: dt.date | None) -> tuple[dict, list[Finding]]:
-    """The 填报说明 values, checked: unit code and round known, required fields filled, no date after the
-    run's date (a typo there would win a supersession over the unit's corrected file)."""
+def _info(wb: Workbook, campaign: Campaign, file: str) -> tuple[dict, list[Finding]]:
+    """The 填报说明 values, checked: unit code and round known, required fields filled, the round the same
+    as the template's and not contradicted by the 填报日期. (A date after the run's as-of date is decided
+    by each run: ledger/verdicts.py.)"""
     out, findings = {}, []
     for f in campaign.workbooks[wb.identity.kind].info:
         raw, cell = wb.identity.info.get(f.key, (None, ""))
@@ -58,10 +59,6 @@ def _info(wb: Workbook, campaign: Campaign, file: str, as_of: dt.date | None) ->
             value, code, detail = normalise._date(raw, wb.date1904)
             if not isinstance(value, dt.date):
                 findings.append(make("E_DATE", file, value=raw, **where))
-                continue
-            if as_of and value > as_of:
-                findings.append(make("E_FUTURE_DATE", file, value=value.isoformat(), detail=as_of.isoformat(),
-                                     **where))
                 continue
         else:
             value = normalise.nfkc(normalise._number_text(raw) if isinstance(raw, float) else str(raw))
@@ -85,6 +82,12 @@ def _info(wb: Workbook, campaign: Campaign, file: str, as_of: dt.date | None) ->
         findings.append(make("E_ROUND_MISMATCH", file, sheet=INFO_SHEET, cell=wb.identity.info["round"][1],
                              value=out["round"], detail=meta_round))
         out["round"] = meta_round
+    elif out.get("round"):
+        raw, cell = wb.identity.info.get("round", (None, ""))
+        findings += [make("E_ROUND_DATES", file, sheet=INFO_SHEET, cell=cell, column=f.label,
+                          value=out["round"] if normalise.is_blank(raw) else raw, detail=why)
+                     for f in campaign.workbooks[wb.identity.kind].info if f.type == "date"
+                     for why in [crosscheck.other_round(campaign, out["round"], f.label, out.get(f.key))] if why]
     return out, findings
 
 
@@ -126,8 +129,8 @@ def _typed(df: pd.DataFrame, sd: SheetData) -> pd.DataFrame:
     return out
 
 
-def validate_workbook(wb: Workbook, campaign: Campaign, file: str, as_of: dt.date | None = None) -> Submission:
-    sub = _checked(wb, campaign, file, as_of)
+def validate_workbook(wb: Workbook, campaign: Campaign, file: str) -> Submission:
+    sub = _checked(wb, campaign, file)
     # An Excel error value (E_FORMULA_ERROR) or a formula never calculated (E_FORMULA_NO_VALUE) reads as an
     # empty cell: one finding there, not two.
     errors = {(f.sheet, f.cell) for f in sub.findings if f.code in ("E_FORMULA_ERROR", "E_FORMULA_NO_VALUE")}
@@ -139,9 +142,9 @@ def validate_workbook(wb: Workbook, campaign: Campaign, file: str, as_of: dt.dat
     return sub
 
 
-def _checked(wb: Workbook, campaign: Campaign, file: str, as_of: dt.date | None) -> Submission:
+def _checked(wb: Workbook, campaign: Campaign, file: str) -> Submission:
     sub = Submission(file, wb.format, wb.identity.kind, workbook=wb, findings=list(wb.findings))
-    sub.info, info_findings = _info(wb, campaign, file, as_of)
+    sub.info, info_findings = _info(wb, campaign, file)
     sub.findings += info_findings
     sub.unit_code = sub.info.get("unit_code", "") if sub.kind == "unit" else ""
     sub.round = sub.info.get("round", wb.identity.meta.get("round", ""))
@@ -166,6 +169,7 @@ def _checked(wb: Workbook, campaign: Campaign, file: str, as_of: dt.date | None)
     if sub.kind == "unit":
         sub.findings += crosscheck.not_reviewed(t, s, campaign, file)
     sub.findings += crosscheck.date_order(t, s, file)
+    sub.findings += crosscheck.ballot_rounds(t, s, campaign, sub.round, file)
     if sub.kind == "unit":
         sub.findings += crosscheck.decisions_cover_roster(t, s, campaign, file)
         sub.findings += crosscheck.nomination_subjects(t, s, campaign, sub.unit_code, file)
@@ -176,9 +180,8 @@ def _checked(wb: Workbook, campaign: Campaign, file: str, as_of: dt.date | None)
     return sub
 
 
-def validate_file(path: Path, name: str, campaign: Campaign, as_of: dt.date | None = None) -> Submission:
-    """Everything about one received file, as a Submission; never raises for a bad file. `as_of`: the
-    run's date, which no 填报日期 may pass."""
+def validate_file(path: Path, name: str, campaign: Campaign) -> Submission:
+    """Everything the bytes of one received file say, as a Submission; never raises for a bad file."""
     s = sniff.sniff(path, campaign.limits)
     if s.code:
         return Submission(name, findings=[make(s.code, name, detail=s.detail)])
@@ -186,4 +189,4 @@ def validate_file(path: Path, name: str, campaign: Campaign, as_of: dt.date | No
         wb = read_workbook(path, s.format, campaign, name)
     except Rejected as r:
         return Submission(name, s.format, findings=[r.finding])
-    return validate_workbook(wb, campaign, name, as_of)
+    return validate_workbook(wb, campaign, name)

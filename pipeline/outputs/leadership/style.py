@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 
 from pipeline.campaign import Campaign
 from pipeline.outputs.sheetkit import PX_PER_CM, Book, Sheet, text_width
@@ -200,12 +199,11 @@ def radar(book: Book, sheet: Sheet, name: str, row: int, first_col: int, last_co
 
 
 def previous_results(report) -> dict[str, float] | None:
-    """Unit -> its composite in the previous round's latest run (its data folder, `report.previous`), or
-    None when there is no previous round at hand."""
+    """Unit -> its composite in the previous round (`report.previous`, from the ledger), or None when the
+    ledger holds no previous round."""
     if report.previous is None:
         return None
-    prev = pd.read_csv(report.previous / "org_results.csv", encoding="utf-8-sig", dtype={"unit_code": str})
-    prev = prev.dropna(subset=["composite"])
+    prev = report.previous.org_results.dropna(subset=["composite"])
     return dict(zip(prev["unit_code"], prev["composite"].astype(float)))
 
 

@@ -234,3 +234,26 @@ def test_a_rejected_file_sent_again_under_a_new_name_is_answered_again(campaign,
     assert (folder / again["returned"]).exists()
     text = (folder / labels.REPLIES).read_text(encoding="utf-8-sig")
     assert "与上次退回的文件相同，问题尚未修改" in text and "东岭社区-重新发送.xlsx" in text
+
+
+def test_a_file_an_older_program_rejected_for_its_date_is_validated_again(campaign, tmp_path):
+    """Ledgers written before schema 4 stored E_FUTURE_DATE as a fact of the file (and no rows): the next run
+    validates such a file again from its archived bytes, and counts it when its date is right."""
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=2, members=5, seed=3)
+    first = batch.run(campaign, inbox, tmp_path / "out", tmp_path / "arch", as_of=AS_OF)
+    lg = Ledger(tmp_path / "arch", campaign)
+    sid, counts = lg.accepted("R1", "unit")[0].id, lg.counts()
+    with lg.conn:  # as the older program left it
+        lg.conn.execute("UPDATE submissions SET status = 'rejected' WHERE id = ?", (sid,))
+        for sheet in ["submission_sheets"] + [f"rows_{s.key}" for s in campaign.workbooks["unit"].sheets]:
+            lg.conn.execute(f"DELETE FROM {sheet} WHERE submission_id = ?", (sid,))
+        lg.conn.execute("INSERT INTO findings (submission_id, code, severity, file, sheet, cell, column_label, value, "
+                        "detail, message) VALUES (?, 'E_FUTURE_DATE', '错误', 'x', '填报说明', 'B8', '填报日期', "
+                        "'2010-07-30', '2010-07-02', '')", (sid,))
+    lg.close()
+    again = batch.run(campaign, inbox, tmp_path / "out", tmp_path / "arch", as_of=AS_OF)
+    assert again.complete and _csvs(again.folder) == _csvs(first.folder)
+    lg = Ledger(tmp_path / "arch", campaign)
+    assert lg.legacy_run_verdicts() == [] and lg.stored_findings(sid) == []
+    assert lg.counts() == {**counts, "runs": counts["runs"] + 1}, "its rows stored again, once"
+    lg.close()

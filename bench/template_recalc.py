@@ -30,7 +30,7 @@ def main() -> None:
     from lo_run import free_port
 
     from pipeline import campaign as c, demo
-    from pipeline.outputs import templates
+    from pipeline.outputs.units import templates
     camp = c.load(ROOT / "campaign.toml")
     work = args.work or Path(tempfile.mkdtemp(prefix="recalc-"))
     files = {"empty template": templates.write_all(camp, work / "templates")[0]}

@@ -16,12 +16,15 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from pipeline import __version__, batch, demo, fsio, ledger, paths, rounds, upgrade, verdict, window
+from pipeline import __version__, demo, fsio, ledger, paths, upgrade, window
+from pipeline.run import batch, rounds, verdict
 from pipeline.campaign import CampaignError, load
 from pipeline.findings import FLAG_CODES, title_of
 from pipeline.labels import NOTICE_DIR, OTHER_ROUND, RETURNED_DIR, STATUSES, SUBMITTED, kind_label
 from pipeline.ledger import status
-from pipeline.outputs import replies, sheetkit, templates
+from pipeline.outputs.clerk import replies
+from pipeline.outputs.kits import sheetkit
+from pipeline.outputs.units import templates
 
 ROOT = paths.home()  # the program folder (a clone, the Windows zip), or the working folder when installed
 EXAMPLE = ROOT / "示例"  # the shipped sample round: its own inbox, outbox and archive

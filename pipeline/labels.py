@@ -15,6 +15,7 @@ OTHER_ROUND = "非本阶段"  # a file of another round than the one this run re
 IGNORED = "系统文件（Excel/WPS 的临时锁定文件、Thumbs.db、desktop.ini 等），已忽略"
 CHANGED = "读取时文件内容发生变化（可能仍在复制或保存中），本次未处理。请稍后再运行"
 HELD = "文件被占用（可能正在 Excel/WPS 中打开），或无权读取，本次未处理。请关闭该文件后再运行"
+UNKNOWN_UNIT = "未识别单位"  # a workbook whose unit code is not the campaign's
 REPLIES = "回复清单.txt"  # the run folder's list of senders to write to, with reasons and requests
 
 
@@ -27,3 +28,11 @@ def cn_date(day) -> str:
 def kind_label(campaign: Campaign, kind: str | None) -> str:
     """A received file's template, as its title reads (单位填报表 / 街道点评表), or 非模板文件."""
     return campaign.workbooks[kind].title if kind else NOT_TEMPLATE
+
+
+def unit_label(campaign: Campaign, s) -> str:
+    """Who sent a stored workbook, as a reply or a copy names it: "FN03 西湖社区党总支", or the street form's title."""
+    if s.kind == "street":
+        return campaign.workbooks["street"].title
+    name = campaign.unit_name(s.unit_code)
+    return f"{s.unit_code} {name}" if name else UNKNOWN_UNIT

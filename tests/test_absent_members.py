@@ -9,9 +9,10 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
-from pipeline import batch, demo
+from pipeline import demo
+from pipeline.run import batch
 from pipeline.demo import DemoError
-from pipeline.outputs import leadership
+from pipeline.outputs.leaders import pack
 from pipeline.validation import validate
 
 
@@ -32,7 +33,7 @@ def test_absent_members_are_accepted_shown_as_not_reviewed_and_lower_participati
     assert all(note.startswith("未参评：") and note != "未参评：没有评议票" for note in away["grade_note"])
     rates = result.report.scores.org_results.set_index("unit_code")["participation_rate"]
     assert (rates < 1).all() and (rates > 0.5).all()
-    book = CalamineWorkbook.from_path(str(result.folder / leadership.detail_name(campaign)))
+    book = CalamineWorkbook.from_path(str(result.folder / pack.detail_name(campaign)))
     rows = book.get_sheet_by_name(campaign.workbooks["unit"].sheet("member_ballots").name).to_python()
     shown = {r[2]: r for r in rows[3:] if len(r) > 2}
     assert all("未参评" in shown[mid] for mid in away["member_id"])

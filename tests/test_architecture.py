@@ -8,8 +8,8 @@ from conftest import ROOT
 PACKAGE = ROOT / "pipeline"
 # Stage order (STYLE: data flows one way). The core is what every stage may use.
 STAGES = {"campaign": 0, "findings": 0, "frames": 0, "labels": 0, "layout": 0, "scoring": 0, "fsio": 0, "timing": 0,
-          "paths": 0, "rounds": 0, "intake": 1, "validation": 2, "ledger": 3, "rules": 4, "outputs": 5, "demo": 6,
-          "receipts": 7, "batch": 7, "verdict": 8, "window": 8, "upgrade": 8, "cli": 8, "__main__": 9, "__init__": 0}
+          "paths": 0, "intake": 1, "validation": 2, "ledger": 3, "rules": 4, "outputs": 5, "demo": 6,
+          "run": 7, "window": 8, "upgrade": 8, "cli": 8, "__main__": 9, "__init__": 0}
 MAX_LINES = 400
 
 
@@ -116,3 +116,58 @@ def test_nothing_posix_only_in_the_product():
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else []
             found += [f"{p.name}: {n}" for n in names if n.split(".")[0] in posix]
     assert len(files) > 30 and found == []
+
+
+# outputs/ by reader (STYLE: rooms by reader): the rooms each room of outputs/ may import. The kits are the
+# floor; what units, leaders and the clerk receive stand on them, apart from each other; the run's plumbing
+# (writers, workbooks, reuse) stands on top.
+OUTPUT_ROOMS = {
+    "kits": set(),
+    "units": {"kits"},
+    "leaders": {"kits"},
+    "clerk": {"kits"},
+    "workbooks": {"leaders", "kits"},
+    "reuse": set(),
+    "writers": {"clerk", "units", "leaders", "kits", "workbooks"},
+}
+MAX_MODULES, MAX_FOLDER_LINES, MAX_FUNCTION_LINES = 15, 2000, 60
+
+
+def _room(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[1] == "outputs" else None
+
+
+def test_the_outputs_rooms_are_by_reader_and_import_only_downwards():
+    mods = _modules()
+    rooms = {_room(m) for m in mods} - {None, "__init__"}
+    assert rooms == set(OUTPUT_ROOMS)
+    crossing = sorted((m, i) for m, p in mods.items() if _room(m) in OUTPUT_ROOMS for i in _imports(m, p)
+                      if _room(i) not in (None, _room(m)) and _room(i) not in OUTPUT_ROOMS[_room(m)])
+    assert crossing == []
+
+
+def test_no_folder_holds_more_than_fifteen_modules_or_two_thousand_lines_directly():
+    folders = {p.parent for p in PACKAGE.rglob("*.py")}
+    big = {str(d.relative_to(ROOT)): (len(files), lines) for d in folders
+           for files in [list(d.glob("*.py"))]
+           for lines in [sum(len(f.read_text(encoding="utf-8").splitlines()) for f in files)]
+           if len(files) > MAX_MODULES or lines > MAX_FOLDER_LINES}
+    assert len(folders) > 10 and big == {}
+
+
+def test_no_function_runs_past_sixty_lines():
+    long = [f"{p.relative_to(ROOT)}:{n.lineno} {n.name}" for p in sorted(PACKAGE.rglob("*.py"))
+            for n in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno - n.lineno + 1 > MAX_FUNCTION_LINES]
+    assert long == []
+
+
+def test_a_run_reads_as_named_steps_each_small():
+    from pipeline.run import batch
+    tree = ast.parse(Path(batch.__file__).read_text(encoding="utf-8"))
+    steps = {n.name: n.end_lineno - n.lineno + 1 for n in tree.body if isinstance(n, ast.FunctionDef)
+             and (n.name == "_run_locked" or n.name in ast.unparse(next(
+                 f for f in tree.body if isinstance(f, ast.FunctionDef) and f.name == "_run_locked")))}
+    assert {"_take_in", "_decide", "_outputs"} <= set(steps)
+    assert {k: v for k, v in steps.items() if v > 40} == {}

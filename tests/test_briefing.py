@@ -10,7 +10,7 @@ import pytest
 from conftest import AS_OF, make_demo
 from test_libreoffice import SOFFICE, convert  # noqa: F401 - the same skip rule for the rendered test
 
-from pipeline import batch
+from pipeline.run import batch
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from pipeline import findings
 from pipeline.layout import INFO_FIRST_ROW, INFO_SHEET
-from pipeline.outputs import returned
+from pipeline.outputs.units import returned
 from pipeline.validation import validate
 
 

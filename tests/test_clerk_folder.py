@@ -14,7 +14,8 @@ import pytest
 from conftest import ROOT, make_demo
 from openpyxl import load_workbook
 
-from pipeline import batch, cli, labels, layout
+from pipeline import cli, labels, layout
+from pipeline.run import batch
 from pipeline.intake import inbox as inbox_mod
 from pipeline.ledger import DB_NAME
 

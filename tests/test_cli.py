@@ -147,7 +147,7 @@ def test_status_reads_a_write_protected_backup(campaign, tmp_path):
 
     from conftest import AS_OF
 
-    from pipeline import batch
+    from pipeline.run import batch
     inbox, _ = make_demo(campaign, tmp_path / "inbox", units=2, members=4, seed=3)
     batch.run(campaign, inbox, tmp_path / "out", tmp_path / "arch", as_of=AS_OF)
     backup = tmp_path / "backup"

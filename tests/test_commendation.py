@@ -6,8 +6,9 @@ import pandas as pd
 from conftest import make_demo
 from openpyxl import load_workbook
 
-from pipeline import batch, layout
-from pipeline.outputs import publication
+from pipeline import layout
+from pipeline.run import batch
+from pipeline.outputs.leaders import publication
 from pipeline.rules import commendation
 
 MEMBER_COLS = ["unit_code", "member_id", "name", "is_worker", "decided_grade"]

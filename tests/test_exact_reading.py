@@ -78,7 +78,7 @@ def test_a_filled_on_date_after_the_run_is_an_error_and_never_wins(campaign, tmp
     2010-08-01: it is an error on that cell, and the corrected file is the one that counts."""
     from conftest import AS_OF
 
-    from pipeline import batch
+    from pipeline.run import batch
     from pipeline.layout import INFO_FIRST_ROW, INFO_SHEET
     inbox, _ = make_demo(campaign, tmp_path / "inbox", units=1, members=5, seed=7)
     first = next(inbox.glob("FN01*.xlsx"))

@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from pipeline.outputs import csvfiles
+from pipeline.outputs.clerk import csvfiles
 from pipeline.rules import flags
 
 AS_OF = dt.date(2010, 8, 2)
@@ -150,7 +150,7 @@ def test_a_review_of_the_unit_is_answered_only_by_an_item_about_the_unit(campaig
 def test_a_branch_without_lower_organisations_expects_no_upward_review(campaign, tmp_path):
     from conftest import AS_OF, make_demo
 
-    from pipeline import batch
+    from pipeline.run import batch
     lone = [u for u in campaign.units if not u.lower_orgs]
     assert lone and all("支部" in u.name for u in lone)
     inbox, _ = make_demo(campaign, tmp_path / "inbox", units=6, members=4, seed=6)

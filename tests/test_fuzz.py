@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from pipeline.outputs import returned
+from pipeline.outputs.units import returned
 from pipeline.validation import validate
 
 # Columns whose value other rows refer to (ids, forms, subjects): changing them moves errors to the

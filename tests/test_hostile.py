@@ -12,7 +12,8 @@ import pytest
 from conftest import AS_OF, ROOT, make_demo, sheet_part
 from openpyxl import load_workbook
 
-from pipeline import batch, labels
+from pipeline import labels
+from pipeline.run import batch
 from pipeline.validation import validate
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "foreign"

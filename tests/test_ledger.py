@@ -12,11 +12,12 @@ from conftest import AS_OF, make_demo
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from pipeline import batch, cli, labels, layout, receipts
+from pipeline import cli, labels, layout
+from pipeline.run import batch, receipts
 from pipeline.ledger import access, schema
 from pipeline.ledger import store as ledger
 from pipeline.ledger.store import Ledger
-from pipeline.outputs import csvfiles
+from pipeline.outputs.clerk import csvfiles
 
 
 def _hashes(folder):

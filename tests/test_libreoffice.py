@@ -17,8 +17,10 @@ import pytest
 from conftest import AS_OF, ROOT, make_demo
 from openpyxl import load_workbook
 
-from pipeline import batch, labels, layout
-from pipeline.outputs import leadership, publication, templates
+from pipeline import labels, layout
+from pipeline.run import batch
+from pipeline.outputs.leaders import pack, publication
+from pipeline.outputs.units import templates
 from pipeline.validation import validate
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -80,7 +82,7 @@ def test_templates_convert_to_pdf_with_their_headers(campaign, tmp_path, profile
 
 def test_outputs_convert_to_pdf_without_hashes(run, tmp_path, profile, campaign):
     result, _ = run
-    files = [result.folder / leadership.report_name(campaign), result.folder / publication.publication_name(campaign)] + \
+    files = [result.folder / pack.report_name(campaign), result.folder / publication.publication_name(campaign)] + \
         sorted((result.folder / labels.RETURNED_DIR).glob("*.xlsx"))
     copies = []
     for i, f in enumerate(files):  # ASCII names: one LibreOffice call converts them all

@@ -62,7 +62,7 @@ def _saved(doc, folder):
     """The document as saved and opened again (a long table's rows are written when it is saved)."""
     from docx import Document
 
-    from pipeline.outputs import docxkit
+    from pipeline.outputs.kits import docxkit
     return Document(docxkit.save(doc, folder / "t.docx"))
 
 
@@ -71,7 +71,7 @@ def test_a_document_table_is_filled_row_by_row_without_a_lookup_over_the_whole_t
     of 4,800 names filled that way took over ten minutes. Counted: the cell list is never built."""
     from docx.table import Table
 
-    from pipeline.outputs import docxkit
+    from pipeline.outputs.kits import docxkit
     calls = [0]
     real = Table._cells.fget
 
@@ -87,7 +87,7 @@ def test_a_document_table_is_filled_row_by_row_without_a_lookup_over_the_whole_t
 
 
 def _long_table(rows, folder):
-    from pipeline.outputs import docxkit
+    from pipeline.outputs.kits import docxkit
     doc = docxkit.document("某", "某", dt.datetime(2010, 8, 2, 18))
     docxkit.table(doc, ["单位", "姓名"], rows)
     docxkit.para(doc, "表后一段")
@@ -101,7 +101,7 @@ def test_a_long_document_table_styles_one_row_whatever_its_length(monkeypatch, t
     styled runs for 20 rows as for 2,000; and every row as python-docx would have made it."""
     from docx.shared import Pt
 
-    from pipeline.outputs import docxkit
+    from pipeline.outputs.kits import docxkit
     styled = [0]
     real = docxkit.set_font
 

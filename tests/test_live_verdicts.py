@@ -9,7 +9,8 @@ import shutil
 from conftest import AS_OF, make_demo
 from openpyxl import load_workbook
 
-from pipeline import batch, labels
+from pipeline import labels
+from pipeline.run import batch
 
 
 def _break(path, to):

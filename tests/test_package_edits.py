@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
 from pipeline.findings import make
-from pipeline.outputs import package, returned
+from pipeline.outputs.units import package, returned
 
 WHEN = dt.datetime(2010, 8, 2, 9)
 FOREIGN = ROOT.parent / "shared" / "corpus" / "foreign"

@@ -11,7 +11,7 @@ import pytest
 from conftest import AS_OF, ROOT, make_demo, stored_cells
 from openpyxl import load_workbook
 
-from pipeline import batch
+from pipeline.run import batch
 from pipeline.validation import validate
 
 sys.path.insert(0, str(ROOT / "tests"))
@@ -25,7 +25,7 @@ def _columns(campaign):
 
 
 def test_the_template_carries_the_preview_beside_each_member(campaign, tmp_path):
-    from pipeline.outputs import templates
+    from pipeline.outputs.units import templates
     path = templates.write_all(campaign, tmp_path)[0]
     name, c, g = _columns(campaign)
     ws = load_workbook(path)[name]
@@ -39,7 +39,7 @@ def test_the_template_carries_the_preview_beside_each_member(campaign, tmp_path)
 def test_no_volatile_function_and_no_array_arithmetic_per_member(campaign, tmp_path):
     """The cost follows the ballot rows: member rows hold conditional sums, never SUMPRODUCT over
     whole ballot columns, and no cell holds INDIRECT or OFFSET."""
-    from pipeline.outputs import preview, templates
+    from pipeline.outputs.units import preview, templates
     path = templates.write_all(campaign, tmp_path)[0]
     wb = load_workbook(path)
     formulas = [str(c.value.text if hasattr(c.value, "text") else c.value) for ws in wb.worksheets

@@ -15,9 +15,9 @@ from conftest import AS_OF, ROOT, make_demo
 from openpyxl import load_workbook
 from test_libreoffice import SOFFICE, convert, pytestmark  # noqa: F401 - the same skip rule
 
-from pipeline import batch
+from pipeline.run import batch
 from pipeline.campaign import load
-from pipeline.outputs import leadership
+from pipeline.outputs.leaders import pack
 
 MIN_WORD_PT = 8.5
 WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
@@ -30,7 +30,7 @@ def printed(campaign, tmp_path_factory):
     make_demo(campaign, root / "inbox", units=10, members=12, seed=61, defects=True)
     result = batch.run(campaign, root / "inbox", root / "out", root / "arch", as_of=AS_OF)
     report = root / "report.xlsx"  # an ASCII name for LibreOffice's command line
-    shutil.copyfile(result.folder / leadership.report_name(campaign), report)
+    shutil.copyfile(result.folder / pack.report_name(campaign), report)
     (pdf,) = convert([report], "pdf", root / "pdf", root / "profile")
     html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
     pages = []
@@ -43,7 +43,7 @@ def printed(campaign, tmp_path_factory):
 
 def test_every_page_prints_at_a_readable_size(printed, campaign):
     _, _, pages = printed
-    sheets = set(leadership.sheet_names(campaign))
+    sheets = set(pack.sheet_names(campaign))
     assert {s for s, _ in pages} == sheets, "every sheet prints, each page headed by its sheet's name"
     small = [(i + 1, sheet, round(statistics.median(h for h, _ in words), 2))
              for i, (sheet, words) in enumerate(pages) if statistics.median(h for h, _ in words) < MIN_WORD_PT]
@@ -62,7 +62,7 @@ def test_no_chart_is_cut_by_a_page_break(printed, campaign):
     clips at a page's edge stays in the PDF's text layer, so the PDF alone cannot show a clean cut.)"""
     result, report, pages = printed
     titles = set()
-    for name in (leadership.CHARTS_SHEET, leadership.radar_sheet_name(campaign)):
+    for name in (pack.CHARTS_SHEET, pack.radar_sheet_name(campaign)):
         ws = load_workbook(report)[name]
         scale = (ws.page_setup.scale or 100) / 100  # none written: 100%
         assert not ws.sheet_properties.pageSetUpPr.fitToPage, "a sheet scaled to fit ignores manual breaks"
@@ -95,8 +95,8 @@ def test_no_chart_is_cut_by_a_page_break(printed, campaign):
 def test_header_rows_repeat_over_every_table_and_no_sheet_is_folded(printed, campaign):
     result, report, _ = printed
     wb = load_workbook(report)
-    charts = {leadership.CHARTS_SHEET, leadership.radar_sheet_name(campaign)}
-    assert wb.sheetnames == leadership.sheet_names(campaign) and charts <= set(wb.sheetnames)
+    charts = {pack.CHARTS_SHEET, pack.radar_sheet_name(campaign)}
+    assert wb.sheetnames == pack.sheet_names(campaign) and charts <= set(wb.sheetnames)
     for ws in wb.worksheets:
         assert bool(ws.print_title_rows) == (ws.title not in charts | {"说明"}), ws.title
         assert ws.page_setup.paperSize == 9, ws.title
@@ -115,7 +115,7 @@ def test_a_sixty_unit_round_prints_in_at_most_twenty_pages(campaign, raw_campaig
     make_demo(big, tmp_path / "inbox", units=60, members=80, seed="pages")
     result = batch.run(big, tmp_path / "inbox", tmp_path / "out", tmp_path / "arch", as_of=AS_OF)
     report = tmp_path / "report.xlsx"
-    shutil.copyfile(result.folder / leadership.report_name(big), report)
+    shutil.copyfile(result.folder / pack.report_name(big), report)
     (pdf,) = convert([report], "pdf", tmp_path / "pdf", tmp_path / "profile")
     info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))

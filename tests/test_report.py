@@ -13,8 +13,9 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
-from pipeline import batch, demo, labels
-from pipeline.outputs import leadership, publication
+from pipeline import demo, labels
+from pipeline.run import batch
+from pipeline.outputs.leaders import pack, publication
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +35,8 @@ def _cells(path):
 
 def test_report_has_every_sheet_with_chinese_headers(runs, campaign):
     first, _, _ = runs
-    wb = load_workbook(first.folder / leadership.report_name(campaign))
-    assert wb.sheetnames == leadership.sheet_names(campaign)
+    wb = load_workbook(first.folder / pack.report_name(campaign))
+    assert wb.sheetnames == pack.sheet_names(campaign)
     forms = [f.name for f in campaign.forms["org"]]
     expect = {"总览": (5, ["单位编码", "单位名称", "报送情况", "参评率", "综合得分"]),
               "组织评议": (4, ["单位编码", "单位名称"] + forms),
@@ -60,7 +61,7 @@ def test_the_overview_names_every_unit_and_its_total_line_adds_up(runs, campaign
     """Every unit by name beside its code, in campaign order; the 合计 line is the sum of the lines above
     (checked column by column against the member results), and no cell is a bare internal code."""
     first, _, _ = runs
-    rows = _cells(first.folder / leadership.report_name(campaign))["总览"]
+    rows = _cells(first.folder / pack.report_name(campaign))["总览"]
     header = rows[4]
     body, total = rows[5:5 + len(campaign.units)], rows[5 + len(campaign.units)]
     assert [(r[0], r[1]) for r in body] == [(u.code, campaign.unit_name(u.code)) for u in campaign.units]
@@ -81,7 +82,7 @@ def test_the_overview_names_every_unit_and_its_total_line_adds_up(runs, campaign
 def test_every_coloured_sheet_has_a_key(runs, campaign):
     """A sheet whose cells are filled by meaning carries a 颜色说明 row naming each colour."""
     first, _, _ = runs
-    wb = load_workbook(first.folder / leadership.report_name(campaign))
+    wb = load_workbook(first.folder / pack.report_name(campaign))
     for name in ("总览", "组织评议", "整改情况", "先进推荐"):
         ws = wb[name]
         keys = [r for r in ws.iter_rows(max_row=4) if any(c.value == "颜色说明" for c in r)]
@@ -108,7 +109,7 @@ def _charts(path):
 
 def test_every_chart_is_in_the_package_with_its_series(campaign, runs):
     first, _, _ = runs
-    charts = _charts(first.folder / leadership.report_name(campaign))
+    charts = _charts(first.folder / pack.report_name(campaign))
     r = first.report
     radars = [c for c in charts if c[0] == "radarChart"]
     bars = [c for c in charts if c[0] == "barChart"]
@@ -122,7 +123,7 @@ def test_every_chart_is_in_the_package_with_its_series(campaign, runs):
 def test_no_submitted_text_becomes_a_formula_in_any_output(runs, campaign):
     first, _, inbox = runs
     injected = set(demo.FORMULA_TEXTS)
-    outputs = [first.folder / leadership.report_name(campaign), first.folder / leadership.detail_name(campaign),
+    outputs = [first.folder / pack.report_name(campaign), first.folder / pack.detail_name(campaign),
                first.folder / publication.publication_name(campaign)] + \
         sorted((first.folder / labels.RETURNED_DIR).glob("*.xlsx"))
     # A returned copy is the unit's own workbook: the template's preview formulas stay, nothing else.
@@ -180,7 +181,7 @@ def _day(d) -> str:
 def test_publication_period_contact_and_nominees(campaign, runs, tmp_path):
     import dataclasses
 
-    from pipeline.outputs import publication as pub_mod
+    from pipeline.outputs.leaders import publication as pub_mod
     first, _, _ = runs
     cells = _cells(first.folder / publication.publication_name(campaign))
     rnd = campaign.round("R1")
@@ -232,10 +233,10 @@ def test_the_notices_are_documents_ready_to_post(campaign, runs):
 
 def test_same_ledger_and_as_of_give_the_same_cells(runs, campaign):
     first, second, _ = runs
-    for name in (leadership.report_name(campaign), publication.publication_name(campaign)):
+    for name in (pack.report_name(campaign), publication.publication_name(campaign)):
         assert _cells(first.folder / name) == _cells(second.folder / name), name
-    a = load_workbook(first.folder / leadership.report_name(campaign)).properties
-    b = load_workbook(second.folder / leadership.report_name(campaign)).properties
+    a = load_workbook(first.folder / pack.report_name(campaign)).properties
+    b = load_workbook(second.folder / pack.report_name(campaign)).properties
     assert (a.creator, a.created, a.modified) == (b.creator, b.created, b.modified)
     assert a.created.date() == AS_OF
 
@@ -246,7 +247,7 @@ def test_manifest_lists_every_output_with_its_hash(runs, campaign):
     first, _, _ = runs
     m = json.loads((first.folder / "manifest.json").read_text(encoding="utf-8"))
     paths = {o["path"] for o in m["outputs"]}
-    assert {leadership.report_name(campaign), publication.publication_name(campaign), "data/findings.csv"} <= paths
+    assert {pack.report_name(campaign), publication.publication_name(campaign), "data/findings.csv"} <= paths
     for o in m["outputs"]:
         assert hashlib.sha256((first.folder / o["path"]).read_bytes()).hexdigest() == o["sha256"]
 
@@ -255,7 +256,7 @@ def test_the_detail_book_lists_everything_one_by_one(runs, campaign):
     """明细表: each member, ledger item, 应整改未整改 line, nomination, finding and received file on a line
     of its own, with the file's hash; each sheet filterable under a frozen header."""
     first, _, _ = runs
-    path = first.folder / leadership.detail_name(campaign)
+    path = first.folder / pack.detail_name(campaign)
     cells = _cells(path)
     r = first.report
     unit = campaign.workbooks["unit"]
@@ -285,7 +286,7 @@ def test_the_overview_shows_each_units_change_since_the_previous_round(campaign,
         (folder,) = [p for p in (out / code).iterdir() if p.is_dir()]
         rows = list(csv.DictReader(io.StringIO((folder / "data" / "org_results.csv").read_text(encoding="utf-8-sig"))))
         composite[code] = {r["unit_code"]: float(r["composite"]) for r in rows if r["composite"]}
-    rows = _cells(folder / leadership.report_name(campaign))["总览"]
+    rows = _cells(folder / pack.report_name(campaign))["总览"]
     j = rows[4].index("较上阶段")
     shown = {r[0]: r[j] for r in rows[5:5 + len(campaign.units)]}
     both = composite["R1"].keys() & composite["R2"].keys()
@@ -293,5 +294,5 @@ def test_the_overview_shows_each_units_change_since_the_previous_round(campaign,
     for unit, value in shown.items():
         expect = round(composite["R2"][unit] - composite["R1"][unit], 2) if unit in both else ""
         assert value == pytest.approx(expect) if expect != "" else value in ("", None), unit
-    r1_rows = _cells(next(p for p in (out / "R1").iterdir() if p.is_dir()) / leadership.report_name(campaign))["总览"]
+    r1_rows = _cells(next(p for p in (out / "R1").iterdir() if p.is_dir()) / pack.report_name(campaign))["总览"]
     assert "较上阶段" not in r1_rows[4], "no previous round, no column"

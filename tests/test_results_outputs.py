@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from conftest import AS_OF, make_demo
 
-from pipeline import batch
+from pipeline.run import batch
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,7 @@ def test_member_results_cover_every_roster_member_with_ranks_per_unit(campaign, 
 @pytest.mark.parametrize("lead", ["=", "+", "-", "@", "\t", "\r", "\n"])
 def test_every_formula_lead_is_escaped_in_csv(tmp_path, lead):
     """A text starting with any of the characters a spreadsheet reads as a formula or a command stays text."""
-    from pipeline.outputs import csvfiles
+    from pipeline.outputs.clerk import csvfiles
     text = f"{lead}1+1 意见"
     csvfiles.write_csv([{"detail": text, "other": "普通文字"}], ["detail", "other"], tmp_path / "x.csv")
     back = pd.read_csv(tmp_path / "x.csv", encoding="utf-8-sig", keep_default_na=False)

@@ -9,8 +9,8 @@ from conftest import AS_OF, ROOT, stored_cells
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from pipeline import batch
-from pipeline.outputs import returned
+from pipeline.run import batch
+from pipeline.outputs.units import returned
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +150,7 @@ def test_findings_are_grouped_by_sheet_and_every_text_fits_its_row(run):
 
 
 def test_the_warning_colour_is_not_the_templates_fill_in_colour():
-    from pipeline.outputs import templates
+    from pipeline.outputs.units import templates
     fill_in = templates._INPUT_FILL.fgColor.rgb
     assert fill_in not in {f.fgColor.rgb for f in returned.FILLS.values()}
 

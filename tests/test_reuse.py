@@ -10,7 +10,8 @@ import sys
 import pytest
 from conftest import AS_OF, ROOT
 
-from pipeline import batch, demo
+from pipeline import demo
+from pipeline.run import batch
 
 
 @pytest.fixture()

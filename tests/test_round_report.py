@@ -20,7 +20,7 @@ from test_golden import AS_OF, GOLDEN, demo_outputs
 
 from pipeline import cli
 from pipeline.ledger.store import Ledger
-from pipeline.outputs import csvfiles
+from pipeline.outputs.clerk import csvfiles
 from pipeline.rules import round_results
 
 ROUND_TABLES = sorted(set(p.name for p in (GOLDEN / "data").glob("*.csv")) - {"findings.csv"})

@@ -11,10 +11,11 @@ import pytest
 from conftest import AS_OF, make_demo
 from openpyxl import load_workbook
 
-from pipeline import batch, cli, labels
+from pipeline import cli, labels
+from pipeline.run import batch
 from pipeline.layout import INFO_FIRST_ROW, INFO_SHEET
 from pipeline.ledger.store import Ledger
-from pipeline.outputs import replies
+from pipeline.outputs.clerk import replies
 from pipeline.rules import round_results
 
 R2_AS_OF = dt.date(2012, 6, 10)

@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from pipeline.outputs import sheetkit
-from pipeline.outputs.sheetkit import Book, Col, Sheet
+from pipeline.outputs.kits import sheetkit
+from pipeline.outputs.kits.sheetkit import Book, Col, Sheet
 
 WHEN = dt.datetime(2010, 8, 2, 18, 0)
 

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from pipeline import batch, scoring
+from pipeline import scoring
+from pipeline.run import batch
 from pipeline.validation import validate
 
 MEMBER_FORMS = {"自评": "rating", "党员互评": "rating", "群众评议": "satisfaction", "组织点评": "rating"}
@@ -183,7 +184,7 @@ def test_tally_counts_are_checked_at_their_cell(campaign, tallied_file, change, 
 def test_tally_headers_carry_the_options_and_each_row_allows_only_its_forms(campaign, tmp_path):
     from test_templates import offered
 
-    from pipeline.outputs import templates
+    from pipeline.outputs.units import templates
     path = tmp_path / "t.xlsx"
     templates.build(campaign, "unit", "R1").save(path)
     wb = load_workbook(path)

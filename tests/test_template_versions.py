@@ -8,7 +8,7 @@ import pytest
 from conftest import AS_OF, make_demo
 from openpyxl import load_workbook
 
-from pipeline import batch
+from pipeline.run import batch
 from pipeline.intake.identify import label_key
 from pipeline.layout import INFO_SHEET
 from pipeline.validation import validate

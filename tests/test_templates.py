@@ -11,7 +11,7 @@ from openpyxl.utils import range_boundaries
 
 from pipeline import layout
 from pipeline.campaign import parse
-from pipeline.outputs import templates
+from pipeline.outputs.units import templates
 
 
 def content(path):

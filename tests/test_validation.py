@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import AS_OF, ROOT, make_demo
 
-from pipeline import batch, receipts, demo
+from pipeline import demo
+from pipeline.run import batch, receipts
 from pipeline import campaign as campaign_mod
 
 # The answer key is generated at collection time, so that each entry is its own test case.

@@ -10,8 +10,9 @@ import pytest
 from conftest import AS_OF, make_demo
 from test_golden import workbook_cells
 
-from pipeline import batch, receipts
-from pipeline.outputs import leadership, publication, workbooks
+from pipeline.run import batch, receipts
+from pipeline.outputs.leaders import pack, publication
+from pipeline.outputs import workbooks
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,7 @@ def inbox(campaign, tmp_path_factory):
 
 def _cells(campaign, inbox, root):
     result = batch.run(campaign, inbox, root / "out", root / "arch", as_of=AS_OF)
-    names = [leadership.report_name(campaign), publication.publication_name(campaign)]
+    names = [pack.report_name(campaign), publication.publication_name(campaign)]
     assert not list(result.folder.glob(".tmp-*")), "no half-written workbook left behind"
     return {n: workbook_cells(result.folder / n) for n in names}
 

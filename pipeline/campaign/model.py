@@ -109,6 +109,11 @@ class Round:
     def contains(self, day: dt.date) -> bool:
         return self.start <= day <= self.end
 
+    @property
+    def span(self) -> str:
+        """The round and its dates as people read them: 第一阶段（2010-05-20 至 2011-07-31）."""
+        return f"{self.name}（{self.start} 至 {self.end}）"
+
 
 @dataclass(frozen=True)
 class Band:

@@ -17,7 +17,8 @@ from pipeline.demo.defects import FORMULA_TEXTS, file_defects, inject_errors, in
 from pipeline.demo.shapes import Submission, seeded
 from pipeline.demo.units import UnitBuilder, street_submission, tally_rows
 from pipeline.layout import INFO_FIRST_ROW, INFO_SHEET
-from pipeline.outputs import templates, xlsx
+from pipeline.outputs.units import templates
+from pipeline.outputs.kits import xlsx
 
 
 class DemoError(Exception):

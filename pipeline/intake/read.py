@@ -222,18 +222,48 @@ def read_sheet(book, name: str, spec: Sheet, file: str, marks: Marks, campaign: 
         raise Rejected(make("E_TOO_MANY_CELLS", file, sheet=name, detail=f"{height} 行 × {width} 列，上限 "
                             f"{lim.max_rows} 行 × {lim.max_cols} 列"))
     rows = book.rows(name)  # row 0 is Excel row 1, column 0 is A
-    r0 = c0 = 0
     hr, found, extra = _find_header(rows, spec)
     if hr < 0:
         findings.append(make("E_MISSING_SHEET", file, sheet=name, detail=spec.name))
         return None
-    header_row = r0 + hr + 1
+    header_row = hr + 1
     preview = {k for k in found if spec.column(k).type == "preview"}  # the template's formulas: recognised, never read
     found = {k: j for k, j in found.items() if k not in preview}
-    letters = {k: get_column_letter(c0 + j + 1) for k, j in found.items()}
+    letters = {k: get_column_letter(j + 1) for k, j in found.items()}
+    defaulted = _header_findings(spec, found, extra, how, name, header_row, file, findings)
+    first = hr + 1  # keep rows that hold anything: trailing and spacer blank rows are tolerated
+    data_cells = {f"{letters[k]}{i + 1}" for k in found for i in range(first, len(rows))} if marks.errors else ()
+    errors = {cell: v for cell, v in marks.errors.items() if cell in data_cells}
+    error_rows = {int(re.sub(r"[A-Z]+", "", cell)) - 1 for cell in errors}
+    kept = [(first + i, row) for i, row in enumerate(rows[first:]) if not _blank_row(row) or first + i in error_rows]
+    short = min((len(row) for _, row in kept), default=0) <= max(found.values(), default=0)  # calamine's rows are full width
+    data = {k: [row[j] if j < len(row) else "" for _, row in kept] if short else [row[j] for _, row in kept]
+            for k, j in found.items()}
+    frame = pd.DataFrame(data, dtype=object)
+    frame["_row"] = [i + 1 for i, _ in kept]
+    if how.guest:  # the host's rows: a row is the guest's only where its own columns hold something
+        own = [k for k in found if k != spec.columns[0].key]
+        filled = frame[own].apply(lambda col: col.map(lambda v: not _blank_row([v]))).any(axis=1) if own else \
+            pd.Series(False, index=frame.index)
+        frame = frame[filled].reset_index(drop=True)
+    for key in defaulted:
+        frame[key] = None
+    for cell, value in sorted(errors.items()):
+        key = next(k for k, letter in letters.items() if cell.startswith(letter) and cell[len(letter):].isdigit())
+        findings.append(make("E_FORMULA_ERROR", file, sheet=name, cell=cell,
+                             column=spec.column(key).label, value=value))
+    _note_hidden(marks, frame, found, letters, spec, name, file, findings)
+    return SheetData(spec, name, header_row, letters, frame, marks.formulas, errors,
+                     no_value=marks.no_value & marks.formulas)
+
+
+def _header_findings(spec: Sheet, found: dict[str, int], extra: list, how: "Reading", name: str, header_row: int,
+                     file: str, findings: list[Finding]) -> list[str]:
+    """What the header row says: moved, a column missing (or an older template's), reordered, extra. Returns the
+    optional columns an earlier template did not have (read as blank)."""
     if header_row != 1:
         findings.append(make("N_HEADER_MOVED", file, sheet=name, cell=f"A{header_row}", detail=header_row))
-    defaulted = []  # optional columns an earlier template did not have: read as blank
+    defaulted = []
     for c in spec.columns:
         if c.key in found or c.type == "preview":
             continue
@@ -251,32 +281,9 @@ def read_sheet(book, name: str, spec: Sheet, file: str, marks: Marks, campaign: 
         findings.append(make("N_COLUMN_ORDER", file, sheet=name, cell=f"A{header_row}"))
     for j, label in extra:
         if label_key(label) not in how.others:
-            findings.append(make("N_EXTRA_COLUMN", file, sheet=name,
-                                 cell=f"{get_column_letter(c0 + j + 1)}{header_row}", column=label))
-    first = hr + 1  # keep rows that hold anything: trailing and spacer blank rows are tolerated
-    data_cells = {f"{letters[k]}{r0 + i + 1}" for k in found for i in range(first, len(rows))} if marks.errors else ()
-    errors = {cell: v for cell, v in marks.errors.items() if cell in data_cells}
-    error_rows = {int(re.sub(r"[A-Z]+", "", cell)) - 1 for cell in errors}
-    kept = [(first + i, row) for i, row in enumerate(rows[first:]) if not _blank_row(row) or first + i in error_rows]
-    short = min((len(row) for _, row in kept), default=0) <= max(found.values(), default=0)  # calamine's rows are full width
-    data = {k: [row[j] if j < len(row) else "" for _, row in kept] if short else [row[j] for _, row in kept]
-            for k, j in found.items()}
-    frame = pd.DataFrame(data, dtype=object)
-    frame["_row"] = [r0 + i + 1 for i, _ in kept]
-    if how.guest:  # the host's rows: a row is the guest's only where its own columns hold something
-        own = [k for k in found if k != spec.columns[0].key]
-        filled = frame[own].apply(lambda col: col.map(lambda v: not _blank_row([v]))).any(axis=1) if own else \
-            pd.Series(False, index=frame.index)
-        frame = frame[filled].reset_index(drop=True)
-    for key in defaulted:
-        frame[key] = None
-    for cell, value in sorted(errors.items()):
-        key = next(k for k, letter in letters.items() if cell.startswith(letter) and cell[len(letter):].isdigit())
-        findings.append(make("E_FORMULA_ERROR", file, sheet=name, cell=cell,
-                             column=spec.column(key).label, value=value))
-    _note_hidden(marks, frame, found, letters, spec, name, file, findings)
-    return SheetData(spec, name, header_row, letters, frame, marks.formulas, errors,
-                     no_value=marks.no_value & marks.formulas)
+            findings.append(make("N_EXTRA_COLUMN", file, sheet=name, cell=f"{get_column_letter(j + 1)}{header_row}",
+                                 column=label))
+    return defaulted
 
 
 def _note_hidden(marks: Marks, frame: pd.DataFrame, found: dict[str, int], letters: dict[str, str], spec: Sheet,

@@ -14,15 +14,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.campaign import Campaign
-from pipeline.outputs import leadership, publication
+from pipeline.outputs.leaders import pack, publication
 
 BACKGROUND_MIN_UNITS = 20  # accepted unit files; below this a second process costs more than it saves
 log = logging.getLogger(__name__)
 
 
 def write(campaign: Campaign, report, files: list, folder: Path) -> None:
-    leadership.write_report(campaign, report, files, folder / leadership.report_name(campaign))
-    leadership.write_detail(campaign, report, files, folder / leadership.detail_name(campaign))
+    pack.write_report(campaign, report, files, folder / pack.report_name(campaign))
+    pack.write_detail(campaign, report, files, folder / pack.detail_name(campaign))
 
 
 def _serve(conn) -> None:

@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.campaign import Campaign
-from pipeline.outputs import briefing, csvfiles, leadership, notices, publication, replies, returned, workbooks
+from pipeline.outputs.leaders import briefing, pack, notices, publication
+from pipeline.outputs.clerk import csvfiles, replies
+from pipeline.outputs.units import returned
+from pipeline.outputs import workbooks
 
 
 @dataclass
@@ -67,5 +70,5 @@ def write_all(run: RunOutputs, writer=None) -> list[Path]:
 
 def workbook_paths(campaign: Campaign, folder: Path) -> list[Path]:
     """What workbooks.py writes beside the writers: 汇总报告, 明细表, 公示名单."""
-    return [folder / leadership.report_name(campaign), folder / leadership.detail_name(campaign),
+    return [folder / pack.report_name(campaign), folder / pack.detail_name(campaign),
             folder / publication.publication_name(campaign)]

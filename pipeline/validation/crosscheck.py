@@ -7,7 +7,6 @@ import datetime as dt
 import pandas as pd
 
 from pipeline import scoring
-from pipeline.rounds import span
 from pipeline.campaign import Campaign
 from pipeline.findings import Finding, make
 from pipeline.intake.read import SheetData
@@ -254,7 +253,7 @@ def other_round(campaign: Campaign, code: str, label: str, day) -> str:
     other = campaign.round_for(day) if isinstance(day, dt.date) and code in {r.code for r in campaign.rounds} else None
     if other is None or other.code == code:
         return ""
-    return f"评议阶段为“{code}”（{span(campaign.round(code))}），而{label} {day.isoformat()} 在{span(other)}内"
+    return f"评议阶段为“{code}”（{campaign.round(code).span}），而{label} {day.isoformat()} 在{other.span}内"
 
 
 def ballot_rounds(tables, sheets, campaign: Campaign, code: str, file: str) -> list[Finding]:

@@ -107,13 +107,14 @@ def test_office_lock_and_system_files_are_ignored(campaign, tmp_path):
 
 def test_the_report_is_written_by_a_second_process_under_spawn(campaign, tmp_path, monkeypatch, caplog):
     """A large round writes 汇总报告 in a spawned process fed through a pipe (here forced for 3 units)."""
-    from pipeline import batch
-    from pipeline.outputs import leadership, workbooks
+    from pipeline.run import batch
+    from pipeline.outputs.leaders import pack
+    from pipeline.outputs import workbooks
     monkeypatch.setattr(workbooks, "BACKGROUND_MIN_UNITS", 0)
     demo.generate(campaign, tmp_path / "报送", units=3, members=4, seed=12, as_of=AS_OF)
     with caplog.at_level("ERROR", logger="pipeline.outputs.workbooks"):
         result = batch.run(campaign, tmp_path / "报送", tmp_path / "out", tmp_path / "arch", as_of=AS_OF)
-    assert (result.folder / leadership.report_name(campaign)).stat().st_size > 10_000
+    assert (result.folder / pack.report_name(campaign)).stat().st_size > 10_000
     assert not caplog.records, "written by the second process, not by the fallback"
 
 

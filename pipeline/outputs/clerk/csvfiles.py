@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.campaign import Campaign
-from pipeline.outputs.xlsx import is_formula_like
+from pipeline.outputs.kits.xlsx import is_formula_like
 from pipeline.rules import commendation, flags, scores, supervision
 from pipeline.rules.round_results import RoundReport
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline import rounds
+from pipeline.run import rounds
 from pipeline.labels import NOTICE_DIR, REPLIES, RETURNED_DIR, STATUSES
 from pipeline.ledger.verdicts import FUTURE_AS_OF
 

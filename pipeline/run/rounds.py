@@ -8,7 +8,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from pipeline.campaign import Campaign, Round
+from pipeline.campaign import Campaign
 
 
 class UnknownRound(ValueError):
@@ -31,10 +31,6 @@ class Choice:
     reason: str  # why this round, in words for the clerk
     others: tuple[tuple[str, int, int], ...] = ()  # other rounds in the inbox: (code, already in the ledger, new)
     outside: bool = False  # the as-of date lies outside the round's dates
-
-
-def span(rnd: Round) -> str:
-    return f"{rnd.name}（{rnd.start} 至 {rnd.end}）"
 
 
 def check_known(campaign: Campaign, requested: str | None) -> None:
@@ -106,5 +102,5 @@ def lines(campaign: Campaign, choice: Choice, as_of: dt.date) -> list[str]:
 
 def outside(campaign: Campaign, code: str, as_of: dt.date) -> str:
     """An as-of date outside the reported round's dates, said."""
-    return (f"注意：基准日期 {as_of} 不在{span(campaign.round(code))}内，逾期、截止等判断都按这个日期，"
+    return (f"注意：基准日期 {as_of} 不在{campaign.round(code).span}内，逾期、截止等判断都按这个日期，"
             "请核对基准日期是否有误。")

@@ -9,14 +9,16 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import __version__, fsio, receipts, rounds
+from pipeline import __version__, fsio
+from pipeline.run import receipts, rounds
 from pipeline.campaign import Campaign
 from pipeline.findings import Finding
 from pipeline.intake import inbox as inbox_mod
 from pipeline.labels import kind_label
 from pipeline.ledger import Ledger, Stored, copies, locked
 from pipeline.ledger.verdicts import RunContext
-from pipeline.outputs import manifest, reuse, workbooks, writers
+from pipeline.outputs.clerk import manifest
+from pipeline.outputs import reuse, workbooks, writers
 from pipeline.rules import round_results
 from pipeline.timing import Stages
 

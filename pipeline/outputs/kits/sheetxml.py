@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from pipeline.outputs.xlsx import clean_text
+from pipeline.outputs.kits.xlsx import clean_text
 
 NUMERIC = ("score", "score2", "rate", "int", "delta")
 

@@ -18,8 +18,8 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from pipeline import fsio
-from pipeline.outputs.sheetxml import NUMERIC, Collect, column_xml
-from pipeline.outputs.xlsx import clean_text
+from pipeline.outputs.kits.sheetxml import NUMERIC, Collect, column_xml
+from pipeline.outputs.kits.xlsx import clean_text
 
 HEADER = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#C00000", "border": 1, "border_color": "#BFBFBF",
           "align": "center", "valign": "vcenter", "text_wrap": True}

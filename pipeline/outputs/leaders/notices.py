@@ -8,8 +8,8 @@ import datetime as dt
 from pathlib import Path
 
 from pipeline.campaign import Campaign
-from pipeline.outputs import publication
-from pipeline.outputs.docxkit import CENTER, TITLE, TITLE_SIZE, document, para, save, signature, table
+from pipeline.outputs.leaders import publication
+from pipeline.outputs.kits.docxkit import CENTER, TITLE, TITLE_SIZE, document, para, save, signature, table
 
 
 def _write(campaign: Campaign, report, parts: list, title: str, path: Path, when: dt.datetime) -> Path:

@@ -9,7 +9,7 @@ from openpyxl.cell.text import RichText, Text
 from openpyxl.comments.comment_sheet import CommentRecord, CommentSheet
 from openpyxl.xml.functions import fromstring, tostring
 
-from pipeline.outputs.package import REL, VML_TYPE, Package, Unexpected
+from pipeline.outputs.units.package import REL, VML_TYPE, Package, Unexpected
 
 COMMENTS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 # Worksheet children that come after <legacyDrawing> (ECMA-376 CT_Worksheet order).

@@ -12,8 +12,8 @@ from pipeline.campaign import Campaign
 from pipeline.findings import ERROR, severity_of, title_of
 from pipeline.frames import records, values
 from pipeline.labels import OTHER_ROUND, STATUSES, kind_label
-from pipeline.outputs.leadership.style import NOTE, RED, YELLOW, by_value, field_labels, fixed_time, grade_fills
-from pipeline.outputs.sheetkit import Book, Col
+from pipeline.outputs.leaders.pack.style import NOTE, RED, YELLOW, by_value, field_labels, fixed_time, grade_fills
+from pipeline.outputs.kits.sheetkit import Book, Col
 from pipeline.rules import commendation
 
 SEVERITY_FILLS = {"错误": RED, "警告": YELLOW}

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from pipeline.campaign import Campaign
 from pipeline.labels import SUBMITTED
-from pipeline.outputs.briefing_facts import Facts, facts, percent
-from pipeline.outputs.docxkit import CENTER, HEADING, TITLE, TITLE_SIZE, day_text, document, para, save, signature, table
+from pipeline.outputs.leaders.briefing_facts import Facts, facts, percent
+from pipeline.outputs.kits.docxkit import CENTER, HEADING, TITLE, TITLE_SIZE, day_text, document, para, save, signature, table
 
 NUMERALS = "一二三四五六七八九十"
 

@@ -17,8 +17,9 @@ from pipeline.campaign import Campaign, Column, Round, Sheet, WorkbookLayout
 from pipeline.labels import cn_date
 from pipeline.layout import INFO_FIRST_ROW, INFO_SHEET, LISTS_SHEET, META_SHEET
 from pipeline.layout import template_name as layout_template_name, unit_choice
-from pipeline.outputs import preview, xlsx
-from pipeline.outputs.sheetkit import text_width
+from pipeline.outputs.units import preview
+from pipeline.outputs.kits import xlsx
+from pipeline.outputs.kits.sheetkit import text_width
 
 _HEADER_FILL = PatternFill("solid", fgColor="C00000")  # a required column (its header also ends in *)
 _OPTIONAL_FILL = PatternFill("solid", fgColor="7F7F7F")  # an optional column

@@ -7,7 +7,7 @@ import datetime as dt
 
 
 from pipeline.campaign import Campaign
-from pipeline.outputs.sheetkit import PX_PER_CM, Book, Sheet, text_width
+from pipeline.outputs.kits.sheetkit import PX_PER_CM, Book, Sheet, text_width
 
 NOTE = "说明"  # the header of a free-text explanation column, and the title of the rules sheet
 GRADE_FILLS = ["C6EFCE", "E2EFDA", "FFEB9C", "FFC7CE"]

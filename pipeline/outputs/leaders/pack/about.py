@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.campaign import Campaign
-from pipeline.outputs.leadership.style import NOTE
+from pipeline.outputs.leaders.pack.style import NOTE
 
 
 def about_sheet(book, campaign: Campaign, report, files: list, charts: list) -> None:

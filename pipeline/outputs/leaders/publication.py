@@ -13,9 +13,9 @@ from pathlib import Path
 from pipeline.campaign import Campaign
 from pipeline.frames import records
 from pipeline.labels import SUBMITTED
-from pipeline.outputs.docxkit import day_text
-from pipeline.outputs.leadership.style import field_labels, fixed_time
-from pipeline.outputs.sheetkit import Book, Col
+from pipeline.outputs.kits.docxkit import day_text
+from pipeline.outputs.leaders.pack.style import field_labels, fixed_time
+from pipeline.outputs.kits.sheetkit import Book, Col
 from pipeline.rules import commendation
 
 

@@ -9,10 +9,10 @@ import pandas as pd
 
 from pipeline.campaign import Campaign
 from pipeline.labels import SUBMITTED, cn_date, kind_label
-from pipeline.outputs import briefing_facts
-from pipeline.outputs.leadership.style import (HALF_PAGE, RED, YELLOW, band_colours, bars, by_value, field_labels,
+from pipeline.outputs.leaders import briefing_facts
+from pipeline.outputs.leaders.pack.style import (HALF_PAGE, RED, YELLOW, band_colours, bars, by_value, field_labels,
                                                grade_fills, grade_legend, legend, previous_results)
-from pipeline.outputs.sheetkit import Col
+from pipeline.outputs.kits.sheetkit import Col
 
 TOTAL = "合计"
 

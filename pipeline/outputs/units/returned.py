@@ -25,14 +25,14 @@ from pipeline.campaign import Campaign
 from pipeline.fsio import FileBusy
 from pipeline.findings import Finding, make
 from pipeline.intake.book import Book
-from pipeline.labels import NOTICE_DIR, RETURNED_DIR
-from pipeline.outputs import package, package_comments, xlsx
-from pipeline.outputs.sheetkit import text_width
-from pipeline.outputs.xlsx import set_text
+from pipeline.labels import NOTICE_DIR, RETURNED_DIR, UNKNOWN_UNIT, unit_label
+from pipeline.outputs.units import package, package_comments
+from pipeline.outputs.kits import xlsx
+from pipeline.outputs.kits.sheetkit import text_width
+from pipeline.outputs.kits.xlsx import set_text
 
 log = logging.getLogger(__name__)
 SHEET = "问题清单"
-UNKNOWN_UNIT = "未识别单位"
 # Red for an error, orange for a warning: neither is the template's pale fill-in yellow (FFF2CC).
 FILLS = {"错误": PatternFill("solid", fgColor="FF9999"), "警告": PatternFill("solid", fgColor="F4B183")}
 HEADERS = ["序号", "严重程度", "工作表", "单元格", "列", "填写内容", "问题", "修改方法"]
@@ -276,13 +276,6 @@ def _edited(path: Path, findings: list[Finding], unit_label: str, out: Path, whe
 
 
 # ------------------------------------------------------------------ one copy per file of the inbox
-
-def unit_label(campaign: Campaign, s) -> str:
-    if s.kind == "street":
-        return campaign.workbooks["street"].title
-    name = campaign.unit_name(s.unit_code)
-    return f"{s.unit_code} {name}" if name else UNKNOWN_UNIT
-
 
 def safe_stem(name: str) -> str:
     """A received file's name, usable as part of an output file name on any system: no path

@@ -8,13 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.campaign import Campaign
-from pipeline.outputs.leadership.about import about_sheet
-from pipeline.outputs.leadership.detail import detail_name, write_detail  # noqa: F401 - 明细表, beside the report
-from pipeline.outputs.leadership.lists import RECTIFICATION_SHEET, coverage_sheet, nomination_sheet, rectification_sheet, spot_sheet
-from pipeline.outputs.leadership.overview import overview
-from pipeline.outputs.leadership.scores import org_sheet, radar_sheet_name
-from pipeline.outputs.leadership.style import CHARTS_GRID, NOTE, ChartPage, fixed_time
-from pipeline.outputs.sheetkit import Book
+from pipeline.outputs.leaders.pack.about import about_sheet
+from pipeline.outputs.leaders.pack.detail import detail_name, write_detail  # noqa: F401 - 明细表, beside the report
+from pipeline.outputs.leaders.pack.lists import RECTIFICATION_SHEET, coverage_sheet, nomination_sheet, rectification_sheet, spot_sheet
+from pipeline.outputs.leaders.pack.overview import overview
+from pipeline.outputs.leaders.pack.scores import org_sheet, radar_sheet_name
+from pipeline.outputs.leaders.pack.style import CHARTS_GRID, NOTE, ChartPage, fixed_time
+from pipeline.outputs.kits.sheetkit import Book
 
 CHARTS_SHEET = "图表"
 BUILDERS = [overview, org_sheet, rectification_sheet, coverage_sheet, nomination_sheet, spot_sheet]

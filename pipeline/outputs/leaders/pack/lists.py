@@ -9,9 +9,9 @@ from collections import Counter, defaultdict
 from pipeline.campaign import Campaign
 from pipeline.findings import title_of
 from pipeline.frames import records
-from pipeline.outputs.leadership.overview import TOTAL
-from pipeline.outputs.leadership.style import RED, field_labels, legend
-from pipeline.outputs.sheetkit import Col
+from pipeline.outputs.leaders.pack.overview import TOTAL
+from pipeline.outputs.leaders.pack.style import RED, field_labels, legend
+from pipeline.outputs.kits.sheetkit import Col
 from pipeline.rules import commendation
 
 ITEM_FLAGS = ["R_OVERDUE", "R_DUE_SOON", "R_FALSE_CLOSE", "R_NO_MEASURE", "R_NO_OWNER", "R_NO_DEADLINE"]

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.campaign import Campaign
-from pipeline.outputs.leadership.style import (HALF_PAGE, RADAR, RADAR_GRID, ChartPage, band_colours, bars, by_value,
+from pipeline.outputs.leaders.pack.style import (HALF_PAGE, RADAR, RADAR_GRID, ChartPage, band_colours, bars, by_value,
                                                field_labels, grade_fills, grade_legend, legend, radar)
-from pipeline.outputs.sheetkit import Col
+from pipeline.outputs.kits.sheetkit import Col
 from pipeline.rules import flags as flag_rules
 
 def radar_sheet_name(campaign: Campaign) -> str:

@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.campaign import Campaign
-from pipeline.labels import REPLIES, cn_date
-from pipeline.outputs import sheetkit
-from pipeline.outputs.returned import unit_label
-from pipeline.outputs.sheetkit import Col
+from pipeline.labels import REPLIES, cn_date, unit_label
+from pipeline.outputs.kits import sheetkit
+from pipeline.outputs.kits.sheetkit import Col
 
 SHOWN = 3  # problems named per file; the returned copy lists every one
 

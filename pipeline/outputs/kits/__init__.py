@@ -1,0 +1,1 @@
+"""The writing kits under every output: new workbooks (XlsxWriter), their sheet XML, atomic writes, documents."""

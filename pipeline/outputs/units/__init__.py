@@ -1,0 +1,1 @@
+"""What units receive: the templates (with their live preview) and the returned copies of their own workbooks."""

@@ -105,6 +105,21 @@ _FINDINGS: dict[str, tuple[str, str]] = {
     "N_CONVERTED": ("已转换为 .xlsx", "原文件为 {detail} 格式，退回的修改稿已按单元格数值重建为 .xlsx。"),
 }
 
+# Sentences the rules write into their tables (a member's grade note, a coverage flag's detail, a nomination's
+# reasons, a spot check's target): the rule gives the code and the facts, the words are made here.
+_SENTENCES: dict[str, str] = {
+    "G_VETO": "{form}满意率 {rate:.1%} 低于 {min_rate:.0%}，定为{grade}",
+    "G_CAP": "本单位{full} {n_full} 名，{grade}至多 {allowed} 名（1/{denominator}），按得分顺序调整为{demote_to}",
+    "G_NOT_REVIEWED": "{grade}：{reason}",
+    "G_NO_BALLOTS": "没有评议票",
+}
+
+
+def say(code: str, **facts) -> str:
+    """The sentence of a catalogued code, filled with the facts a rule found."""
+    return _SENTENCES[code].format(**facts)
+
+
 # Findings decided by each run from the stored facts (SPEC §4: a verdict that depends on the run's date, the
 # round it reports or the other receipts is decided again by every run); the ledger never stores them.
 RUN_CODES = frozenset({"E_FUTURE_DATE", "W_SAME_FILLED_ON", "W_ROUND_CLOSED", "N_RESENT"})

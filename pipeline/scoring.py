@@ -13,7 +13,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
+from pipeline import grading
 from pipeline.campaign import Campaign, Grading
+from pipeline.findings import say
 
 SUBJECT = ["unit_code", "member_id"]
 KEY = SUBJECT + ["form", "criterion"]
@@ -142,58 +144,54 @@ def reviewed_full(graded: pd.DataFrame, full_kind: str) -> pd.Series:
     return (graded["member_kind"] == full_kind) & graded["composite"].notna()
 
 
-def cap_allowed(cap, n_reviewed_full: int) -> int:
-    """How many members of the cap's grade a unit may have: floor(N / denominator)."""
-    return n_reviewed_full // cap.denominator
-
-
 def member_grades(comp: pd.DataFrame, stats: pd.DataFrame, roster: pd.DataFrame, campaign: Campaign,
                   full_kind: str) -> pd.DataFrame:
-    """Suggested grades: bands, then the veto, then the per-unit cap; probationary members not graded,
-    full members without any ballot not reviewed (未参评: no grade, not in the cap's N).
+    """Suggested grades by the grading rules (grading.py): the cases in their order, then the per-unit cap.
 
     `roster` has unit_code, member_id, member_kind (and absence_reason, if read); `full_kind` is the
     label of a full member. Returns unit_code, member_id, composite, suggested_grade, grade_note, rank_in_unit.
     """
-    grading = campaign.grades["member"]
+    g = campaign.grades["member"]
     cols = SUBJECT + ["member_kind"] + (["absence_reason"] if "absence_reason" in roster else [])
     df = roster[cols].merge(comp, on=SUBJECT, how="left")
-    reviewed = df["composite"].notna()
     full = reviewed_full(df, full_kind)
-    df["suggested_grade"] = band_grades(df["composite"], grading)
-    df["grade_note"] = ""
-    if grading.veto:
-        v = grading.veto
-        top2 = pooled_top2(stats, v.form)
-        df = df.merge(top2, on=SUBJECT, how="left")
-        vetoed = full & df["pooled_top2"].notna() & (df["pooled_top2"] < v.min_rate)
-        df.loc[vetoed, "grade_note"] = [f"{v.form}满意率 {r:.1%} 低于 {v.min_rate:.0%}，定为{v.grade}"
-                                        for r in df.loc[vetoed, "pooled_top2"]]
-        df.loc[vetoed, "suggested_grade"] = v.grade
-        df = df.rename(columns={"pooled_top2": "veto_rate"})
-    if grading.cap:
-        c = grading.cap
+    holds = {grading.PROBATIONARY: df["member_kind"] != full_kind,
+             grading.NOT_REVIEWED: (df["member_kind"] == full_kind) & df["composite"].isna()}
+    if g.veto:
+        df = df.merge(pooled_top2(stats, g.veto.form), on=SUBJECT, how="left").rename(columns={"pooled_top2": "veto_rate"})
+        holds[grading.VETOED] = grading.vetoed(g.veto, df["veto_rate"])
+    df["suggested_grade"] = grading.pre_grades(g, holds, df["composite"])
+    df["grade_note"] = _notes(g, df, holds)
+    if g.cap:
         for unit, idx in df[full].groupby("unit_code").groups.items():
-            n_full = len(idx)
-            allowed = cap_allowed(c, n_full)
-            top = df.loc[idx][df.loc[idx, "suggested_grade"] == c.grade]
-            top = top.sort_values(["composite", "member_id"], ascending=[False, True])
-            over = top.index[allowed:]
-            df.loc[over, "suggested_grade"] = c.demote_to
-            df.loc[over, "grade_note"] = (f"本单位正式党员 {n_full} 名，{c.grade}至多 {allowed} 名"
-                                          f"（1/{c.denominator}），按得分顺序调整为{c.demote_to}")
-    df.loc[df["member_kind"] != full_kind, "suggested_grade"] = grading.probationary_grade
-    absent = (df["member_kind"] == full_kind) & ~reviewed
-    if absent.any():
-        df.loc[absent, "suggested_grade"] = grading.not_reviewed_grade
-        reasons = df.loc[absent, "absence_reason"] if "absence_reason" in df else pd.Series("", index=df.index[absent])
-        df.loc[absent, "grade_note"] = [f"未参评：{r}" if isinstance(r, str) and r.strip() else "未参评：没有评议票"
-                                        for r in reasons]
+            over = grading.over_cap(g.cap, df.loc[idx])
+            df.loc[over, "suggested_grade"] = g.cap.demote_to
+            df.loc[over, "grade_note"] = say("G_CAP", full=full_kind, n_full=len(idx), grade=g.cap.grade,
+                                             allowed=grading.cap_allowed(g.cap, len(idx)),
+                                             denominator=g.cap.denominator, demote_to=g.cap.demote_to)
     df = df.drop(columns=["absence_reason"], errors="ignore")
     df["rank_in_unit"] = pd.Series(pd.NA, index=df.index, dtype="Int64")
     ranked = full & df["composite"].notna()
     df.loc[ranked, "rank_in_unit"] = df[ranked].groupby("unit_code")["composite"].transform(competition_rank)
     return df
+
+
+def _notes(g, df: pd.DataFrame, holds: dict[str, pd.Series]) -> list[str]:
+    """Why a member's grade is not its band's: vetoed (with the rate) or not reviewed (with the reason)."""
+    reasons = df["absence_reason"] if "absence_reason" in df else pd.Series(None, index=df.index, dtype=object)
+    vetoed = holds.get(grading.VETOED, pd.Series(False, index=df.index)) & ~holds[grading.PROBATIONARY] & \
+        ~holds[grading.NOT_REVIEWED]  # the veto decides only a reviewed full member's grade
+    out = []
+    for i, absent, veto, reason in zip(df.index, holds[grading.NOT_REVIEWED], vetoed, reasons):
+        if absent:
+            out.append(say("G_NOT_REVIEWED", grade=g.not_reviewed_grade,
+                           reason=reason if isinstance(reason, str) and reason.strip() else say("G_NO_BALLOTS")))
+        elif veto:
+            out.append(say("G_VETO", form=g.veto.form, rate=df.at[i, "veto_rate"], min_rate=g.veto.min_rate,
+                           grade=g.veto.grade))
+        else:
+            out.append("")
+    return out
 
 
 def long_ballots(wide: pd.DataFrame, campaign: Campaign, group: str, unit_code: str | None = None) -> pd.DataFrame:

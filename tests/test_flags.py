@@ -217,3 +217,25 @@ def test_numbers_typed_in_text_cells_and_dates_with_a_time_are_read_as_given(cam
     item = {**BASE, "owner": 3.0, "measure": 0.0, "deadline": "2010-08-10 00:00:00"}
     assert flags.item_flags(item, AS_OF, campaign) == ["R_DUE_SOON"]
     assert flags.item_flags({**item, "owner": float("nan")}, AS_OF, campaign) == ["R_NO_OWNER", "R_DUE_SOON"]
+
+
+def test_per_unit_counts_have_one_home_and_are_worked_by_hand(campaign):
+    """flags.unit_counts is the one definition of the per-unit 整改 counts every document reads (总览, 整改情况,
+    情况通报, the 先进基层党组织 check): worked by hand on five items of two units and three coverage flags."""
+    items = pd.DataFrame([{**BASE, "item_id": "A", "deadline": "2010-07-01"},  # FN01: overdue
+                          {**BASE, "item_id": "B", "owner": None},  # FN01: no owner
+                          {**BASE, "item_id": "C", "status": "已销号", "closed_on": "2010-07-01", "outcome": "好",
+                           "satisfaction": "满意"},  # FN01: closed
+                          {**BASE, "unit_code": "FN02", "item_id": "D", "deadline": "2010-07-01", "measure": None},
+                          {**BASE, "unit_code": "FN02", "item_id": "E", "status": "已销号"}])  # FN02: closed, false close
+    rect = flags.rectifications(items, AS_OF, campaign)
+    coverage = pd.DataFrame([("FN02", "", "", "C_LOW_SCORE", ""), ("FN02", "x", "", "C_LOW_GRADE", ""),
+                             ("FN01", "", "", "C_DROPPED", "")], columns=flags.COVERAGE_COLUMNS)
+    counts = flags.unit_counts(campaign, ["FN01", "FN02", "FN03"], rect, coverage).set_index("unit_code")
+    assert counts.loc["FN01"].to_dict() == {"items": 3, "closed": 1, "R_NO_MEASURE": 0, "R_NO_OWNER": 1,
+                                           "R_NO_DEADLINE": 0, "R_OVERDUE": 1, "R_DUE_SOON": 0, "R_FALSE_CLOSE": 0,
+                                           "unaddressed": 1}
+    assert counts.loc["FN02"].to_dict() == {"items": 2, "closed": 1, "R_NO_MEASURE": 1, "R_NO_OWNER": 0,
+                                           "R_NO_DEADLINE": 0, "R_OVERDUE": 1, "R_DUE_SOON": 0, "R_FALSE_CLOSE": 1,
+                                           "unaddressed": 2}
+    assert counts.loc["FN03"].sum() == 0, "a unit without items has a row of zeros"

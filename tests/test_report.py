@@ -75,6 +75,11 @@ def test_the_overview_names_every_unit_and_its_total_line_adds_up(runs, campaign
     assert total[j] == len(members)
     j = header.index("整改事项")
     assert total[j] == len(first.report.rectifications)
+    counts = first.report.unit_counts.set_index("unit_code")  # the per-unit counts' one home (flags.unit_counts)
+    for col, key in (("整改事项", "items"), ("逾期未销号", "R_OVERDUE"), ("应整改未整改", "unaddressed")):
+        j = header.index(col)
+        assert [r[j] for r in body if r[4] not in ("", None)] == \
+            [counts.at[r[0], key] for r in body if r[4] not in ("", None)], col
     text = "\n".join(str(v) for r in rows for v in r)
     assert not re.search(r"\b[A-Z]_[A-Z_]+\b", text), "no internal code on a printed sheet"
 

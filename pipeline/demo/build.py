@@ -99,40 +99,15 @@ def default_as_of(rnd: Round) -> dt.date:
     return rnd.submission_due
 
 
-def generate(campaign: Campaign, inbox: str | Path, *, units: int | None = None, members: int = 20,
-             round_code: str | None = None, as_of: dt.date | None = None, seed: int | str = 1,
-             defects: bool = False, answer_key: str | Path | None = None, absent: int = 0,
-             tallies: bool = False) -> list[dict]:
-    """Write demo submissions into `inbox`; return the answer key (also written when `defects`).
-    `absent`: members per unit who took no part (a 未参评原因, no ballots, 评定结果 未参评); `tallies`: the
-    same votes written as 得票汇总 (组织评议汇总, 党员评议汇总) instead of one row per ballot."""
-    if round_code is None:
-        rnd = campaign.round_for(as_of) if as_of else None
-        rnd = rnd or campaign.rounds[0]
-    elif round_code not in {r.code for r in campaign.rounds}:
-        raise DemoError(f"评议阶段“{round_code}”不在活动配置中（可选：{'、'.join(r.code for r in campaign.rounds)}）")
-    else:
-        rnd = campaign.round(round_code)
-    as_of = as_of or default_as_of(rnd)
-    if as_of < rnd.start:
-        raise DemoError(f"基准日期 {as_of} 早于{rnd.name}开始日期 {rnd.start}，无法生成已填报的数据")
-    n = len(campaign.units) if units is None else units
-    if not 1 <= n <= len(campaign.units):
-        raise DemoError(f"单位数应在 1 到 {len(campaign.units)} 之间（活动配置中的单位数）")
-    if not 0 <= absent <= members - 2:
-        raise DemoError(f"未参评人数应在 0 到 {members - 2} 之间（每单位至少两名党员参评）")
-    if defects and (absent or tallies):
-        raise DemoError("--absent、--tallies 不能与 --defects 同时使用")
-    if members < 3:
-        raise DemoError("每单位党员数至少为 3")
-    chosen = list(campaign.units[:n])
+def _submissions(campaign: Campaign, rnd: Round, chosen: list, members: int, as_of: dt.date, seed, defects: bool,
+                 absent: int, tallies: bool) -> list[Submission]:
+    """Every chosen unit's submission (the defects injected into two of them) and the street's."""
+    n = len(chosen)
     qrng = seeded(seed, "quality")
     # A plausible round (issue 23): most members 优秀 or 合格, 基本合格 and 不合格 a few per cent.
     qualities = {u.code: qrng.uniform(0.74, 0.95) for u in chosen}
     if n >= 3:
         qualities[chosen[-1].code] = 0.55  # one clearly weaker unit
-    inbox = Path(inbox)
-    inbox.mkdir(parents=True, exist_ok=True)
     err_i, var_i = min(1, n - 1), min(2, n - 1)
     subs = []
     for i, unit in enumerate(chosen):
@@ -162,7 +137,39 @@ def generate(campaign: Campaign, inbox: str | Path, *, units: int | None = None,
             inject_variations(campaign, s, b)
         subs.append(s)
     subs.append(street_submission(campaign, rnd, chosen, qualities, as_of, seed))
+    return subs
 
+
+def generate(campaign: Campaign, inbox: str | Path, *, units: int | None = None, members: int = 20,
+             round_code: str | None = None, as_of: dt.date | None = None, seed: int | str = 1,
+             defects: bool = False, answer_key: str | Path | None = None, absent: int = 0,
+             tallies: bool = False) -> list[dict]:
+    """Write demo submissions into `inbox`; return the answer key (also written when `defects`).
+    `absent`: members per unit who took no part (a 未参评原因, no ballots, 评定结果 未参评); `tallies`: the
+    same votes written as 得票汇总 (组织评议汇总, 党员评议汇总) instead of one row per ballot."""
+    if round_code is None:
+        rnd = campaign.round_for(as_of) if as_of else None
+        rnd = rnd or campaign.rounds[0]
+    elif round_code not in {r.code for r in campaign.rounds}:
+        raise DemoError(f"评议阶段“{round_code}”不在活动配置中（可选：{'、'.join(r.code for r in campaign.rounds)}）")
+    else:
+        rnd = campaign.round(round_code)
+    as_of = as_of or default_as_of(rnd)
+    if as_of < rnd.start:
+        raise DemoError(f"基准日期 {as_of} 早于{rnd.name}开始日期 {rnd.start}，无法生成已填报的数据")
+    n = len(campaign.units) if units is None else units
+    if not 1 <= n <= len(campaign.units):
+        raise DemoError(f"单位数应在 1 到 {len(campaign.units)} 之间（活动配置中的单位数）")
+    if not 0 <= absent <= members - 2:
+        raise DemoError(f"未参评人数应在 0 到 {members - 2} 之间（每单位至少两名党员参评）")
+    if defects and (absent or tallies):
+        raise DemoError("--absent、--tallies 不能与 --defects 同时使用")
+    if members < 3:
+        raise DemoError("每单位党员数至少为 3")
+    chosen = list(campaign.units[:n])
+    subs = _submissions(campaign, rnd, chosen, members, as_of, seed, defects, absent, tallies)
+    inbox = Path(inbox)
+    inbox.mkdir(parents=True, exist_ok=True)
     key = []
     when = dt.datetime.combine(as_of, dt.time(9, 0))
     written = {}

@@ -53,6 +53,27 @@ def rectifications(items: pd.DataFrame, as_of: dt.date, campaign: Campaign) -> p
     return out.sort_values(["unit_code", "row_no"], kind="stable", ignore_index=True)
 
 
+ITEM_CODES = ("R_NO_MEASURE", "R_NO_OWNER", "R_NO_DEADLINE", "R_OVERDUE", "R_DUE_SOON", "R_FALSE_CLOSE")
+UNIT_COUNT_COLUMNS = ["unit_code", "items", "closed", *ITEM_CODES, "unaddressed"]
+
+
+def unit_counts(campaign: Campaign, units: list[str], rect: pd.DataFrame, coverage: pd.DataFrame) -> pd.DataFrame:
+    """Per unit (the reporting units, in campaign order): its 整改 items, those closed, the items carrying each
+    R_ flag, and its coverage flags (应整改未整改). Every document reads these counts from here."""
+    rows = {u: dict.fromkeys(UNIT_COUNT_COLUMNS[1:], 0) for u in units}
+    closed_status = campaign.rectification.closed_status
+    for u, status, codes in zip(values(rect, "unit_code"), values(rect, "status"), values(rect, "flags")):
+        if u in rows:
+            rows[u]["items"] += 1
+            rows[u]["closed"] += status == closed_status
+            for c in codes:
+                rows[u][c] += 1
+    for u in values(coverage, "unit_code"):
+        if u in rows:
+            rows[u]["unaddressed"] += 1
+    return pd.DataFrame([{"unit_code": u, **counts} for u, counts in rows.items()], columns=UNIT_COUNT_COLUMNS)
+
+
 def criterion_scores(stats: pd.DataFrame, campaign: Campaign, group: str) -> pd.DataFrame:
     """Per subject and criterion: the weighted mean of the forms' criterion means, weights renormalised
     over the forms that scored it (the same rule as the composite, one criterion at a time)."""

@@ -31,6 +31,7 @@ class RoundReport:
     activity_reports: pd.DataFrame
     spot_checks: pd.DataFrame
     roster: pd.DataFrame
+    unit_counts: pd.DataFrame  # per unit: items, closed, each R_ flag, 应整改未整改 (flags.unit_counts): one home
     files: dict[str, str] = field(default_factory=dict)  # unit -> accepted file name
     street_file: str | None = None
     publish_on: dt.date | None = None  # the results' 公示 starts (`--publish-on`); else the round's date
@@ -165,8 +166,8 @@ def build(campaign: Campaign, ledger: Ledger, round_code: str, as_of: dt.date,
                                                    ignore_index=True)),
                           _dropped(campaign, ledger, round_code)], ignore_index=True)
 
-    overdue = {u: int(sum("R_OVERDUE" in f for f in part["flags"]))
-               for u, part in rect.groupby("unit_code")} if len(rect) else {}
+    counts = flags.unit_counts(campaign, [u.code for u in campaign.units], rect, coverage)
+    overdue = dict(zip(counts["unit_code"], counts["R_OVERDUE"]))
     nominations, eligible = commendation.check(campaign, rnd, ledger.rows("nominations", ids), scored.org_results,
                                                members, _history(campaign, ledger), overdue)
 
@@ -185,4 +186,4 @@ def build(campaign: Campaign, ledger: Ledger, round_code: str, as_of: dt.date,
         supervision.missing_activities(rnd, as_of, activities, sorted(files)),
         supervision.activity_reports(activities, campaign.roles.yes),
         supervision.spot_checks(campaign, rnd, as_of, sorted(files), closed),
-        roster, files, street[0].original_name if street else None)
+        roster, counts, files, street[0].original_name if street else None)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
-from pipeline import scoring
+from pipeline import grading, scoring
 from pipeline.campaign import Campaign
 from pipeline.findings import Finding, make
 from pipeline.intake.read import SheetData
@@ -329,9 +329,9 @@ def grade_decisions(tables, sheets, campaign: Campaign, unit_code: str, file: st
             out.append(make("W_GRADE_UNEXPLAINED", file, sheet=sd.name, cell=_at(sd, "decided_grade", row_no),
                             column=sd.spec.column("decided_grade").label, value=decided, detail=s))
     cap = campaign.grades["member"].cap
-    if cap:  # the same N and allowance as the suggested grades (scoring: one home for the rule)
+    if cap:  # the same N and allowance as the suggested grades (grading.py: one home for the rule)
         full = set(graded.loc[scoring.reviewed_full(graded, campaign.roles.full_member), "member_id"])
-        allowed = scoring.cap_allowed(cap, len(full))
+        allowed = grading.cap_allowed(cap, len(full))
         k = int(((df["decided_grade"] == cap.grade) & df["member_id"].isin(full)).sum())
         if k > allowed:
             out.append(make("W_CAP_EXCEEDED", file, sheet=sd.name,

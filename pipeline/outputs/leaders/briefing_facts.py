@@ -100,7 +100,7 @@ def facts(campaign: Campaign, report) -> Facts:
     org_grades = [(g, [name(u) for u in orgs.loc[orgs["grade"] == g, "unit_code"]]) for g in campaign.grades["org"].grades]
     rect = report.rectifications
     flags = [code for codes in rect["flags"] for code in codes] if len(rect) else []
-    overdue = Counter(u for u, codes in zip(rect["unit_code"], rect["flags"]) if "R_OVERDUE" in codes) if len(rect) else {}
+    counts = report.unit_counts
     coverage = Counter(report.coverage["code"]) if len(report.coverage) else Counter()
     noms = report.nominations
     kinds = [campaign.commendation.org_kind, campaign.commendation.member_kind, campaign.commendation.worker_kind]
@@ -112,8 +112,8 @@ def facts(campaign: Campaign, report) -> Facts:
         org_grades=org_grades,
         best=[(name(u), c) for u, c in zip(orgs["unit_code"][:shown], orgs["composite"][:shown])],
         weakest=[(name(u), c) for u, c in zip(orgs["unit_code"][::-1][:shown], orgs["composite"][::-1][:shown])],
-        items=len(rect), closed=int((rect["status"] == campaign.rectification.closed_status).sum()) if len(rect) else 0,
-        overdue=[(name(u), overdue[u]) for u in sorted(overdue)],
+        items=int(counts["items"].sum()), closed=int(counts["closed"].sum()),
+        overdue=[(name(u), int(n)) for u, n in sorted(zip(counts["unit_code"], counts["R_OVERDUE"])) if n],
         unaddressed=[(title_of(c), n) for c, n in sorted(coverage.items())],
         item_flags=[(title_of(c), n) for c, n in sorted(Counter(flags).items())],
         nominations=[(k, int(((noms["nomination_kind"] == k) & (noms["verdict"] == OK)).sum()),

@@ -27,15 +27,7 @@ def rectification_sheet(book, campaign: Campaign, report, files: list, charts: l
     label_of = field_labels(campaign)
     ws = book.sheet(RECTIFICATION_SHEET)
     ws.title(f"整改与督查情况（基准日期 {report.as_of}）：整改事项、销号、问题标记，应整改未整改，活动开展与信息上报", 14, size=12)
-    rect = report.rectifications
-    closed_status = campaign.rectification.closed_status
-    items, closed, flagged = Counter(), Counter(), Counter()
-    for u, status, codes in zip(rect["unit_code"], rect["status"], rect["flags"]) if len(rect) else ():
-        items[u] += 1
-        closed[u] += status == closed_status
-        for c in codes:
-            flagged[(u, c)] += 1
-    unaddressed = Counter(report.coverage["unit_code"]) if len(report.coverage) else Counter()
+    counts = report.unit_counts.set_index("unit_code")
     acts = report.activity_reports
     held, reported = Counter(), Counter()
     for u, n, r in zip(acts["unit_code"], acts["activities"], acts["reported"]) if len(acts) else ():
@@ -49,14 +41,15 @@ def rectification_sheet(book, campaign: Campaign, report, files: list, charts: l
             [Col("应整改未整改", "int", 12), Col("开展活动（次）", "int", 9, wrap=True),
              Col("上报信息（条）", "int", 9, wrap=True), Col("逾期未开展的必备活动", width=24, wrap=True)])
     rows = []
-    for u in _units_with_results(campaign, report):
-        rows.append([u, campaign.unit_name(u), items[u], closed[u], closed[u] / items[u] if items[u] else None] +
-                    [flagged[(u, c)] for c in ITEM_FLAGS] +
-                    [unaddressed[u], held[u], reported[u], "、".join(missing[u]) or None])
-    n_items, n_closed = sum(items.values()), sum(closed.values())
-    rows.append([TOTAL, f"{len(rows)} 个单位", n_items, n_closed, n_closed / n_items if n_items else None] +
-                [sum(flagged[(u, c)] for u in items) for c in ITEM_FLAGS] +
-                [sum(unaddressed.values()), sum(held.values()), sum(reported.values()),
+    shown = _units_with_results(campaign, report)
+    for u in shown:
+        c = {k: int(v) for k, v in counts.loc[u].items()}
+        rows.append([u, campaign.unit_name(u), c["items"], c["closed"], c["closed"] / c["items"] if c["items"] else None] +
+                    [c[f] for f in ITEM_FLAGS] + [c["unaddressed"], held[u], reported[u], "、".join(missing[u]) or None])
+    total = {k: int(counts.loc[shown, k].sum()) for k in counts.columns}
+    rows.append([TOTAL, f"{len(rows)} 个单位", total["items"], total["closed"],
+                 total["closed"] / total["items"] if total["items"] else None] + [total[f] for f in ITEM_FLAGS] +
+                [total["unaddressed"], sum(held.values()), sum(reported.values()),
                  f"{sum(len(v) for v in missing.values())} 项" if missing else None])
     serious = {5 + ITEM_FLAGS.index(c) for c in ("R_OVERDUE", "R_FALSE_CLOSE")}  # after the five columns before the flags
     ws.plan(cols, rows)

@@ -23,60 +23,66 @@ def member_grades(campaign: Campaign) -> list[str]:
 
 def overview(book, campaign: Campaign, report, files: list, charts: list) -> None:
     ws = book.sheet("总览")
-    label_of = field_labels(campaign)
     rnd = campaign.round(report.round)
-    sub = report.submissions.set_index("unit_code")
-    org = report.scores.org_results.set_index("unit_code")
-    members = report.scores.member_results
     grades = member_grades(campaign)
-    dist = Counter(zip(members["unit_code"], members["decided_grade"]))
-    problems = Counter()
-    for f in files:
-        if f.stored.unit_code:
-            problems[f.stored.unit_code] += len(f.errors) + len(f.warnings)
-    items = report.rectifications
-    item_counts = Counter(items["unit_code"]) if len(items) else Counter()
-    overdue = Counter(u for u, codes in zip(items["unit_code"], items["flags"]) if "R_OVERDUE" in codes) \
-        if len(items) else Counter()
-    unaddressed = Counter(report.coverage["unit_code"]) if len(report.coverage) else Counter()
     before = previous_results(report)
-    states = Counter(sub["status"])
+    states = Counter(report.submissions["status"])
     street = SUBMITTED["accepted" if report.street_file else "missing"]
-
     ws.title(f"{campaign.name}  {rnd.name}评议汇总报告", 14)
     ws.title(f"基准日期 {cn_date(report.as_of)}。应报单位 {len(campaign.units)} 个：" +
              "，".join(f"{label} {states[k]}" for k, label in SUBMITTED.items()) +
              f"；{kind_label(campaign, 'street')}{street}。" +
              ("“较上阶段”为综合得分与上一阶段之差。" if before is not None else ""), 14, size=11, bold=False)
     narrow = 6.5  # a count: its header wraps onto two lines
-    cols = ([Col(label_of["unit_code"]), Col("单位名称"), Col("报送情况"), Col("参评率", "rate", 8),
+    cols = ([Col(field_labels(campaign)["unit_code"]), Col("单位名称"), Col("报送情况"), Col("参评率", "rate", 8),
              Col("综合得分", "score2", 8), Col("组织等次", width=narrow), Col("排名", "int", narrow)] +
             ([Col("较上阶段", "delta", 8)] if before is not None else []) +
             [Col("党员数", "int", narrow)] + [Col(g, "int", narrow) for g in grades] +
             [Col("整改事项", "int", narrow), Col("逾期未销号", "int", 8), Col("应整改未整改", "int", 8),
              Col("数据问题", "int", narrow)])
+    problems = Counter()
+    for f in files:
+        if f.stored.unit_code:
+            problems[f.stored.unit_code] += len(f.errors) + len(f.warnings)
+    rows = _unit_rows(campaign, report, before, problems, len(cols))
+    graded = [r for r in rows if r[4] is not None]
+    facts = briefing_facts.facts(campaign, report)
+    total = [TOTAL, f"{len(campaign.units)} 个单位", f"{SUBMITTED['accepted']} {states['accepted']}",
+             facts.reviewed_members / facts.full_members if facts.full_members else None, None, None, None] + \
+        ([None] if before is not None else [])
+    tail = len(total)
+    total += [sum(r[j] or 0 for r in graded) for j in range(tail, len(cols) - 1)] + [sum(problems.values())]
+    rows.append(total)
+    _write(book, ws, campaign, cols, rows, grades, charts)
+
+
+def _unit_rows(campaign: Campaign, report, before: dict | None, problems: Counter, width: int) -> list[list]:
+    """One line a unit of the campaign, in its order; a unit without results shows no figure but its
+    problems (rather than a misleading zero)."""
+    sub = report.submissions.set_index("unit_code")
+    org = report.scores.org_results.set_index("unit_code")
+    members = report.scores.member_results
+    grades = member_grades(campaign)
+    dist = Counter(zip(members["unit_code"], members["decided_grade"]))
+    counts = report.unit_counts.set_index("unit_code")
     rows = []
     for u in campaign.units:
-        s = sub.loc[u.code]
         o = org.loc[u.code] if u.code in org.index else None
-        n = sum(dist[(u.code, g)] for g in grades)
-        head = [u.code, campaign.unit_name(u.code), s["state"]]
-        if o is None:  # not in this round's results: no figure rather than a misleading zero
-            rows.append(head + [None] * (len(cols) - 4) + [problems[u.code] or None])
+        head = [u.code, campaign.unit_name(u.code), sub.loc[u.code]["state"]]
+        if o is None:
+            rows.append(head + [None] * (width - 4) + [problems[u.code] or None])
             continue
         change = [None if before is None or u.code not in before or pd.isna(o["composite"])
                   else round(o["composite"] - before[u.code], 2)] if before is not None else []
         rows.append(head + [o["participation_rate"], o["composite"], o["grade"],
                             None if pd.isna(o["rank"]) else int(o["rank"])] + change +
-                    [n] + [dist[(u.code, g)] for g in grades] +
-                    [item_counts[u.code], overdue[u.code], unaddressed[u.code], problems[u.code]])
-    graded = [r for r in rows if r[4] is not None]
-    facts = briefing_facts.facts(campaign, report)
-    total = [TOTAL, f"{len(campaign.units)} 个单位", f"{SUBMITTED['accepted']} {states['accepted']}",
-             facts.reviewed_members / facts.full_members if facts.full_members else None, None, None, None] + ([None] if before is not None else [])
-    tail = len(total)
-    total += [sum(r[j] or 0 for r in graded) for j in range(tail, len(cols) - 1)] + [sum(problems.values())]
-    rows.append(total)
+                    [sum(dist[(u.code, g)] for g in grades)] + [dist[(u.code, g)] for g in grades] +
+                    [int(counts.at[u.code, k]) for k in ("items", "R_OVERDUE", "unaddressed")] + [problems[u.code]])
+    return rows
+
+
+def _write(book, ws, campaign: Campaign, cols: list, rows: list, grades: list, charts: list) -> None:
+    """The table with its colour key, scores coloured by band, and the grade distribution chart."""
     state_fill = {SUBMITTED["rejected"]: YELLOW, SUBMITTED["missing"]: RED}
     ws.plan(cols, rows)
     legend(ws, [(f"组织等次 {k}", c) for k, c in grade_legend(campaign, "org")] +

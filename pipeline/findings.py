@@ -112,6 +112,42 @@ _SENTENCES: dict[str, str] = {
     "G_CAP": "本单位{full} {n_full} 名，{grade}至多 {allowed} 名（1/{denominator}），按得分顺序调整为{demote_to}",
     "G_NOT_REVIEWED": "{grade}：{reason}",
     "G_NO_BALLOTS": "没有评议票",
+    # a form without ballots (W_FORM_MISSING's detail)
+    "FORM_OF_MEMBER": "党员 {member} 的{form}",
+    "FORM_OF_UNIT": "单位 {unit} 的{form}",
+    # coverage flags (应整改未整改): what is missing from the 整改台账
+    "WHO_MEMBER": "党员 {member} {name}",
+    "WHO_UNIT": "单位 {unit}",
+    "COV_LOW_SCORE": "{who}“{criterion}”得分 {score:.2f}，低于 {threshold:g}，整改台账中没有针对此项的整改事项",
+    "COV_LOW_GRADE": "党员 {member} {name} 建议等次为{grade}，整改台账中没有针对该党员的整改事项",
+    "COV_REVIEW": "街道{form}（{leaders}）指出：{problems}。单位 {unit} 整改台账中没有针对本单位、来源为{form}的事项",
+    "COV_OPINION": "单位 {unit} 的{forms}票中有 {n} 条意见建议，整改台账中没有来源为{forms}的事项",
+    "COV_DROPPED": "{previous} 整改台账第 {item} 项（{problem}，状态：{status}）未销号，{current} 台账中没有此项",
+    # nominations (先进推荐): the verdict and its reasons
+    "NOM_OK": "符合",
+    "NOM_NOT_OK": "不符合",
+    "NOM_NOT_A_MEMBER": "不是本单位党员",
+    "NOM_NOT_REVIEWED": "本阶段{grade}",
+    "NOM_NOT_A_WORKER": "不是党务工作者",
+    "NOM_NEVER_GRADE": "各阶段评定等次均未达到{grade}",
+    "NOM_BELOW_FLOOR": "有阶段低于{floor}（{rounds}）",
+    "NOM_GRADE": "评定等次为{grade}，须为{need}",
+    "NOM_NO_GRADE": "空",
+    "NOM_ORG_ONLY_ITSELF": "{kind}只能推荐本单位",
+    "NOM_ORG_NO_RESULT": "本阶段没有组织评议结果",
+    "NOM_ORG_GRADE": "组织等次为{grade}，须为{need}",
+    "NOM_ORG_OVERDUE": "有 {n} 项整改逾期未销号",
+    "NOM_OVER_QUOTA": "超出名额（每单位{kind}至多 {n} 名）",
+    "NOM_ORG_ELIGIBLE": "组织等次{grade}，无逾期整改",
+    "NOM_MEMBER_ELIGIBLE": "评定等次{grade}",
+    "NOM_WORKER_ELIGIBLE": "评定等次{grade}，党务工作者",
+    # supervision (督查)
+    "SUP_FILED_LATE": "逾期报送",
+    "SUP_NOT_FILED": "逾期未报",
+    "SPOT_UNIT": "单位",
+    "SPOT_UNIT_WHY": "{kind}党组织，实地检查创先争优活动开展情况",
+    "SPOT_ITEM": "整改事项",
+    "SPOT_ITEM_WHY": "已销号事项核实：{problem}",
 }
 
 

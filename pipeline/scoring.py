@@ -236,7 +236,7 @@ def tally_ballots(tallies: pd.DataFrame, campaign: Campaign, group: str, unit_co
     out = base.loc[row, ["unit_code", "member_id", "form", "criterion"]].reset_index(drop=True)
     out["option"] = np.concatenate([np.full(len(i), label, dtype=object) for i, label in zip(which, labels)])
     out["weight"] = np.concatenate([w[i] for i, w in zip(which, weights)]).astype(np.int64)
-    out["ballot_id"] = [f"汇总{r + 1}" for r in row]
+    out["ballot_id"] = [f"tally-{r + 1}" for r in row]  # the tally row it comes from
     return out[columns]
 
 

@@ -171,3 +171,19 @@ def test_a_run_reads_as_named_steps_each_small():
                  f for f in tree.body if isinstance(f, ast.FunctionDef) and f.name == "_run_locked")))}
     assert {"_take_in", "_decide", "_outputs"} <= set(steps)
     assert {k: v for k, v in steps.items() if v > 40} == {}
+
+
+def _words(path: Path) -> list[str]:
+    """The Chinese string literals of a module, its docstrings aside."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docs = {id(n.body[0].value) for n in ast.walk(tree) if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef))
+            and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    return [f"{path.name}:{n.lineno} {n.value!r}" for n in ast.walk(tree) if isinstance(n, ast.Constant)
+            and isinstance(n.value, str) and id(n) not in docs and any("\u4e00" <= ch <= "\u9fff" for ch in n.value)]
+
+
+def test_rules_return_facts_and_the_catalogue_speaks():
+    """No sentence a person reads is written in the rules (STYLE: rules return facts, the catalogue speaks):
+    their words come from findings.py's catalogue or from campaign.toml."""
+    rules = [PACKAGE / "scoring.py", PACKAGE / "grading.py", *sorted((PACKAGE / "rules").glob("*.py"))]
+    assert len(rules) > 5 and [w for p in rules for w in _words(p)] == []

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from pipeline.outputs.kits import sheetkit
+from pipeline.outputs.kits import sheetkit, xlsxwriter_internals
 from pipeline.outputs.kits.sheetkit import Book, Col, Sheet
 
 WHEN = dt.datetime(2010, 8, 2, 18, 0)
@@ -63,7 +63,7 @@ def test_rows_are_the_bytes_xlsxwriter_writes(tmp_path):
 
 
 def test_row_properties_and_colours_are_the_bytes_xlsxwriter_writes(tmp_path, monkeypatch):
-    monkeypatch.setattr(sheetkit, "ROW_BLOCK", 2)  # rows go out in blocks: formats first seen in a later block too
+    monkeypatch.setattr(xlsxwriter_internals, "ROW_BLOCK", 2)  # rows go out in blocks: formats first seen in a later block too
     fill = lambda row, j: "FFC7CE" if j == 0 and str(row[0]).startswith("A0") else None  # noqa: E731
     assert_same_as_xlsxwriter(tmp_path, ROWS, fill=fill, row_fills=[None, "FFEB9C", None, None, "C6EFCE", None],
                         levels=[0, 1, 1, 0, 1, 1], bold=[True, False, False, True, False, False])
@@ -92,20 +92,20 @@ row = st.tuples(st.one_of(st.none(), texts), numbers, numbers, numbers,
 def test_any_rows_are_the_bytes_xlsxwriter_writes(tmp_path_factory, rows):
     """Texts, numbers and blanks anywhere a table holds them (dates only where the pipeline puts them:
     validated dates, as dates or ISO text)."""
-    block = sheetkit.ROW_BLOCK
-    sheetkit.ROW_BLOCK = 3
+    block = xlsxwriter_internals.ROW_BLOCK
+    xlsxwriter_internals.ROW_BLOCK = 3
     try:
         assert_same_as_xlsxwriter(tmp_path_factory.mktemp("rows"), [list(r) for r in rows])
     finally:
-        sheetkit.ROW_BLOCK = block
+        xlsxwriter_internals.ROW_BLOCK = block
 
 
 def test_an_xlsxwriter_whose_internals_were_not_checked_gets_the_public_calls(tmp_path, monkeypatch):
     """Another XlsxWriter version (or internals renamed): the rows go through the public calls, and the
     workbook is the same."""
     fast, fast_styles, _ = _write(tmp_path, "fast.xlsx", Sheet, ROWS)
-    assert sheetkit.fast_rows(Book(tmp_path / "probe.xlsx", WHEN, "t").sheet("x").ws)
-    monkeypatch.setattr(sheetkit.xlsxwriter, "__version__", "3.4.0")
+    assert xlsxwriter_internals.fast_rows(Book(tmp_path / "probe.xlsx", WHEN, "t").sheet("x").ws)
+    monkeypatch.setattr(xlsxwriter_internals.xlsxwriter, "__version__", "3.4.0")
     used = []
     monkeypatch.setattr(Sheet, "_rows", lambda self, *a: used.append("fast"))
     slow, slow_styles, path = _write(tmp_path, "other.xlsx", Sheet, ROWS)
@@ -121,3 +121,13 @@ def test_a_table_past_excels_row_limit_is_refused_with_its_sheet_named(tmp_path)
         sheet.table([Col("甲")], [["z"]])
     book.discard()
     assert "党员评议" in str(e.value) and "1,048,576" in str(e.value)
+
+
+def test_only_the_adapter_reaches_under_xlsxwriter():
+    """XlsxWriter's private names appear in one module, guarded by the versions it was checked against."""
+    from conftest import ROOT
+    import re
+    private = re.compile(r"_write_row|_write_single_row|_check_dimensions|_get_xf_index|row_info|previous_row|"
+                         r"_convert_date_time|_escape_control_characters|\.fh\b")
+    found = sorted(p.name for p in (ROOT / "pipeline").rglob("*.py") if private.search(p.read_text(encoding="utf-8")))
+    assert found == ["xlsxwriter_internals.py"]

@@ -6,49 +6,50 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.campaign import Campaign, Round
+from pipeline.findings import say
 
 NOMINATION_COLUMNS = ["unit_code", "nomination_kind", "subject_id", "name", "verdict", "reasons"]
 ELIGIBLE_COLUMNS = ["unit_code", "nomination_kind", "subject_id", "name", "basis"]
-OK, NOT_OK = "符合", "不符合"
+OK, NOT_OK = say("NOM_OK"), say("NOM_NOT_OK")
 
 
 def _member_reasons(campaign: Campaign, rnd: Round, member: dict | None, history: dict[tuple, list],
                     need_worker: bool) -> list[str]:
     cm = campaign.commendation
     if member is None:
-        return ["不是本单位党员"]
+        return [say("NOM_NOT_A_MEMBER")]
     reasons = []
     absent = campaign.grades["member"].not_reviewed_grade
     if absent and member.get("suggested_grade") == absent:  # took no part this round: never commended for it
-        reasons.append(f"本阶段{absent}")
+        reasons.append(say("NOM_NOT_REVIEWED", grade=absent))
     if need_worker and member.get("is_worker") != campaign.roles.yes:
-        reasons.append("不是党务工作者")
+        reasons.append(say("NOM_NOT_A_WORKER"))
     grade = member.get("decided_grade")
     if rnd.commendation_kind == "special" and not need_worker:
         grades = campaign.grades["member"].grades
         floor = grades.index(cm.special_floor_grade)
         graded = [(r, g) for r, g in history.get((member["unit_code"], member["member_id"]), ()) if g in grades]
         if not any(g == cm.member_grade for _, g in graded):
-            reasons.append(f"各阶段评定等次均未达到{cm.member_grade}")
+            reasons.append(say("NOM_NEVER_GRADE", grade=cm.member_grade))
         below = [f"{r} {g}" for r, g in graded if grades.index(g) > floor]
         if below:
-            reasons.append(f"有阶段低于{cm.special_floor_grade}（{'、'.join(below)}）")
+            reasons.append(say("NOM_BELOW_FLOOR", floor=cm.special_floor_grade, rounds="、".join(below)))
     elif grade != cm.member_grade:
-        reasons.append(f"评定等次为{grade or '空'}，须为{cm.member_grade}")
+        reasons.append(say("NOM_GRADE", grade=grade or say("NOM_NO_GRADE"), need=cm.member_grade))
     return reasons
 
 
 def _org_reasons(campaign: Campaign, unit: str, subject: str, org: dict | None, overdue: dict[str, int]) -> list[str]:
     cm = campaign.commendation
     if subject != unit:
-        return [f"{cm.org_kind}只能推荐本单位"]
+        return [say("NOM_ORG_ONLY_ITSELF", kind=cm.org_kind)]
     reasons = []
     if org is None or org.get("grade") is None or org.get("grade") != org.get("grade"):
-        reasons.append("本阶段没有组织评议结果")
+        reasons.append(say("NOM_ORG_NO_RESULT"))
     elif org["grade"] != cm.org_grade:
-        reasons.append(f"组织等次为{org['grade']}，须为{cm.org_grade}")
+        reasons.append(say("NOM_ORG_GRADE", grade=org["grade"], need=cm.org_grade))
     if overdue.get(unit):
-        reasons.append(f"有 {overdue[unit]} 项整改逾期未销号")
+        reasons.append(say("NOM_ORG_OVERDUE", n=overdue[unit]))
     return reasons
 
 
@@ -81,7 +82,7 @@ def check(campaign: Campaign, rnd: Round, nominations: pd.DataFrame, org_results
             name = member["name"] if member else ""
         used[(unit, kind)] = used.get((unit, kind), 0) + 1
         if used[(unit, kind)] > quota.get(kind, 0):
-            reasons.append(f"超出名额（每单位{kind}至多 {quota.get(kind, 0)} 名）")
+            reasons.append(say("NOM_OVER_QUOTA", kind=kind, n=quota.get(kind, 0)))
         rows.append((unit, kind, subject, name, NOT_OK if reasons else OK, "；".join(reasons)))
     checked = pd.DataFrame(rows, columns=NOMINATION_COLUMNS)
     nominated = set(zip(checked["unit_code"], checked["nomination_kind"], checked["subject_id"]))
@@ -89,11 +90,10 @@ def check(campaign: Campaign, rnd: Round, nominations: pd.DataFrame, org_results
     for unit, org in sorted(orgs.items()):
         if not _org_reasons(campaign, unit, unit, org, overdue) and (unit, cm.org_kind, unit) not in nominated:
             name = campaign.unit_name(unit, unit)
-            eligible.append((unit, cm.org_kind, unit, name, f"组织等次{cm.org_grade}，无逾期整改"))
-    decided_label = campaign.workbooks["unit"].sheet("decisions").column("decided_grade").label
+            eligible.append((unit, cm.org_kind, unit, name, say("NOM_ORG_ELIGIBLE", grade=cm.org_grade)))
     for (unit, mid), m in sorted(people.items()):
         for kind, worker in ((cm.member_kind, False), (cm.worker_kind, True)):
             if not _member_reasons(campaign, rnd, m, rounds, worker) and (unit, kind, mid) not in nominated:
-                eligible.append((unit, kind, mid, m["name"], f"{decided_label}{m['decided_grade']}" +
-                                 ("，党务工作者" if worker else "")))
+                eligible.append((unit, kind, mid, m["name"], say("NOM_WORKER_ELIGIBLE" if worker else
+                                                                 "NOM_MEMBER_ELIGIBLE", grade=m["decided_grade"])))
     return checked, pd.DataFrame(eligible, columns=ELIGIBLE_COLUMNS)

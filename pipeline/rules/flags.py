@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.campaign import Campaign
+from pipeline.findings import say
 from pipeline.frames import values
 
 COVERAGE_COLUMNS = ["unit_code", "member_id", "criterion", "code", "detail"]
@@ -115,28 +116,28 @@ def coverage(campaign: Campaign, items: pd.DataFrame, org_stats: pd.DataFrame, m
         for unit, member, criterion, score in zip(*(values(low, c) for c in ("unit_code", "member_id", "criterion", "score"))):
             if (unit, member or unit, criterion) in on_criterion:
                 continue
-            who = f"党员 {member} {names.get(member, '')}".strip() if member else f"单位 {unit}"
+            who = say("WHO_MEMBER", member=member, name=names.get(member, "")).strip() if member else \
+                say("WHO_UNIT", unit=unit)
             rows.append((unit, member, criterion, "C_LOW_SCORE",
-                         f"{who}“{criterion}”得分 {score:.2f}，低于 {threshold:g}，整改台账中没有针对此项的整改事项"))
+                         say("COV_LOW_SCORE", who=who, criterion=criterion, score=score, threshold=threshold)))
     low = members[members["suggested_grade"].isin(rule.low_grades)]
     for r in low.itertuples(index=False):
         if (r.unit_code, r.member_id) not in on_subject:
             rows.append((r.unit_code, r.member_id, "", "C_LOW_GRADE",
-                         f"党员 {r.member_id} {r.name} 建议等次为{r.suggested_grade}，整改台账中没有针对该党员的整改事项"))
+                         say("COV_LOW_GRADE", member=r.member_id, name=r.name, grade=r.suggested_grade)))
     street_form = campaign.form_by_role("org", "street").name
     with_problems = reviews[~reviews["problems"].map(_blank)] if len(reviews) else reviews
     for unit, part in (with_problems.groupby("unit_code") if len(with_problems) else []):
         if (unit, street_form) not in unit_by_source:  # the street reviewed the unit: an item on the unit answers
             leaders = "、".join(sorted(set(part["reviewer"])))
+            problems = "；".join(dict.fromkeys(p.rstrip("。；; ") for p in part["problems"]))
             rows.append((unit, "", "", "C_REVIEW_UNADDRESSED",
-                         f"街道{street_form}（{leaders}）指出：{'；'.join(dict.fromkeys(p.rstrip('。；; ') for p in part['problems']))}。"
-                         f"单位 {unit} 整改台账中没有针对本单位、来源为{street_form}的事项"))
+                         say("COV_REVIEW", form=street_form, leaders=leaders, problems=problems, unit=unit)))
     for unit, part in (opinions.groupby("unit_code") if len(opinions) else []):
         forms = sorted(set(part["form"]))  # the public's forms (role "public") these opinions came from
         if not any((unit, form) in by_source for form in forms):
             public = "/".join(forms)
-            rows.append((unit, "", "", "C_OPINION_UNANSWERED",
-                         f"单位 {unit} 的{public}票中有 {len(part)} 条意见建议，整改台账中没有来源为{public}的事项"))
+            rows.append((unit, "", "", "C_OPINION_UNANSWERED", say("COV_OPINION", unit=unit, forms=public, n=len(part))))
     out = pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
     return out.sort_values(["unit_code", "code", "member_id", "criterion"], kind="stable", ignore_index=True)
 
@@ -153,6 +154,6 @@ def dropped_items(previous: pd.DataFrame, current: pd.DataFrame, reporting_units
     for r in gone.itertuples(index=False):
         subject = r.subject_id if r.subject_id != r.unit_code else ""
         rows.append({"unit_code": r.unit_code, "member_id": subject, "criterion": r.criterion, "code": "C_DROPPED",
-                     "detail": f"{prev_round} 整改台账第 {r.item_id} 项（{r.problem}，状态：{r.status}）未销号，"
-                               f"{round_code} 台账中没有此项"})
+                     "detail": say("COV_DROPPED", previous=prev_round, item=r.item_id, problem=r.problem,
+                                   status=r.status, current=round_code)})
     return pd.DataFrame(rows, columns=COVERAGE_COLUMNS).sort_values(["unit_code", "detail"], ignore_index=True)

@@ -8,7 +8,7 @@ import pandas as pd
 
 from pipeline import scoring
 from pipeline.campaign import Campaign
-from pipeline.findings import Finding, make
+from pipeline.findings import Finding, make, say
 
 SCORE_COLUMNS = ["unit_code", "member_id", "form", "criterion", "n_ballots", "n_scored", "mean_points", "top2_rate"]
 ORG_RESULT_COLUMNS = ["unit_code", "composite", "grade", "rank", "participation_rate"]
@@ -47,9 +47,9 @@ def _missing_forms(campaign: Campaign, group: str, subjects: pd.DataFrame, form_
     for unit, member, form in zip(grid["unit_code"], grid["member_id"], grid["form"]):
         if not member and not campaign.expects(unit, by_name[form]):
             continue  # a 党支部 without lower-level organisations has no upward review
-        who = f"党员 {member} 的" if member else f"单位 {unit} 的"
+        detail = say("FORM_OF_MEMBER", member=member, form=form) if member else say("FORM_OF_UNIT", unit=unit, form=form)
         out.append(make("W_FORM_MISSING", files.get(unit, ""), sheet=sheet if member else "",
-                        value=member or unit, detail=f"{who}{form}"))
+                        value=member or unit, detail=detail))
     return out
 
 

@@ -10,6 +10,7 @@ import random
 import pandas as pd
 
 from pipeline.campaign import Campaign, Round
+from pipeline.findings import say
 from pipeline.labels import SUBMITTED
 
 SUBMISSION_COLUMNS = ["unit_code", "unit_name", "unit_kind", "state", "filled_on", "overdue"]
@@ -28,9 +29,9 @@ def submissions(campaign: Campaign, rnd: Round, as_of: dt.date, states: dict[str
         status = status or "missing"
         overdue = ""
         if status == "accepted" and filled and filled > rnd.submission_due:
-            overdue = "逾期报送"
+            overdue = say("SUP_FILED_LATE")
         elif status != "accepted" and as_of > rnd.submission_due:
-            overdue = "逾期未报"
+            overdue = say("SUP_NOT_FILED")
         rows.append((u.code, u.name, u.kind, SUBMITTED[status], filled.isoformat() if filled else "", overdue, status))
     return pd.DataFrame(rows, columns=SUBMISSION_COLUMNS + ["status"])
 
@@ -82,11 +83,11 @@ def spot_checks(campaign: Campaign, rnd: Round, as_of: dt.date, units: list[str]
     for kind in campaign.enums["unit_kind"]:
         pool = sorted(u.code for u in campaign.units if u.kind == kind and u.code in units)
         for code in sorted(rng.sample(pool, min(per_kind, len(pool)))):
-            rows.append(("单位", code, campaign.unit_name(code), "", f"{kind}党组织，实地检查创先争优活动开展情况"))
+            rows.append((say("SPOT_UNIT"), code, campaign.unit_name(code), "", say("SPOT_UNIT_WHY", kind=kind)))
     items = closed_items.sort_values(["unit_code", "item_id"], ignore_index=True)
     n = min(campaign.supervision.spot_check_closed_items, len(items))
     for i in sorted(rng.sample(range(len(items)), n)):
         r = items.iloc[i]
-        rows.append(("整改事项", r["unit_code"], campaign.unit_name(r["unit_code"]), r["item_id"],
-                     f"已销号事项核实：{r['problem']}"))
+        rows.append((say("SPOT_ITEM"), r["unit_code"], campaign.unit_name(r["unit_code"]), r["item_id"],
+                     say("SPOT_ITEM_WHY", problem=r["problem"])))
     return pd.DataFrame(rows, columns=SPOT_CHECK_COLUMNS)

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Callable
 
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name
 
 from pipeline import fsio
-from pipeline.outputs.kits.sheetxml import NUMERIC, Collect, column_xml
+from pipeline.outputs.kits import xlsxwriter_internals as internals
+from pipeline.outputs.kits.xlsxwriter_internals import NUMERIC
 from pipeline.outputs.kits.xlsx import clean_text
 
 HEADER = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#C00000", "border": 1, "border_color": "#BFBFBF",
@@ -40,9 +40,6 @@ PX_PER_CM = 96 / 2.54
 
 Fill = Callable[[list, int], "str | None"]  # (row values, column index) -> a background colour, or None
 MAX_ROWS = 1_048_576  # Excel's rows per worksheet
-# sheetkit writes rows into XlsxWriter's row file itself, with the bytes XlsxWriter's own calls give for
-# the versions tests/test_sheetkit.py checked; any other version is written through the public calls.
-FAST_VERSIONS = ("3.3.",)
 
 
 class TooManyRows(Exception):
@@ -51,13 +48,6 @@ class TooManyRows(Exception):
     def __init__(self, sheet: str, rows: int):
         super().__init__(f"工作表“{sheet}”需要 {rows:,} 行，超过 Excel 每张工作表 {MAX_ROWS:,} 行的上限，无法写入汇总工作簿。"
                          "请按阶段或按单位分开汇总；全部数据仍可从 data 文件夹的 CSV 文件中查看。")
-
-
-def fast_rows(ws) -> bool:
-    """Whether this XlsxWriter is one whose internals sheetkit's row writer was checked against."""
-    return xlsxwriter.__version__.startswith(FAST_VERSIONS) and ws.constant_memory and all(
-        hasattr(ws, name) for name in ("fh", "row_info", "_write_single_row", "_write_row", "_check_dimensions",
-                                       "previous_row"))
 
 
 @dataclass(frozen=True)
@@ -243,7 +233,7 @@ class Sheet:
         for j, col in enumerate(cols):
             ws.write_string(top, col0 + j, clean_text(col.label), head)
         if rows:
-            write = self._rows if fast_rows(ws) else self._rows_public
+            write = self._rows if internals.fast_rows(ws) else self._rows_public
             write(top + 1, col0, cols, widths, rows, fill, row_fills, levels, bold)
         last = top + max(len(rows), 1)
         if freeze:
@@ -269,62 +259,18 @@ class Sheet:
 
     def _rows(self, first: int, col0: int, cols: list[Col], widths: list[float], rows: list[list], fill: Fill | None,
               row_fills: list | None, levels: list[int] | None, bold: list[bool] | None) -> None:
-        """The data rows, as sheet XML straight into XlsxWriter's row file (constant-memory mode): the
-        bytes its write_* calls would produce (tests/test_sheetkit.py compares them), at a fraction of
-        the cost on the large sheets. Built column by column, a block of rows at a time (memory stays a
-        block's); row properties still go through set_row."""
-        ws, fh = self.ws, self.ws.fh
-        ws._write_single_row(first)  # the header row goes out first
-        letters = [xl_col_to_name(col0 + j) for j in range(len(cols))]
-        styles: list[dict] = [{} for _ in cols]  # per column: (colour, bold) -> style number
-        for start in range(0, len(rows), ROW_BLOCK):
-            block = rows[start:start + ROW_BLOCK]
-            n, at = len(block), first + start  # `at`: the block's first row, 0-based
-            strong = [bool(b) for b in bold[start:start + n]] if bold else [False] * n
-            keys = []  # per column, per row: (colour, bold) of the cell's format
-            for j in range(len(cols)):
-                colours = [fill(r, j) for r in block] if fill else [None] * n
-                if row_fills:
-                    colours = [c or rc for c, rc in zip(colours, row_fills[start:start + n])]
-                keys.append(list(zip(colours, strong)))
-            self._new_styles(cols, keys, styles)
-            numbers = range(at + 1, at + n + 1)  # Excel's row numbers
-            cells = [column_xml(ws, letters[j], numbers, [styles[j][k] for k in keys[j]], [r[j] for r in block], col.kind)
-                     for j, col in enumerate(cols)]
-            lines = [1] * n
-            for j, col in enumerate(cols):
-                if col.wrap:
-                    w = max(1, widths[j] - 1)
-                    lines = [max(a, math.ceil(text_width(r[j]) / w)) for a, r in zip(lines, block)]
-            out = []
-            for i, row_cells in enumerate(zip(*cells)):
-                r = at + i
-                level = levels[start + i] if levels else 0
-                if lines[i] > 1 or level:
-                    ws.set_row(r, 15 * lines[i] + 2 if lines[i] > 1 else None, None,
-                               {"level": level, "hidden": True} if level else {})
-                if r in ws.row_info:
-                    ws.fh = Collect(out)  # the row's start tag with its properties, as XlsxWriter writes it
-                    try:
-                        ws._write_row(r, None, ws.row_info[r])
-                    finally:
-                        ws.fh = fh
-                else:
-                    out.append(f'<row r="{r + 1}">')
-                out.append("".join(row_cells))
-                out.append("</row>")
-            fh.write("".join(out))  # one write per block: each write to a text file has a cost
-        last = first + len(rows) - 1
-        ws._check_dimensions(last, col0 + len(cols) - 1)
-        ws.previous_row = last + 1  # rows up to `last` are written: XlsxWriter carries on below them
+        """The data rows straight into XlsxWriter's row file (xlsxwriter_internals: the bytes its own calls
+        give, at a fraction of the cost on the large sheets)."""
+        internals.write_rows(self.ws, first, col0, cols, rows, _lines(cols, widths, rows), fill, row_fills, levels, bold,
+                             self._cell_format)
 
     def _rows_public(self, first: int, col0: int, cols: list[Col], widths: list[float], rows: list[list],
                      fill: Fill | None, row_fills: list | None, levels: list[int] | None, bold: list[bool] | None) -> None:
         """The same rows through XlsxWriter's public calls, one cell at a time: slower, and right whatever
         XlsxWriter's internals are."""
-        ws, formats = self.ws, {}
+        ws, formats, heights = self.ws, {}, _lines(cols, widths, rows)
         for i, r in enumerate(rows, start=first):
-            lines, strong = 1, bool(bold and bold[i - first])
+            lines, strong = heights[i - first], bool(bold and bold[i - first])
             for j, col in enumerate(cols):
                 colour = (fill(r, j) if fill else None) or (row_fills[i - first] if row_fills else None)
                 f = formats.get((j, colour, strong))
@@ -341,24 +287,16 @@ class Sheet:
                 else:
                     text = str(value)
                     ws.write_string(i, col0 + j, text if text.isprintable() and len(text) <= 32767 else clean_text(text), f)
-                if col.wrap:
-                    lines = max(lines, math.ceil(text_width(r[j]) / max(1, widths[j] - 1)))
             level = levels[i - first] if levels else 0
             if lines > 1 or level:
                 ws.set_row(i, 15 * lines + 2 if lines > 1 else None, None, {"level": level, "hidden": True} if level else {})
 
-    def _new_styles(self, cols: list[Col], keys: list[list], styles: list[dict]) -> None:
-        """Style numbers for the formats of a block not seen before, given in the order XlsxWriter
-        gives them: the order in which formats first appear, row by row."""
-        seen = []
-        for j, column in enumerate(keys):
-            first: dict = {}
-            for i, k in enumerate(column):
-                if k not in first and k not in styles[j]:
-                    first[k] = i
-            seen += [(i, j, k) for k, i in first.items()]
-        for _, j, (colour, strong) in sorted(seen, key=lambda t: (t[0], t[1])):
-            styles[j][(colour, strong)] = self._cell_format(cols[j], colour, strong)._get_xf_index()
 
-
-ROW_BLOCK = 2000
+def _lines(cols: list[Col], widths: list[float], rows: list[list]) -> list[int]:
+    """Each row's height in lines: its longest wrapped text over its column's width."""
+    out = [1] * len(rows)
+    for j, col in enumerate(cols):
+        if col.wrap:
+            w = max(1, widths[j] - 1)
+            out = [max(a, math.ceil(text_width(r[j]) / w)) for a, r in zip(out, rows)]
+    return out

@@ -225,12 +225,12 @@ def tally_ballots(tallies: pd.DataFrame, campaign: Campaign, group: str, unit_co
         base["unit_code"] = unit_code
     if "member_id" not in base:
         base["member_id"] = ""
-    options = campaign.workbooks["unit"].sheet(f"{group}_tallies").option_columns
-    counts = base.reindex(columns=[c.key for c in options]).apply(pd.to_numeric, errors="coerce").fillna(0)
+    options = campaign.tally_options(group)
+    counts = base.reindex(columns=[key for key, _ in options]).apply(pd.to_numeric, errors="coerce").fillna(0)
     counts = counts.clip(lower=0).astype(int)
     blank = (pd.to_numeric(base["n_ballots"], errors="coerce").fillna(0).astype(int) - counts.sum(axis=1)).clip(lower=0)
-    weights = [counts[c.key].to_numpy() for c in options] + [blank.to_numpy()]
-    labels = [c.option for c in options] + [None]
+    weights = [counts[key].to_numpy() for key, _ in options] + [blank.to_numpy()]
+    labels = [label for _, label in options] + [None]
     which = [np.flatnonzero(w > 0) for w in weights]
     row = np.concatenate(which)
     out = base.loc[row, ["unit_code", "member_id", "form", "criterion"]].reset_index(drop=True)

@@ -1,4 +1,4 @@
-"""Returned copies are the unit's package with only the parts a mark needs changed (pipeline/outputs/package.py):
+"""Returned copies are the unit's package with only the parts a mark needs changed (pipeline/outputs/units/package.py):
 every other part byte for byte, cells added in their row and column order, earlier comments kept, and the
 openpyxl way taken when a package is shaped otherwise."""
 

@@ -360,5 +360,10 @@ class Campaign:
     def form_by_role(self, group: str, role: str) -> Form | None:
         return next((f for f in self.forms[group] if f.role == role), None)
 
+    def tally_options(self, group: str) -> tuple[tuple[str, str], ...]:
+        """(column key, option label) of each count a group's tally (得票汇总) carries: the options of the
+        group's forms that units fill in."""
+        return tuple((c.key, c.option) for c in self.workbooks["unit"].sheet(f"{group}_tallies").option_columns)
+
     def round_for(self, day: dt.date) -> Round | None:
         return next((r for r in self.rounds if r.contains(day)), None)

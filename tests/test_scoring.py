@@ -144,7 +144,7 @@ def test_trim_of_two_needs_seven_votes_and_counts_tallied_votes_one_by_one(campa
     seven = pd.DataFrame(ballots("FN01", "", "群众评议", six + ["比较满意"], ORG[:1]), columns=COLS)
     assert scoring.criterion_stats(seven, trimmed, "org")["mean_points"].iloc[0] == (85 + 85 + 70) / 3
     # the same seven votes as three weighted lines: 2 x 100, 2 x 85, 1 x 70, 2 x 50
-    weighted = pd.DataFrame([("FN01", "", "群众评议", f"汇总{i}", ORG[0], o, w) for i, (o, w) in
+    weighted = pd.DataFrame([("FN01", "", "群众评议", f"tally-{i}", ORG[0], o, w) for i, (o, w) in
                              enumerate([("满意", 2), ("比较满意", 2), ("基本满意", 1), ("不满意", 2)])],
                             columns=COLS + ["weight"])
     stats = scoring.criterion_stats(weighted, trimmed, "org").iloc[0]
@@ -364,7 +364,7 @@ def test_the_member_table_by_hand_keeps_its_columns_types_and_notes(tiny):
 def test_a_tally_becomes_weighted_lines_by_hand(campaign):
     """Row 1: 票数 5, two votes for the first option and one for the second: three lines, the two ballots
     that left the criterion blank as a line without an option. Row 2: three votes, a negative count read
-    as none, 票数 blank: one line. Each line names its tally row (汇总1, 汇总2); weights are whole numbers."""
+    as none, 票数 blank: one line. Each line names its tally row (tally-1, tally-2); weights are whole numbers."""
     o1, o2 = campaign.workbooks["unit"].sheet("member_tallies").option_columns[:2]
     tallies = pd.DataFrame([
         {"unit_code": "FN01", "member_id": "A", "form": "党员互评", "criterion": "带头学习提高", "n_ballots": 5,
@@ -375,7 +375,7 @@ def test_a_tally_becomes_weighted_lines_by_hand(campaign):
     assert list(out.columns) == ["unit_code", "member_id", "form", "ballot_id", "criterion", "option", "weight"]
     assert [(r.member_id, r.option if isinstance(r.option, str) else None, r.weight, r.ballot_id)
             for r in out.itertuples()] == [
-        ("A", o1.option, 2, "汇总1"), ("B", o1.option, 3, "汇总2"), ("A", o2.option, 1, "汇总1"), ("A", None, 2, "汇总1")]
+        ("A", o1.option, 2, "tally-1"), ("B", o1.option, 3, "tally-2"), ("A", o2.option, 1, "tally-1"), ("A", None, 2, "tally-1")]
     assert out["weight"].dtype == np.int64 and list(out.index) == [0, 1, 2, 3]
     empty = scoring.tally_ballots(tallies.iloc[0:0], campaign, "member")
     assert list(empty.columns) == list(out.columns) and empty.empty

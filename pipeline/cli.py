@@ -314,7 +314,7 @@ def _summary(campaign, result) -> Table:
         t.add_row("沿用上次结果", f"与上次运行（{result.reused_from}）相比没有新的报送，结果文件与上次相同，已直接复制。")
     for path in result.outputs:  # what the writers wrote; the copies, counted below
         if path.parent == folder:
-            t.add_row("数据文件" if path.is_dir() else path.name, str(path))
+            t.add_row(("数据文件" if path.name == "data" else path.name) if path.is_dir() else path.name, str(path))
     for sub, label in ((RETURNED_DIR, "退回修改稿"), (NOTICE_DIR, "提示稿（无需重报）")):
         copies = [f for f in result.files if f.returned and f.returned.parent.name == sub]
         if copies:

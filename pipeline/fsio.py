@@ -8,6 +8,7 @@ retried for a few seconds; then the clerk is told which file to close.
 from __future__ import annotations
 
 import errno
+import re
 import os
 import time
 from pathlib import Path
@@ -81,3 +82,10 @@ def fsync_file(path: Path) -> None:
             os.fsync(fh.fileno())
     except OSError:
         pass
+
+
+def safe_name(text: str, limit: int = 60) -> str:
+    """Text usable as (part of) a file name on any system: no path separators, reserved or control characters,
+    no leading or trailing dots and spaces, bounded length."""
+    text = re.sub(r'[\x00-\x1f<>:"/\\|?*]+', "_", text).strip(" .")
+    return text[:limit] or "文件"

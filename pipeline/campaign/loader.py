@@ -10,6 +10,7 @@ from pathlib import Path
 from pipeline.campaign import layouts as _layouts
 from pipeline.campaign.layouts import workbooks as _workbooks
 from pipeline.campaign import sections
+from pipeline.findings import FLAG_CODES
 from pipeline.campaign.parsing import date as _date, get as _get, known as _known, unique as _unique
 from pipeline.campaign.model import (FORM_ROLES, Band, Campaign, CampaignError, Cap, Criterion, Form, Grading,
                                      Option, RequiredActivity, Round, Scale, Unit, Veto)
@@ -344,17 +345,20 @@ def parse(raw: dict, source: Path = Path("campaign.toml")) -> Campaign:
     member_grades = grades["member"].grades
     workbooks = _workbooks(raw, criteria, forms, enums)
     _check_enums_used(enums, raw["workbooks"])
+    rectification = sections.rectification(raw, enums, member_grades)
     return Campaign(
         id=_get(head, "id", "campaign", str), name=_get(head, "name", "campaign", str),
         street=_get(head, "street", "campaign", str), organiser=_get(head, "organiser", "campaign", str),
         template_version=versions[-1], template_versions=versions,
         rounds=rounds, units=units, criteria=criteria, criteria_titles=_titles(head, criteria), scales=scales, forms=forms, trim=trim,
         decimals=_get(scoring, "decimals", "scoring", int), grades=grades,
-        roles=sections.roles(raw, enums), rectification=sections.rectification(raw, enums, member_grades),
+        roles=sections.roles(raw, enums), rectification=rectification,
         commendation=sections.commendation(raw, enums, grades), supervision=sections.supervision(raw),
         limits=sections.limits(raw), enums=enums, aliases=_aliases(raw, enums),
         workbooks=workbooks, outputs=sections.outputs(raw),
-        publication=sections.publication(raw, enums["@member_grades_decided"], rounds), documents=sections.documents(raw),
+        publication=sections.publication(raw, enums["@member_grades_decided"], rounds, grades["member"],
+                                         rectification.low_grades),
+        documents=sections.documents(raw, FLAG_CODES),
         source=source)
 
 

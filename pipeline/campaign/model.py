@@ -271,18 +271,26 @@ class Supervision:
 
 @dataclass(frozen=True)
 class Documents:
-    """The documents the 党办 issues (情况通报): who issues them, the 发文字号's prefix, to whom they go."""
+    """The documents the 党办 issues (情况通报): who issues them, the 发文字号's prefix, to whom they go and are
+    copied (版记), and each flag in plain words (flag code -> phrase)."""
     issuer: str
     number_prefix: str
     recipients: str
+    copies_to: str
+    printer: str
+    phrases: dict[str, str]
 
 
 @dataclass(frozen=True)
 class Publication:
-    """公示: the decided grades listed, how long each 公示 runs (results, nominees), the contact lines."""
+    """公示 (在一定范围内): the decided grades a unit's own notice lists and those the street-wide notice names,
+    whether 预备党员 are listed (without a grade), how long each 公示 runs, who takes opinions."""
     grades: tuple[str, ...]
+    street_grades: tuple[str, ...]
+    list_probationary: bool
     days: int
     nominee_days: int
+    office: str
     contact: str
     phone: str
 

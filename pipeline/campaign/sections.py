@@ -109,19 +109,32 @@ def outputs(raw) -> dict[str, str]:
     return out
 
 
-def publication(raw, decided: tuple[str, ...], rounds) -> Publication:
+def publication(raw, decided: tuple[str, ...], rounds, grading, low_grades) -> Publication:
+    """[publication]: a unit's notice lists its own members; the street-wide one never names a low grade, and
+    no notice singles out 预备党员 by the grade they are not given."""
     p = "publication"
     section = _get(raw, p, "", dict)
     _known(section, Publication.__dataclass_fields__, p)
-    grades = _names(section, "grades", p, decided,
-                    "党员的评定等次（grades.member 的 bands、probationary_grade、not_reviewed_grade）")
+    what = "党员的评定等次（grades.member 的 bands、not_reviewed_grade）"
+    grades = {k: _names(section, k, p, decided, what) for k in ("grades", "street_grades")}
+    for key, values in grades.items():
+        if grading.probationary_grade in values:
+            raise CampaignError(f"{p}.{key}", f"不能列出“{grading.probationary_grade}”（预备党员不定等次，公示时不单独标出；"
+                                "是否列出预备党员见 list_probationary）")
+    low = [g for g in grades["street_grades"] if g in low_grades]
+    if low:
+        raise CampaignError(f"{p}.street_grades", f"全街道的公示不能点名“{'、'.join(low)}”的党员（只在本单位公示）")
     days = {}
     for key in ("days", "nominee_days"):
         days[key] = _get(section, key, p, int)
         if isinstance(days[key], bool) or not 1 <= days[key] <= 60:
             raise CampaignError(f"{p}.{key}", "公示天数应为 1 到 60 之间的整数")
-    out = Publication(tuple(grades), days["days"], days["nominee_days"], _get(section, "contact", p, str).strip(),
-                      _get(section, "phone", p, str).strip())
+    text = {k: _get(section, k, p, str).strip() for k in ("office", "contact", "phone")}
+    for k, v in text.items():
+        if not v:
+            raise CampaignError(f"{p}.{k}", "不能为空（公示须写明联系人和电话）")
+    out = Publication(tuple(grades["grades"]), tuple(grades["street_grades"]),
+                      _get(section, "list_probationary", p, bool), days["days"], days["nominee_days"], **text)
     for i, rnd in enumerate(rounds):
         end = out.nominee_period(rnd)[1]
         if end >= rnd.commendation_date:
@@ -130,12 +143,19 @@ def publication(raw, decided: tuple[str, ...], rounds) -> Publication:
     return out
 
 
-def documents(raw) -> Documents:
+def documents(raw, flag_codes) -> Documents:
+    """[documents]: the 通报's issuer, 发文字号 prefix, 主送 and 抄送, and a plain phrase for every flag."""
     p = "documents"
     s = _get(raw, p, "", dict)
     _known(s, Documents.__dataclass_fields__, p)
-    values = {k: _get(s, k, p, str).strip() for k in Documents.__dataclass_fields__}
+    values = {k: _get(s, k, p, str).strip() for k in Documents.__dataclass_fields__ if k != "phrases"}
     for k, v in values.items():
         if not v:
             raise CampaignError(f"{p}.{k}", "不能为空")
+    phrases = _get(s, "phrases", p, dict)
+    _known(phrases, flag_codes, f"{p}.phrases")
+    values["phrases"] = {code: _get(phrases, code, f"{p}.phrases", str).strip() for code in flag_codes}
+    for code, phrase in values["phrases"].items():
+        if not phrase:
+            raise CampaignError(f"{p}.phrases.{code}", "不能为空")
     return Documents(**values)

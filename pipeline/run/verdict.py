@@ -69,8 +69,8 @@ def lines(campaign, result, replies, status: int) -> list[str]:
                      "。请在 Excel/WPS 中关闭后再运行一次。")
     if result.changed:
         steps.append("正在复制或保存的文件：" + "、".join(r.name for r in result.changed) + "。请稍后再运行一次。")
-    shown = [p.stem for p in result.outputs
-             if p.parent == result.folder and p.is_file() and p.stem != Path(REPLIES).stem]  # the reply list: above
+    shown = [p.stem if p.is_file() else p.name for p in result.outputs  # the reply list is named above
+             if p.parent == result.folder and p.stem != Path(REPLIES).stem and p.name != "data"]
     steps.append("、".join(dict.fromkeys(shown)) + ("和数据文件" if shown else "数据文件") + f"在：{result.folder}")
     if result.choice and result.choice.outside:
         out.append(rounds.outside(campaign, result.round, result.as_of))

@@ -1,6 +1,6 @@
 """The one place docxkit reaches under python-docx's public API, each use guarded (STYLE: library internals
 behind one adapter), with the public calls that give the same document where there are any:
-- a run's East Asian font and a page-number field: XML python-docx has no call for;
+- a run's East Asian font, a page-number field and a paragraph's rules: XML python-docx has no call for;
 - a table's cells reached through each row's XML (`Table.cell` and `_Row.cells` rebuild the list of every
   cell on each call: a notice of 4,800 names took over ten minutes);
 - rows that never split over two pages, a header row that repeats: trPr XML;
@@ -27,6 +27,12 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FAST_VERSIONS = ("1.1.", "1.2.")  # the python-docx series the streamed rows were checked against
 _SLOT = "@@table{}cell{}@@"  # where a long table's styled row takes its cell texts
+# What follows w:pBdr in a paragraph's properties (ECMA-376's order, as python-docx's CT_PPr lists it).
+_AFTER_BORDERS = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
+                  "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
+                  "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
+                  "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle",
+                  "w:rPr", "w:sectPr", "w:pPrChange")
 _long: dict[int, list] = {}  # id of a document -> its long tables' rows (forgotten with the document)
 
 
@@ -57,6 +63,18 @@ def page_field(run) -> None:
             el.set(qn("xml:space"), "preserve")
             el.text = instr
         run._element.append(el)
+
+
+def rules(paragraph, top: str | None = None, bottom: str | None = None) -> None:
+    """Lines above and below a paragraph (the 版记's rules): "thick" or "thin"."""
+    borders = OxmlElement("w:pBdr")
+    for side, weight in (("top", top), ("bottom", bottom)):
+        if weight:
+            el = OxmlElement(f"w:{side}")
+            for k, v in (("val", "single"), ("sz", "8" if weight == "thick" else "4"), ("space", "1"), ("color", "000000")):
+                el.set(qn(f"w:{k}"), v)
+            borders.append(el)
+    paragraph._p.get_or_add_pPr().insert_element_before(borders, *_AFTER_BORDERS)  # the schema's order
 
 
 def rows_of_cells(grid):

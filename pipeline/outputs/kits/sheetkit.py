@@ -120,6 +120,7 @@ class Book:
             "strings_to_urls": False, "tmpdir": str(self.path.parent), "default_format_properties": FONT})  # its scratch files stay beside the output
         self.wb.set_properties({"author": creator, "created": when})
         self._formats: dict = {}
+        self._sheets: list[Sheet] = []
 
     def fmt(self, **props):
         """A cell format, made once per distinct set of properties."""
@@ -130,10 +131,14 @@ class Book:
 
     def sheet(self, name: str, landscape: bool = True) -> "Sheet":
         """A new worksheet on A4, printed one page wide."""
-        return Sheet(self, name, landscape)
+        self._sheets.append(Sheet(self, name, landscape))
+        return self._sheets[-1]
 
     def close(self) -> Path:
         try:
+            for sheet in self._sheets:
+                if sheet.breaks:
+                    sheet.ws.set_h_pagebreaks(sheet.breaks)
             self.wb.close()
             os.chmod(self.tmp, 0o644)
             fsio.replace(self.tmp, self.path)
@@ -164,6 +169,7 @@ class Sheet:
     def __init__(self, book: Book, name: str, landscape: bool):
         self.book, self.ws, self.row = book, book.wb.add_worksheet(name), 0
         self.name = name
+        self.breaks: list[int] = []  # rows a new page starts at
         self.budget = PAGE_CHARS[landscape]
         self._widths: dict[int, float] = {}
         ws = self.ws
@@ -183,7 +189,7 @@ class Sheet:
         known = [self._widths.get(c) for c in range(span)]
         chars = sum(known) * 11 / size if all(known) else 12 * span  # widths are in 11-point characters
         lines = max(1, math.ceil(text_width(text) / max(20, chars - 2)))
-        self.ws.set_row(r, max(22, math.ceil(size * 1.5) * lines + 6))
+        self.ws.set_row(r, max(22, math.ceil(size * 1.35) * lines + 6))  # a wrapped line: 1.3 times the font
         if span > 1:
             self.ws.merge_range(r, 0, r, span - 1, "", f)
         self.ws.write_string(r, 0, text, f)
@@ -192,6 +198,10 @@ class Sheet:
 
     def skip(self, n: int = 1) -> None:
         self.row += n
+
+    def page_break(self) -> None:
+        """What follows starts a new page."""
+        self.breaks.append(self.row)
 
     def width_of(self, col: int) -> float:
         """A column's width as set so far (Excel's default, 8.43, where none is)."""

@@ -9,40 +9,71 @@ from pathlib import Path
 
 from pipeline.campaign import Campaign
 from pipeline.labels import SUBMITTED
-from pipeline.outputs.leaders.briefing_facts import Facts, facts, percent
-from pipeline.outputs.kits.docxkit import CENTER, HEADING, TITLE, TITLE_SIZE, day_text, document, para, save, signature, table
+from pipeline.outputs.leaders.briefing_facts import SHOWN_UNITS, Facts, facts, named, percent, problems
+from pipeline.outputs.kits.docxkit import (CENTER, HEADING, TITLE, TITLE_SIZE, day_text, document, para, record, save,
+                                          signature, table)
 
 NUMERALS = "一二三四五六七八九十"
 
 
-def _names(names: list[str]) -> str:
-    return "、".join(names) if names else "无"
-
-
-def _sections(f: Facts, grade_label: str) -> list[tuple[str, list]]:
-    """(heading, blocks) of the body, in order; a block is a paragraph's text or a table (header, rows)."""
+def _submitted(f: Facts) -> list:
     reported, rejected, missing = (f.states.get(SUBMITTED[k], []) for k in ("accepted", "rejected", "missing"))
-    submitted = [f"本阶段应报单位 {f.expected} 个，已报并通过审核 {len(reported)} 个，退回修改 {len(rejected)} 个"
-                 f"（{_names(rejected)}），未报 {len(missing)} 个（{_names(missing)}）；街道党工委组织点评"
-                 f"{'已完成' if f.street_reported else '尚未报送'}。已报单位正式党员 {f.full_members} 名，参加评议 "
-                 f"{f.reviewed_members} 名，参评率 {percent(f.reviewed_members, f.full_members)}。"]
-    grades = [f"已报单位共评定党员 {f.members_graded} 名，各等次人数如下表。",
-              ([grade_label, "人数", "占比"], [[g, str(n), percent(n, f.members_graded)] for g, n in f.member_grades])]
-    org_text = "；".join(f"{g} {len(names)} 个（{_names(names)}）" for g, names in f.org_grades)
-    grades.append(f"基层党组织评议等次：{org_text}。")
+    text = f"本阶段应报单位 {f.expected} 个，已报并通过审核 {len(reported)} 个"
+    for label, names in ((SUBMITTED["rejected"], rejected), (SUBMITTED["missing"], missing)):
+        text += f"，{label} {len(names)} 个（{named(names)}）" if names else f"，没有{label}的单位"
+    return [text + f"；街道党工委组织点评{'已完成' if f.street_reported else '尚未报送'}。"]
+
+
+def _results(f: Facts, grade_label: str, full_label: str) -> list:
+    out = [f"已报单位{full_label} {f.full_members} 名，参加评议 {f.reviewed_members} 名，参评率 "
+           f"{percent(f.reviewed_members, f.full_members)}" +
+           (f"；另有预备党员 {f.probationary} 名参加评议，按规定不评定等次（不定等次）" if f.probationary else "") + "。"
+           f"参加评议的{full_label}评定等次如下表（占比以参加评议的{full_label} {f.reviewed_members} 名为基数）。",
+           ([grade_label, "人数", "占比"],
+            [[g, str(n), percent(n, f.reviewed_members)] for g, n in f.member_grades] +
+            ([["其他", str(f.not_graded), percent(f.not_graded, f.reviewed_members)]] if f.not_graded else []))]
+    org = "，".join(f"{g} {len(names)} 个" + (f"（{named(names)}）" if names and i else "")
+                   for i, (g, names) in enumerate(f.org_grades))
+    out.append(f"基层党组织评议等次：{org}。")
     if f.best:
-        grades.append("综合得分较高的单位：" + "、".join(f"{n}（{c:.2f} 分）" for n, c in f.best) +
-                      "；较低的单位：" + "、".join(f"{n}（{c:.2f} 分）" for n, c in f.weakest) + "。")
-    rect = [f"各单位整改台账共登记整改事项 {f.items} 项，已销号 {f.closed} 项，销号率 {percent(f.closed, f.items)}。" +
-            (f"逾期未销号的：{'、'.join(f'{n} {k} 项' for n, k in f.overdue)}。" if f.overdue else "没有逾期未销号的事项。")]
-    if f.unaddressed:
-        rect.append("应整改未整改：" + "、".join(f"{t} {n} 项" for t, n in f.unaddressed) + "。")
-    noms = ["各单位推荐表彰对象审核情况：" + "；".join(f"{k}符合条件 {ok} 个、不符合 {no} 个" for k, ok, no in f.nominations) + "。"]
-    acts = ["截止日期已过仍未开展的规定活动：" + ("；".join(f"{n}（{a}）" for n, a in f.missing_activities)
-                                         if f.missing_activities else "无") + "。"]
-    return [("报送情况", submitted), ("评议结果", grades), ("整改情况", rect), ("表彰推荐", noms), ("活动开展", acts)] + \
-        ([("与上一阶段比较", f.changes)] if f.changes else []) + \
-        [("存在的问题", f.problems or ["本阶段未发现需要通报的问题。"])]
+        out.append("综合得分较高的单位：" + "、".join(f"{n}（{c:.2f} 分）" for n, c in f.best) +
+                   "；较低的单位：" + "、".join(f"{n}（{c:.2f} 分）" for n, c in f.weakest) + "。")
+    return out
+
+
+def _rectification(f: Facts) -> list:
+    text = f"各单位整改台账共登记整改事项 {f.items} 项，已销号 {f.closed} 项，销号率 {percent(f.closed, f.items)}。"
+    if f.overdue:
+        most = [f"{n}（{k} 项）" for n, k in f.overdue]
+        text += (f"逾期未销号 {sum(k for _, k in f.overdue)} 项，涉及 {len(f.overdue)} 个单位，"
+                 f"{'较多的是' if len(most) > SHOWN_UNITS else '是'}{named(most)}。")
+    else:
+        text += "没有逾期未销号的事项。"
+    return [text]
+
+
+def _nominations(f: Facts, org_kind: str) -> list:
+    count = lambda k: "个" if k == org_kind else "名"  # noqa: E731 - organisations 个, people 名
+    return ["各单位推荐表彰对象审核情况：" + "；".join(f"{k}推荐 {n} {count(k)}，符合条件 {ok} {count(k)}"
+                                           for k, n, ok in f.nominations) + "。不符合条件的推荐及其原因见明细表。"]
+
+
+def _activities(f: Facts) -> list:
+    if not f.missing_activities:
+        return ["各单位均已按期开展规定的活动。"]
+    shown = [f"{n}（{a}）" for n, a in f.missing_activities]
+    return [f"截止日期已过仍未开展规定活动的单位 {len(shown)} 个：{named(shown)}。"]
+
+
+def _sections(campaign: Campaign, f: Facts, previous: str | None) -> list[tuple[str, list]]:
+    """(heading, blocks) of the body, in order; a block is a paragraph's text or a table (header, rows)."""
+    grade_label = campaign.workbooks["unit"].sheet("decisions").column("decided_grade").label
+    return [("报送情况", _submitted(f)), ("评议结果", _results(f, grade_label, campaign.roles.full_member)),
+            ("整改情况", _rectification(f)), ("表彰推荐", _nominations(f, campaign.commendation.org_kind)),
+            ("活动开展", _activities(f))] + \
+        ([(f"与{previous}比较", f.changes)] if f.changes else []) + \
+        [("存在的问题", [f"{'（' + NUMERALS[i] + '）' if len(problems(f)) > 1 else ''}{p}"
+                     for i, p in enumerate(problems(f))] or ["本阶段未发现需要通报的问题。"])]
 
 
 def write(campaign: Campaign, report, path: Path, when: dt.datetime) -> Path:
@@ -58,8 +89,8 @@ def write(campaign: Campaign, report, path: Path, when: dt.datetime) -> Path:
     para(doc, f"{docs.recipients}：", indent=False)
     para(doc, f"{campaign.name}{f.round_name}的评议工作已按计划开展。根据截至 {day_text(report.as_of)} 各单位报送的"
               "评议材料和整改台账，现将有关情况通报如下。")
-    grade_label = campaign.workbooks["unit"].sheet("decisions").column("decided_grade").label
-    for i, (heading, blocks) in enumerate(_sections(f, grade_label)):
+    previous = campaign.round(report.previous.round).name if report.previous is not None else None
+    for i, (heading, blocks) in enumerate(_sections(campaign, f, previous)):
         para(doc, f"{NUMERALS[i]}、{heading}", font=HEADING).paragraph_format.keep_with_next = True
         for j, block in enumerate(blocks):
             if isinstance(block, str):  # a sentence leading into a table stays with it
@@ -68,4 +99,5 @@ def write(campaign: Campaign, report, path: Path, when: dt.datetime) -> Path:
                 table(doc, *block)
     para(doc, "请各单位对照本通报，抓紧补报材料、落实整改，按时完成本阶段各项工作。")
     signature(doc, docs.issuer, report.as_of)
+    record(doc, docs.copies_to, docs.printer, report.as_of)
     return save(doc, path)

@@ -22,6 +22,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.xml.functions import tostring
 
 from pipeline.campaign import Campaign
+from pipeline import fsio
 from pipeline.fsio import FileBusy
 from pipeline.findings import Finding, make
 from pipeline.intake.book import Book
@@ -277,12 +278,9 @@ def _edited(path: Path, findings: list[Finding], unit_label: str, out: Path, whe
 
 # ------------------------------------------------------------------ one copy per file of the inbox
 
-def safe_stem(name: str) -> str:
-    """A received file's name, usable as part of an output file name on any system: no path
-    separators or reserved characters, no leading dots, bounded length."""
-    stem = Path(name.replace("\\", "/")).name.rsplit(".", 1)[0]
-    stem = re.sub(r'[\x00-\x1f<>:"/\\|?*]+', "_", stem).strip(" .")
-    return stem[:60] or "文件"
+def _stem(name: str) -> str:
+    """A received file's name without its folders and extension."""
+    return Path(name.replace("\\", "/")).name.rsplit(".", 1)[0]
 
 
 def _name(campaign: Campaign, f, taken: set[str]) -> str:
@@ -292,7 +290,7 @@ def _name(campaign: Campaign, f, taken: set[str]) -> str:
     elif campaign.unit_name(s.unit_code):
         base = f"{s.unit_code}_{campaign.unit_name(s.unit_code)}"
     else:
-        base = f"{UNKNOWN_UNIT}_{safe_stem(f.name)}"
+        base = f"{UNKNOWN_UNIT}_{fsio.safe_name(_stem(f.name))}"
     name, n = f"{base}.xlsx", 1
     while name in taken:
         n += 1

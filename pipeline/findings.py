@@ -122,7 +122,7 @@ _SENTENCES: dict[str, str] = {
     "COV_LOW_GRADE": "党员 {member} {name} 建议等次为{grade}，整改台账中没有针对该党员的整改事项",
     "COV_REVIEW": "街道{form}（{leaders}）指出：{problems}。单位 {unit} 整改台账中没有针对本单位、来源为{form}的事项",
     "COV_OPINION": "单位 {unit} 的{forms}票中有 {n} 条意见建议，整改台账中没有来源为{forms}的事项",
-    "COV_DROPPED": "{previous} 整改台账第 {item} 项（{problem}，状态：{status}）未销号，{current} 台账中没有此项",
+    "COV_DROPPED": "{previous}整改台账第 {item} 项（{problem}，状态：{status}）未销号，{current}台账中没有此项",
     # nominations (先进推荐): the verdict and its reasons
     "NOM_OK": "符合",
     "NOM_NOT_OK": "不符合",

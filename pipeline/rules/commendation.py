@@ -31,7 +31,7 @@ def _member_reasons(campaign: Campaign, rnd: Round, member: dict | None, history
         graded = [(r, g) for r, g in history.get((member["unit_code"], member["member_id"]), ()) if g in grades]
         if not any(g == cm.member_grade for _, g in graded):
             reasons.append(say("NOM_NEVER_GRADE", grade=cm.member_grade))
-        below = [f"{r} {g}" for r, g in graded if grades.index(g) > floor]
+        below = [f"{campaign.round(r).name}{g}" for r, g in graded if grades.index(g) > floor]
         if below:
             reasons.append(say("NOM_BELOW_FLOOR", floor=cm.special_floor_grade, rounds="、".join(below)))
     elif grade != cm.member_grade:

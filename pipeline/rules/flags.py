@@ -143,7 +143,7 @@ def coverage(campaign: Campaign, items: pd.DataFrame, org_stats: pd.DataFrame, m
 
 
 def dropped_items(previous: pd.DataFrame, current: pd.DataFrame, reporting_units: set[str],
-                  campaign: Campaign, prev_round: str, round_code: str) -> pd.DataFrame:
+                  campaign: Campaign, prev_round: str, round_name: str) -> pd.DataFrame:
     """C_DROPPED: an item (unit, 编号) open in the previous round and missing from this round's ledger
     of a unit that did report this round."""
     closed = campaign.rectification.closed_status
@@ -155,5 +155,5 @@ def dropped_items(previous: pd.DataFrame, current: pd.DataFrame, reporting_units
         subject = r.subject_id if r.subject_id != r.unit_code else ""
         rows.append({"unit_code": r.unit_code, "member_id": subject, "criterion": r.criterion, "code": "C_DROPPED",
                      "detail": say("COV_DROPPED", previous=prev_round, item=r.item_id, problem=r.problem,
-                                   status=r.status, current=round_code)})
+                                   status=r.status, current=round_name)})
     return pd.DataFrame(rows, columns=COVERAGE_COLUMNS).sort_values(["unit_code", "detail"], ignore_index=True)

@@ -98,7 +98,8 @@ def _dropped(campaign: Campaign, ledger: Ledger, round_code: str) -> pd.DataFram
     if not prev or not cur:
         return pd.DataFrame(columns=flags.COVERAGE_COLUMNS)
     return flags.dropped_items(ledger.rows("rectifications", prev), ledger.rows("rectifications", [s.id for s in cur]),
-                               {s.unit_code for s in cur}, campaign, codes[i - 1], round_code)
+                               {s.unit_code for s in cur}, campaign, campaign.round(codes[i - 1]).name,
+                               campaign.round(round_code).name)
 
 
 def _scored(campaign: Campaign, ledger: Ledger, units: list, street: list,

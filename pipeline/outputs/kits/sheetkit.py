@@ -219,7 +219,8 @@ class Sheet:
             if col.width:
                 widths.append(col.width)
                 continue
-            fitted = max([text_width(col.label)] + [text_width(_shown(v, col)) for v in {r[j] for r in rows}]) + 2
+            fitted = max([text_width(line) for line in col.label.split("\n")] +  # a header breaks where its label says
+                         [text_width(_shown(v, col)) for v in {r[j] for r in rows}]) + 2
             widths.append(min(MAX_WIDTH, max(6, fitted)))
         cols = _fit(cols, widths, self.budget)
         for j, w in enumerate(widths):
@@ -238,7 +239,9 @@ class Sheet:
             raise TooManyRows(self.name, top + 1 + len(rows))
         book, ws = self.book, self.ws
         cols, widths = self.plan(cols, rows, col0)
-        ws.set_row(top, 30)
+        lines = max([2] + [sum(max(1, math.ceil(text_width(part) / max(1, w - 1))) for part in col.label.split("\n"))
+                           for col, w in zip(cols, widths)])
+        ws.set_row(top, 15 * lines)  # the header as tall as its longest label wraps to (two lines at least)
         head = book.fmt(**(PLAIN_HEADER if plain else HEADER))
         for j, col in enumerate(cols):
             ws.write_string(top, col0 + j, clean_text(col.label), head)
@@ -256,7 +259,7 @@ class Sheet:
         return top + 1, last
 
     def _cell_format(self, col: Col, colour: str | None, bold: bool):
-        props = dict(CELL)
+        props = dict(CELL) | ({} if col.wrap else {"align": "center"})  # a figure never runs into the text beside it
         if col.kind in FORMATS and col.kind != "text":
             props["num_format"] = FORMATS[col.kind]
         if col.wrap:

@@ -12,17 +12,17 @@ from pipeline.outputs.leaders.pack.about import about_sheet
 from pipeline.outputs.leaders.pack.detail import detail_name, write_detail  # noqa: F401 - 明细表, beside the report
 from pipeline.outputs.leaders.pack.lists import RECTIFICATION_SHEET, coverage_sheet, nomination_sheet, rectification_sheet, spot_sheet
 from pipeline.outputs.leaders.pack.overview import overview
-from pipeline.outputs.leaders.pack.scores import org_sheet, radar_sheet_name
+from pipeline.outputs.leaders.pack.scores import criteria_sheet, criteria_sheet_name, org_sheet
 from pipeline.outputs.leaders.pack.style import CHARTS_GRID, NOTE, ChartPage, fixed_time
 from pipeline.outputs.kits.sheetkit import Book
 
 CHARTS_SHEET = "图表"
-BUILDERS = [overview, org_sheet, rectification_sheet, coverage_sheet, nomination_sheet, spot_sheet]
+BUILDERS = [overview, org_sheet, criteria_sheet, rectification_sheet, coverage_sheet, nomination_sheet, spot_sheet]
 
 
 def sheet_names(campaign: Campaign) -> list[str]:
     unit = campaign.workbooks["unit"]
-    return ["总览", unit.sheet("org_ballots").name, radar_sheet_name(campaign), RECTIFICATION_SHEET, "应整改未整改",
+    return ["总览", unit.sheet("org_ballots").name, criteria_sheet_name(campaign), RECTIFICATION_SHEET, "应整改未整改",
             unit.sheet("nominations").name, "抽查名单", CHARTS_SHEET, NOTE]
 
 

@@ -10,7 +10,7 @@ def about_sheet(book, campaign: Campaign, report, files: list, charts: list) -> 
     ws = book.sheet(NOTE)
     rnd = campaign.round(report.round)
     lines = [
-        f"活动：{campaign.name}（{campaign.id}）；评议阶段：{rnd.name} {rnd.code}（{rnd.start} 至 {rnd.end}，报送截止 {rnd.submission_due}）。",
+        f"活动：{campaign.name}；评议阶段：{rnd.name}（{rnd.start} 至 {rnd.end}，报送截止 {rnd.submission_due}）。",
         f"基准日期：{report.as_of}（判断逾期、即将到期、未报的日期）。",
         "组织评议权重：" + "，".join(f"{f.name} {f.weight:g}" for f in campaign.forms["org"]) + "。",
         "党员评议权重：" + "，".join(f"{f.name} {f.weight:g}" for f in campaign.forms["member"]) + "。",

@@ -12,11 +12,11 @@ from pipeline.campaign import Campaign
 from pipeline.findings import ERROR, severity_of, title_of
 from pipeline.frames import records, values
 from pipeline.labels import OTHER_ROUND, STATUSES, kind_label
-from pipeline.outputs.leaders.pack.style import NOTE, RED, YELLOW, by_value, field_labels, fixed_time, grade_fills
+from pipeline.outputs.leaders.pack.style import ALERT, NOTE, WARNING, by_value, field_labels, fixed_time, grade_fills
 from pipeline.outputs.kits.sheetkit import Book, Col
 from pipeline.rules import commendation
 
-SEVERITY_FILLS = {"错误": RED, "警告": YELLOW}
+SEVERITY_FILLS = {"错误": ALERT, "警告": WARNING}
 
 
 def detail_name(campaign: Campaign) -> str:
@@ -67,7 +67,7 @@ def rectifications_sheet(book, campaign: Campaign, report, files: list) -> None:
         codes = r["flags"]
         rows.append([r["unit_code"]] + [r.get(c.key) for c in sheet.columns] +
                     ["、".join(title_of(c) for c in codes) or None])
-        severity.append(RED if any(severity_of(c) == ERROR for c in codes) else YELLOW if codes else None)
+        severity.append(ALERT if any(severity_of(c) == ERROR for c in codes) else WARNING if codes else None)
     ws.table(cols, rows, row_fills=severity)
 
 
@@ -94,7 +94,7 @@ def nominations_sheet(book, campaign: Campaign, report, files: list) -> None:
              r["verdict"], r["reasons"] or None] for r in records(report.nominations)]
     rows += [[r["unit_code"], campaign.unit_name(r["unit_code"]), r["nomination_kind"], r["subject_id"], r["name"],
               "符合条件，未被推荐", r["basis"]] for r in records(report.eligible)]
-    ws.table(cols, rows, fill=by_value({5: {commendation.NOT_OK: RED}}))
+    ws.table(cols, rows, fill=by_value({5: {commendation.NOT_OK: ALERT}}))
 
 
 def findings_sheet(book, campaign: Campaign, report, files: list) -> None:

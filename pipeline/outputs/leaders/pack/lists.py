@@ -10,7 +10,7 @@ from pipeline.campaign import Campaign
 from pipeline.findings import title_of
 from pipeline.frames import records
 from pipeline.outputs.leaders.pack.overview import TOTAL
-from pipeline.outputs.leaders.pack.style import RED, field_labels, legend
+from pipeline.outputs.leaders.pack.style import ALERT, field_labels, legend
 from pipeline.outputs.kits.sheetkit import Col
 from pipeline.rules import commendation
 
@@ -20,6 +20,13 @@ RECTIFICATION_SHEET = "整改情况"
 
 def _units_with_results(campaign: Campaign, report) -> list[str]:
     return [u.code for u in campaign.units if u.code in report.files]
+
+
+def _without_results(campaign: Campaign, report, width: int) -> list[list]:
+    """A line for each unit the round has no data of, saying why (未报, 退回修改) in the last column."""
+    states = dict(zip(report.submissions["unit_code"], report.submissions["state"]))
+    return [[u.code, u.name] + [None] * (width - 3) + [f"{states.get(u.code)}，本阶段没有数据"]
+            for u in campaign.units if u.code not in report.files]
 
 
 def rectification_sheet(book, campaign: Campaign, report, files: list, charts: list) -> None:
@@ -38,8 +45,8 @@ def rectification_sheet(book, campaign: Campaign, report, files: list, charts: l
         missing[r["unit_code"]].append(r["activity_type"])
     cols = ([Col(label_of["unit_code"]), Col("单位名称"), Col("整改事项", "int", 9), Col("已销号", "int", 8),
              Col("销号率", "rate", 8)] + [Col(title_of(c), "int", 10) for c in ITEM_FLAGS] +
-            [Col("应整改未整改", "int", 12), Col("开展活动（次）", "int", 9, wrap=True),
-             Col("上报信息（条）", "int", 9, wrap=True), Col("逾期未开展的必备活动", width=24, wrap=True)])
+            [Col("应整改未整改", "int", 12), Col("开展活动\n（次）", "int", 9),
+             Col("上报信息\n（条）", "int", 9), Col("逾期未开展的必备活动", width=24, wrap=True)])
     rows = []
     shown = _units_with_results(campaign, report)
     for u in shown:
@@ -49,14 +56,14 @@ def rectification_sheet(book, campaign: Campaign, report, files: list, charts: l
     total = {k: int(counts.loc[shown, k].sum()) for k in counts.columns}
     rows.append([TOTAL, f"{len(rows)} 个单位", total["items"], total["closed"],
                  total["closed"] / total["items"] if total["items"] else None] + [total[f] for f in ITEM_FLAGS] +
-                [total["unaddressed"], sum(held.values()), sum(reported.values()),
-                 f"{sum(len(v) for v in missing.values())} 项" if missing else None])
+                [total["unaddressed"], sum(held.values()), sum(reported.values()), None])
+    rows += _without_results(campaign, report, len(cols))
     serious = {5 + ITEM_FLAGS.index(c) for c in ("R_OVERDUE", "R_FALSE_CLOSE")}  # after the five columns before the flags
     ws.plan(cols, rows)
-    legend(ws, [("有逾期未销号或销号不实", RED)], col0=1)
+    legend(ws, [("有逾期未销号或销号不实", ALERT)], col0=1)
     ws.skip()
     ws.table(cols, rows, bold=[False] * (len(rows) - 1) + [True],
-             fill=lambda row, j: RED if j in serious and row[0] != TOTAL and row[j] else None)
+             fill=lambda row, j: ALERT if j in serious and row[0] != TOTAL and row[j] else None)
 
 
 def coverage_sheet(book, campaign: Campaign, report, files: list, charts: list) -> None:
@@ -108,33 +115,31 @@ def nomination_sheet(book, campaign: Campaign, report, files: list, charts: list
         if rnd.commendation_kind == "special" else \
         (f"{cm.member_kind}须评定为{cm.member_grade}；{cm.org_kind}须组织等次为{cm.org_grade}且无逾期整改；"
          f"{cm.worker_kind}须为党务工作者且评定为{cm.member_grade}")
-    ws.title(f"先进推荐审核（{rnd.name}，{rule}）。每条推荐见明细表", 11, size=12)
+    ws.title(f"先进推荐审核（{rnd.name}，{rule}）。名额为每单位可推荐的数量；每条推荐及符合条件而未推荐的对象见明细表",
+             10, size=12)
     kinds = [cm.org_kind, cm.member_kind, cm.worker_kind]
-    noms, eligible = report.nominations, report.eligible
+    noms = report.nominations
     count = Counter(zip(noms["unit_code"], noms["nomination_kind"], noms["verdict"])) if len(noms) else Counter()
-    spare = Counter(zip(eligible["unit_code"], eligible["nomination_kind"])) if len(eligible) else Counter()
     refused = defaultdict(list)
     for r in records(noms):
         if r["verdict"] == commendation.NOT_OK:
             refused[r["unit_code"]].append(f"{r['name']}（{r['nomination_kind']}）：{r['reasons']}")
     cols = [Col("单位名称")]
     for k in kinds:
-        cols += [Col(f"{k}：推荐", "int", 8, wrap=True), Col("其中不符合", "int", 7, wrap=True),
-                 Col("符合条件未推荐", "int", 8, wrap=True)]
-    cols.append(Col("不符合条件的推荐及理由", width=66, wrap=True))
-    units = _units_with_results(campaign, report)
+        cols += [Col(f"{k}\n名额", "int", 9), Col("推荐", "int", 6), Col("其中不符合\n条件", "int", 9)]
+    cols.append(Col("不符合条件的推荐及理由", width=60, wrap=True))
     rows = [[campaign.unit_name(u)] + [n for k in kinds for n in
-                                       (sum(count[(u, k, v)] for v in (commendation.OK, commendation.NOT_OK)),
-                                        count[(u, k, commendation.NOT_OK)], spare[(u, k)])] +
-            ["；".join(refused[u]) or None] for u in units]
-    rows.append([TOTAL] + [sum(r[j] for r in rows) for j in range(1, len(cols) - 1)] +
-                [f"{sum(len(v) for v in refused.values())} 项" if refused else None])
-    failed = set(range(2, len(cols) - 1, 3))
+                                       (cm.quota_per_unit.get(k, 0), sum(count[(u, k, v)] for v in (commendation.OK, commendation.NOT_OK)),
+                                        count[(u, k, commendation.NOT_OK)])] +
+            ["；".join(refused[u]) or None] for u in _units_with_results(campaign, report)]
+    rows.append([TOTAL] + [sum(r[j] for r in rows) for j in range(1, len(cols) - 1)] + [None])
+    rows += [r[1:] for r in _without_results(campaign, report, len(cols) + 1)]
+    failed = set(range(3, len(cols) - 1, 3))
     ws.plan(cols, rows)
-    legend(ws, [("有不符合条件的推荐", RED)], col0=1)
+    legend(ws, [("有不符合条件的推荐", ALERT)], col0=1)
     ws.skip()
-    ws.table(cols, rows, bold=[False] * (len(rows) - 1) + [True],
-             fill=lambda row, j: RED if j in failed and row[0] != TOTAL and row[j] else None)
+    ws.table(cols, rows, bold=[r[0] == TOTAL for r in rows],
+             fill=lambda row, j: ALERT if j in failed and row[0] != TOTAL and row[j] else None)
 
 
 def spot_sheet(book, campaign: Campaign, report, files: list, charts: list) -> None:
@@ -142,7 +147,7 @@ def spot_sheet(book, campaign: Campaign, report, files: list, charts: list) -> N
     sv = campaign.supervision
     ws = book.sheet("抽查名单")
     ws.title(f"随机抽查名单（每类单位 {sv.spot_check_units_per_kind} 个，已销号事项 {sv.spot_check_closed_items} 项）。"
-             f"名单由评议阶段 {report.round} 和基准日期 {report.as_of} 决定，重新运行得到同一名单。", 5, size=11)
+             f"名单由{campaign.round(report.round).name}和基准日期 {report.as_of} 随机确定，重新运行得到同一名单。", 5, size=11)
     ws.skip()
     cols = [Col("抽查对象"), Col(label_of["unit_code"]),
             Col("单位名称"), Col("整改编号"), Col("抽查内容", width=50, wrap=True)]

@@ -10,7 +10,7 @@ import pandas as pd
 from pipeline.campaign import Campaign
 from pipeline.labels import SUBMITTED, cn_date, kind_label
 from pipeline.outputs.leaders import briefing_facts
-from pipeline.outputs.leaders.pack.style import (HALF_PAGE, RED, YELLOW, band_colours, bars, by_value, field_labels,
+from pipeline.outputs.leaders.pack.style import (HALF_PAGE, MISSING, RETURNED, band_colours, bars, by_value, field_labels,
                                                grade_fills, grade_legend, legend, previous_results)
 from pipeline.outputs.kits.sheetkit import Col
 
@@ -37,9 +37,9 @@ def overview(book, campaign: Campaign, report, files: list, charts: list) -> Non
     cols = ([Col(field_labels(campaign)["unit_code"]), Col("单位名称"), Col("报送情况"), Col("参评率", "rate", 8),
              Col("综合得分", "score2", 8), Col("组织等次", width=narrow), Col("排名", "int", narrow)] +
             ([Col("较上阶段", "delta", 8)] if before is not None else []) +
-            [Col("党员数", "int", narrow)] + [Col(g, "int", narrow) for g in grades] +
-            [Col("整改事项", "int", narrow), Col("逾期未销号", "int", 8), Col("应整改未整改", "int", 8),
-             Col("数据问题", "int", narrow)])
+            [Col("党员数", "int", narrow)] + [Col(_two_lines(g), "int", narrow) for g in grades] +
+            [Col("整改\n事项", "int", narrow), Col("逾期\n未销号", "int", 8), Col("应整改\n未整改", "int", 8),
+             Col("数据\n问题", "int", narrow)])
     problems = Counter()
     for f in files:
         if f.stored.unit_code:
@@ -54,6 +54,11 @@ def overview(book, campaign: Campaign, report, files: list, charts: list) -> Non
     total += [sum(r[j] or 0 for r in graded) for j in range(tail, len(cols) - 1)] + [sum(problems.values())]
     rows.append(total)
     _write(book, ws, campaign, cols, rows, grades, charts)
+
+
+def _two_lines(label: str) -> str:
+    """A grade's name as a narrow header shows it: a four-character one on two lines of two (基本/合格)."""
+    return f"{label[:2]}\n{label[2:]}" if len(label) == 4 else label
 
 
 def _unit_rows(campaign: Campaign, report, before: dict | None, problems: Counter, width: int) -> list[list]:
@@ -83,10 +88,10 @@ def _unit_rows(campaign: Campaign, report, before: dict | None, problems: Counte
 
 def _write(book, ws, campaign: Campaign, cols: list, rows: list, grades: list, charts: list) -> None:
     """The table with its colour key, scores coloured by band, and the grade distribution chart."""
-    state_fill = {SUBMITTED["rejected"]: YELLOW, SUBMITTED["missing"]: RED}
+    state_fill = {SUBMITTED["rejected"]: RETURNED, SUBMITTED["missing"]: MISSING}
     ws.plan(cols, rows)
     legend(ws, [(f"组织等次 {k}", c) for k, c in grade_legend(campaign, "org")] +
-           [(SUBMITTED["rejected"], YELLOW), (SUBMITTED["missing"], RED)], col0=1)
+           [(SUBMITTED["rejected"], RETURNED), (SUBMITTED["missing"], MISSING)], col0=1)
     ws.skip()
     first, last = ws.table(cols, rows, fill=by_value({2: state_fill, 5: grade_fills(campaign)}),
                            bold=[False] * (len(rows) - 1) + [True])
@@ -94,6 +99,14 @@ def _write(book, ws, campaign: Campaign, cols: list, rows: list, grades: list, c
     g0 = len(cols) - 4 - len(grades)  # the grade columns, before the last four
     if last - 1 >= first:
         fills = grade_fills(campaign)
+        most = max((sum(r[j] or 0 for j in range(g0, g0 + len(grades))) for r in rows[:-1]), default=0)
         charts += [(c, *HALF_PAGE) for c in bars(book, ws, "各单位党员评定等次分布", "人数", 1,
                                                   list(range(g0, g0 + len(grades))), first - 1, first, last - 1,
-                                                  stacked=True, colours=[fills.get(g) for g in grades])]
+                                                  stacked=True, colours=[fills.get(g) for g in grades],
+                                                  hi=_round_up(most), names=grades)]
+
+
+def _round_up(n: int) -> int:
+    """An axis' end a little past `n`: the next multiple of 10 (of 50 past 100)."""
+    step = 50 if n > 100 else 10
+    return max(step, -(-n // step) * step)

@@ -10,18 +10,20 @@ from pipeline.campaign import Campaign
 from pipeline.outputs.kits.sheetkit import PX_PER_CM, Book, Sheet, text_width
 
 NOTE = "说明"  # the header of a free-text explanation column, and the title of the rules sheet
-GRADE_FILLS = ["C6EFCE", "E2EFDA", "FFEB9C", "FFC7CE"]
-GREY = "EDEDED"
+# One palette, no two meanings in one colour: the grade bands best first (green, blue, yellow, pink), the two
+# ungraded kinds of member, a unit's submission state, and an alert; the grade is always written beside its
+# colour too, so that a black-and-white print reads.
+GRADE_FILLS = ["C6EFCE", "DDEBF7", "FFEB9C", "FFC7CE"]
+PROBATIONARY_FILL, NOT_REVIEWED_FILL = "E4DFEC", "EDEDED"  # lavender, light grey
+RETURNED, MISSING = "F4B183", "BFBFBF"  # a unit's 退回修改 (orange), 未报 (mid grey)
+ALERT, WARNING = "FF7C80", "FCE4D6"  # something to act on (an error, overdue, a refusal); a warning (peach)
 # The same colours, strong enough to tell apart as bars of a chart.
-CHART_FILLS = dict(zip(GRADE_FILLS + [GREY], ["63BE7B", "B7DEA0", "FFD966", "F4777F", "BFBFBF"]))
-RED, YELLOW, GREEN = "FFC7CE", "FFEB9C", "C6EFCE"
+CHART_FILLS = dict(zip(GRADE_FILLS + [PROBATIONARY_FILL, NOT_REVIEWED_FILL],
+                       ["63BE7B", "9BC2E6", "FFD966", "F4777F", "B4A7D6", "A6A6A6"]))
 HALF_PAGE = (6.6, 25.6, False)  # 0.2 cm short of its cell: a chart that reaches the next column prints it  # (width cm, height cm, on a page of its own) of a bar chart over units
 UNITS_PER_CHART = 30  # LibreOffice labels every other bar when a chart this tall holds more
 # 图表: two bar charts side by side, A4 portrait at full size: 2 x 7.0 cm x 1.33 = 18.6 cm wide, 25.9 cm high.
 CHARTS_GRID = dict(columns=2, rows=1, cell=(7.0, 25.9), landscape=False, scale=100)
-RADAR = (5.4, 6.4, False)
-# Fifteen radar charts an A4 portrait page: 3 x 5.8 cm x 1.33 x 0.8 = 18.5 cm wide, 5 x 6.6 cm x 0.8 = 26.4 cm high.
-RADAR_GRID = dict(columns=3, rows=5, cell=(5.8, 6.6), landscape=False)
 
 
 def grade_fills(campaign: Campaign) -> dict[str, str]:
@@ -29,9 +31,10 @@ def grade_fills(campaign: Campaign) -> dict[str, str]:
     for group in ("org", "member"):
         for grade, colour in zip(campaign.grades[group].grades, GRADE_FILLS):
             out[grade] = colour
-    for ungraded in (campaign.grades["member"].probationary_grade, campaign.grades["member"].not_reviewed_grade):
+    g = campaign.grades["member"]
+    for ungraded, colour in ((g.probationary_grade, PROBATIONARY_FILL), (g.not_reviewed_grade, NOT_REVIEWED_FILL)):
         if ungraded:
-            out[ungraded] = GREY
+            out[ungraded] = colour
     return out
 
 
@@ -96,7 +99,8 @@ def grade_legend(campaign: Campaign, group: str) -> list[tuple[str, str]]:
     entries = [(key, colour) for _, _, colour, key in bands(campaign, group)]
     if group == "member":
         g = campaign.grades["member"]
-        entries += [(grade, GREY) for grade in (g.probationary_grade, g.not_reviewed_grade) if grade]
+        entries += [(grade, colour) for grade, colour in ((g.probationary_grade, PROBATIONARY_FILL),
+                                                          (g.not_reviewed_grade, NOT_REVIEWED_FILL)) if grade]
     return entries
 
 
@@ -156,46 +160,38 @@ def _chars(cm: float) -> float:
 
 def bars(book: Book, sheet: Sheet, name: str, unit: str, category_col: int, series_cols: list[int], header_row: int,
          first_row: int, last_row: int, stacked: bool = False, lo: float = 0, hi: float | None = None,
-         colours: list | None = None) -> list:
+         colours: list | None = None, labels: bool = False, names: list[str] | None = None) -> list:
     """Bar charts of table rows, half a portrait page each, at most UNITS_PER_CHART rows a chart (the later
     ones titled 续) so that every unit is labelled: the categories (unit names) in `category_col` down the
     side, first at the top; one series per column of `series_cols` (stacked when asked), named by its
-    header; `colours`: a grade colour per series (keyed by the chart's legend), drawn in its strong shade."""
+    header; `colours`: a grade colour per series (keyed by the chart's legend), drawn in its strong shade;
+    `labels`: each bar's value written at its end; `names`: the series' names (else their headers). Every part
+    of one chart has the same axis (`lo`, `hi`, ticks a fifth of the range apart)."""
     charts = []
     for top in range(first_row, last_row + 1, UNITS_PER_CHART):
         bottom = min(last_row, top + UNITS_PER_CHART - 1)
         chart = book.wb.add_chart({"type": "bar", **({"subtype": "stacked"} if stacked else {})})
         for k, j in enumerate(series_cols):
-            series = {"name": [sheet.name, header_row, j],
+            series = {"name": names[k] if names else [sheet.name, header_row, j],
                       "categories": [sheet.name, top, category_col, bottom, category_col],
                       "values": [sheet.name, top, j, bottom, j], "gap": 40,
                       "border": {"color": "#808080", "width": 0.5}}
             if colours and colours[k]:
                 series["fill"] = {"color": f"#{CHART_FILLS.get(colours[k], colours[k])}"}
+            if labels:
+                series["data_labels"] = {"value": True, "position": "outside_end", "num_format": "0.00",
+                                         "font": {"size": 9}}
             chart.add_series(series)
         chart.set_title({"name": name if top == first_row else f"{name}（续）", "name_font": {"size": 12}})
         # A bar chart's x axis is the values (across), its y axis the categories (down): the first unit
         # at the top, the values' axis at the foot.
-        chart.set_x_axis({"name": unit, "min": lo, **({"max": hi} if hi is not None else {}),
+        chart.set_x_axis({"name": unit, "min": lo, **({"max": hi, "major_unit": (hi - lo) / 5} if hi is not None else {}),
                           "name_font": {"size": 10}, "num_font": {"size": 10},
                           "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
         chart.set_y_axis({"num_font": {"size": 10}, "interval_unit": 1, "reverse": True, "crossing": "max"})
         chart.set_legend({"position": "bottom", "font": {"size": 10}} if len(series_cols) > 1 else {"none": True})
         charts.append(chart)
     return charts
-
-
-def radar(book: Book, sheet: Sheet, name: str, row: int, first_col: int, last_col: int, header_row: int,
-          lo: float, hi: float):
-    """A radar chart of one table row (its criteria in the header row)."""
-    chart = book.wb.add_chart({"type": "radar", "subtype": "with_markers"})
-    chart.add_series({"name": name, "categories": [sheet.name, header_row, first_col, header_row, last_col],
-                      "values": [sheet.name, row, first_col, row, last_col]})
-    chart.set_title({"name": name, "name_font": {"size": 12}})
-    chart.set_y_axis({"min": lo, "max": hi, "major_unit": (hi - lo) / 2, "num_font": {"size": 11}})
-    chart.set_x_axis({"num_font": {"size": 11}})
-    chart.set_legend({"none": True})
-    return chart
 
 
 def previous_results(report) -> dict[str, float] | None:

@@ -45,15 +45,18 @@ def test_every_figure_equals_the_csv_files(run):
     reported, rejected, missing = (subs[subs["state"] == s]["unit_code"].tolist() for s in ("已报", "退回修改", "未报"))
     assert rejected and missing, "the demo has units returned and units missing"
     assert f"应报单位{len(campaign.units)}个，已报并通过审核{len(reported)}个，退回修改{len(rejected)}个" in text
-    assert f"（{'、'.join(name(u) for u in rejected)}）" in text and f"未报{len(missing)}个（{'、'.join(name(u) for u in missing)}）" in text
+    named = lambda units: "、".join(name(u) for u in units[:3]) + (f"等{len(units)}个单位" if len(units) > 3 else "")  # noqa: E731
+    assert f"退回修改{len(rejected)}个（{named(rejected)}）" in text and f"未报{len(missing)}个（{named(missing)}）" in text
     members = _csv(folder, "member_results.csv")
     full = members[members["suggested_grade"] != campaign.grades["member"].probationary_grade]
-    reviewed = (full["composite"] != "").sum()
-    assert f"正式党员{len(full)}名，参加评议{reviewed}名，参评率{_pct(reviewed, len(full))}" in text
-    decided = members[members["decided_grade"] != ""]["decided_grade"]
-    assert f"共评定党员{len(decided)}名" in text
-    for grade, n in decided.value_counts().items():
-        assert f"{grade}{n}{_pct(n, len(decided))}" in text, grade  # the grade table's row
+    reviewed = full[full["composite"] != ""]
+    assert f"正式党员{len(full)}名，参加评议{len(reviewed)}名，参评率{_pct(len(reviewed), len(full))}" in text
+    probationary = (members["suggested_grade"] == campaign.grades["member"].probationary_grade).sum()
+    assert f"另有预备党员{probationary}名参加评议，按规定不评定等次" in text
+    assert f"以参加评议的正式党员{len(reviewed)}名为基数" in text, "the shares say their base: the cap's N"
+    for grade in campaign.grades["member"].grades:
+        n = int((reviewed["decided_grade"] == grade).sum())
+        assert f"{grade}{n}{_pct(n, len(reviewed))}" in text, grade  # the grade table's row
     orgs = _csv(folder, "org_results.csv")
     for grade in campaign.grades["org"].grades:
         assert f"{grade}{(orgs['grade'] == grade).sum()}个" in text
@@ -63,17 +66,31 @@ def test_every_figure_equals_the_csv_files(run):
     closed = (rect["status"] == campaign.rectification.closed_status).sum()
     assert f"整改事项{len(rect)}项，已销号{closed}项，销号率{_pct(closed, len(rect))}" in text
     overdue = rect[rect["flags"].str.contains("R_OVERDUE")].groupby("unit_code").size()
-    for unit, n in overdue.items():
-        assert f"{name(unit)}{n}项" in text
+    assert f"逾期未销号{overdue.sum()}项，涉及{len(overdue)}个单位" in text
+    most = overdue.sort_values(ascending=False, kind="stable")
+    assert f"{name(most.index[0])}（{most.iloc[0]}项）" in text, "the units with most overdue items are named first"
     noms = _csv(folder, "nominations.csv")
     for kind in (campaign.commendation.member_kind, campaign.commendation.worker_kind):
-        ok = ((noms["nomination_kind"] == kind) & (noms["verdict"] == "符合")).sum()
-        no = ((noms["nomination_kind"] == kind) & (noms["verdict"] != "符合")).sum()
-        assert f"{kind}符合条件{ok}个、不符合{no}个" in text
+        mine = noms[noms["nomination_kind"] == kind]
+        assert f"{kind}推荐{len(mine)}名，符合条件{(mine['verdict'] == '符合').sum()}名" in text
     for unit in _csv(folder, "missing_activities.csv")["unit_code"].unique():
-        assert name(unit) in text.split("规定活动：")[1]
+        assert name(unit) in text.split("仍未开展规定活动的单位")[1]
     coverage = _csv(folder, "coverage_flags.csv")
-    assert f"应整改未整改的问题{len(coverage)}项" in text
+    assert f"应整改未整改的问题{len(coverage)}项，其中" in text
+    for code, n in coverage["code"].value_counts().items():
+        assert f"{campaign.documents.phrases[code]}{n}项" in text, code
+    assert not re.search(r"低分项无整改|等次偏低无整改|整改事项遗漏|群众意见未回应|点评问题未整改", text), "no program labels"
+
+
+def test_every_total_given_with_its_parts_adds_up(run):
+    """A total with its parts lists all of them, and they add up (each sentence built from one list)."""
+    campaign, folder = run
+    text = _text(folder / f"{campaign.outputs['briefing']}.docx")
+    totals = list(re.finditer(r"(\d+)(项|处)，其中((?:[^，。]*?\d+(?:项|处)、?)+)", text))
+    assert len(totals) >= 2, "the 应整改未整改 total and the 三定 gaps"
+    for m in totals:
+        parts = [int(n) for n in re.findall(r"(\d+)(?:项|处)", m.group(3))]
+        assert sum(parts) == int(m.group(1)), m.group(0)
 
 
 def test_the_document_has_its_number_title_recipients_and_signature(run):
@@ -83,11 +100,15 @@ def test_the_document_has_its_number_title_recipients_and_signature(run):
     assert lines[0] == f"{campaign.documents.number_prefix}〔{AS_OF.year}〕\u3000号"
     assert lines[1].startswith("关于") and lines[1].endswith("评议情况的通报")
     assert lines[2] == f"{campaign.documents.recipients}："
-    assert lines[-2:] == [campaign.documents.issuer, f"{AS_OF.year}年{AS_OF.month}月{AS_OF.day}日"]
+    assert lines[-4:-2] == [campaign.documents.issuer, f"{AS_OF.year}年{AS_OF.month}月{AS_OF.day}日"]
     section = d.sections[0]
     assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
     assert [p.text[:2] for p in d.paragraphs if re.match("^[一二三四五六]、", p.text)] == \
         ["一、", "二、", "三、", "四、", "五、", "六、"]
+    record = [p.text for p in d.paragraphs if p.text.startswith("抄送：") or p.text.endswith("印发")]
+    assert record == [f"抄送：{campaign.documents.copies_to}。",
+                      f"{campaign.documents.printer}\t{AS_OF.year}年{AS_OF.month}月{AS_OF.day}日印发"], "版记"
+    assert d.settings.odd_and_even_pages_header_footer, "page numbers outside: odd right, even left"
 
 
 @pytest.mark.soffice
@@ -115,10 +136,15 @@ def test_a_later_round_is_compared_with_the_previous_one_from_the_ledger(campaig
         members = _csv(folder, "member_results.csv")
         full = members[members["suggested_grade"] != campaign.grades["member"].probationary_grade]
         return _pct((full["composite"] != "").sum(), len(full))
-    assert f"参评率由{rate(first.folder)}变为{rate(second.folder)}" in text
+    before, now = rate(first.folder), rate(second.folder)
+    assert f"参评率{now}，{'持平' if before == now else ''}" in text if before == now else f"参评率{now}，" in text
+    assert not re.search(r"由([\d.]+%)变为\1", text), "an unchanged figure is said as 持平"
 
     def closure(folder):
         rect = _csv(folder, "rectifications.csv")
         return _pct((rect["status"] == campaign.rectification.closed_status).sum(), len(rect))
-    assert f"整改销号率由{closure(first.folder)}变为{closure(second.folder)}" in text
-    assert "组织等次提高的单位：" in text
+    before, now = closure(first.folder), closure(second.folder)
+    diff = round(float(now[:-1]) - float(before[:-1]), 1)
+    said = "持平" if diff == 0 else f"{'上升' if diff > 0 else '下降'}{abs(diff):.1f}个百分点"
+    assert f"整改销号率{now}，{said}" in text
+    assert "组织等次提高的单位" in text

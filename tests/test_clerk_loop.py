@@ -88,7 +88,8 @@ def test_a_clean_run_writes_no_reply_list_and_no_stray_file(campaign, tmp_path, 
                                                   f"{campaign.outputs['report']}.xlsx", f"{campaign.outputs['detail']}.xlsx",
                                                   f"{campaign.outputs['publication']}.xlsx",
                                                   f"{campaign.outputs['briefing']}.docx", f"{campaign.outputs['notice']}.docx",
-                                                  f"{campaign.outputs['nominee_notice']}.docx"}
+                                                  f"{campaign.outputs['nominee_notice']}.docx",
+                                                  f"各单位{campaign.outputs['notice']}"}
     log = (folder / "run.log").read_text(encoding="utf-8")
     assert "as of 2010-08-02" in log and "intake: read, validate, store:" in log
     out = capsys.readouterr().out

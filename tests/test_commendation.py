@@ -74,7 +74,7 @@ def test_special_commendation_looks_at_every_round(campaign):
     assert campaign.round("R2").commendation_kind == "special"
     assert _verdicts(checked)[0] == ("A", "符合", "")
     assert _verdicts(checked)[1][1] == "不符合" and "均未达到优秀" in _verdicts(checked)[1][2]
-    assert _verdicts(checked)[2][1] == "不符合" and "R2 基本合格" in _verdicts(checked)[2][2]
+    assert _verdicts(checked)[2][1] == "不符合" and "第二阶段基本合格" in _verdicts(checked)[2][2]
 
 
 def _set_decisions(path, grades: dict, round_code=None, nominations=()):
@@ -182,5 +182,5 @@ def test_the_special_rule_names_every_round_below_the_floor(campaign):
     members = [("FN01", "A", "甲", "否", "优秀"), ("FN01", "B", "乙", "否", "不合格")]
     checked, _ = _check(campaign, "R2", [("FN01", "优秀共产党员", "A"), ("FN01", "优秀共产党员", "B")], members,
                         history=history)
-    assert _verdicts(checked) == [("A", "不符合", "有阶段低于合格（R1 不合格）"),
-                                  ("B", "不符合", "各阶段评定等次均未达到优秀；有阶段低于合格（R1 基本合格、R2 不合格）")]
+    assert _verdicts(checked) == [("A", "不符合", "有阶段低于合格（第一阶段不合格）"),
+                                  ("B", "不符合", "各阶段评定等次均未达到优秀；有阶段低于合格（第一阶段基本合格、第二阶段不合格）")]

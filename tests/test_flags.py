@@ -204,12 +204,12 @@ def test_every_coverage_flag_of_a_round_by_hand(campaign):
 def test_a_dropped_item_names_its_member_or_its_unit_and_the_rounds(campaign):
     prev = pd.DataFrame([{**BASE, "item_id": "ZG01", "subject_id": "FN01-004", "criterion": "带头服务群众", "problem": "走访少"},
                          {**BASE, "item_id": "ZG02", "problem": "制度不全", "status": "复号"}])
-    out = flags.dropped_items(prev, prev.iloc[0:0], {"FN01"}, campaign, "R1", "R2")
+    out = flags.dropped_items(prev, prev.iloc[0:0], {"FN01"}, campaign, "第一阶段", "第二阶段")
     assert out.to_dict("records") == [
         {"unit_code": "FN01", "member_id": "FN01-004", "criterion": "带头服务群众", "code": "C_DROPPED",
-         "detail": "R1 整改台账第 ZG01 项（走访少，状态：整改中）未销号，R2 台账中没有此项"},
+         "detail": "第一阶段整改台账第 ZG01 项（走访少，状态：整改中）未销号，第二阶段台账中没有此项"},
         {"unit_code": "FN01", "member_id": "", "criterion": "领导班子好", "code": "C_DROPPED",
-         "detail": "R1 整改台账第 ZG02 项（制度不全，状态：复号）未销号，R2 台账中没有此项"}]
+         "detail": "第一阶段整改台账第 ZG02 项（制度不全，状态：复号）未销号，第二阶段台账中没有此项"}]
 
 
 def test_numbers_typed_in_text_cells_and_dates_with_a_time_are_read_as_given(campaign):

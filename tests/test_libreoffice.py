@@ -94,7 +94,7 @@ def test_outputs_convert_to_pdf_without_hashes(run, tmp_path, profile, campaign)
         assert header in texts[0], header
     assert "SHA-256" not in texts[0] and not re.search(r"\b[0-9a-f]{64}\b", texts[0]), "no hash printed for leaders"
     assert "###" not in texts[0], "a number too wide for its column"
-    assert "评定等次" in texts[1] and "组织等次" in texts[1]
+    assert "评定等次" in texts[1] and "基层党组织评议等次" in texts[1]
     for t in texts[2:]:
         assert "严重程度" in t and "修改方法" in t
 

@@ -114,7 +114,7 @@ def test_a_long_document_table_styles_one_row_whatever_its_length(monkeypatch, t
         styled[0] = 0
         _long_table([[f"单位{i}", f"姓名{i}"] for i in range(n)], tmp_path)
         counts.append(styled[0])
-    assert counts[0] == counts[1] == 10  # page number 3, first table header and row 4, paragraph 1, second table 2
+    assert counts[0] == counts[1] == 13  # page numbers 3 on odd and 3 on even pages, first table header and row 4, paragraph 1, second table header and row 2
     odd = ["A<&>\"B", "x\x01y", "@@cell1@@", " 前后有空格 "]
     doc = _long_table([[f"单位{i}", odd[i % 4]] for i in range(40)], tmp_path)
     grid = doc.tables[0]

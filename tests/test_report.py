@@ -39,10 +39,12 @@ def test_report_has_every_sheet_with_chinese_headers(runs, campaign):
     assert wb.sheetnames == pack.sheet_names(campaign)
     forms = [f.name for f in campaign.forms["org"]]
     expect = {"总览": (5, ["单位编码", "单位名称", "报送情况", "参评率", "综合得分"]),
-              "组织评议": (4, ["单位编码", "单位名称"] + forms),
+              "组织评议": (4, ["单位编码", "单位名称"] + forms + ["综合得分", "等次", "排名"]),
+              "五个好得分": (4, ["单位编码", "单位名称"] + [c.name for c in campaign.criteria["org"]] + ["较弱项"]),
               "整改情况": (4, ["单位编码", "单位名称", "整改事项", "已销号", "销号率"]),
               "应整改未整改": (3, ["单位名称", "姓名", "建议等次", "低分项", "其他问题"]),
-              "先进推荐": (4, ["单位名称", "先进基层党组织：推荐"]), "抽查名单": (3, ["抽查对象", "单位编码"])}
+              "先进推荐": (4, ["单位名称", "先进基层党组织\n名额", "推荐", "其中不符合\n条件"]),
+              "抽查名单": (3, ["抽查对象", "单位编码"])}
     portrait = {"应整改未整改"}
     for name, (row, head) in expect.items():
         ws = wb[name]
@@ -54,6 +56,7 @@ def test_report_has_every_sheet_with_chinese_headers(runs, campaign):
         assert ws.sheet_properties.pageSetUpPr.fitToPage
     org = wb["组织评议"]
     assert org.cell(5, 3).number_format == "0.0"
+    assert wb["五个好得分"].conditional_formatting, "the criteria coloured by grade band, as numbers"
     assert org.conditional_formatting, "scores coloured by grade band"
 
 
@@ -69,15 +72,16 @@ def test_the_overview_names_every_unit_and_its_total_line_adds_up(runs, campaign
     assert f"已报 {len(first.report.files)}" in rows[1][0], "the summary line counts the units that sent"
     members = first.report.scores.member_results
     for grade in campaign.enums["@member_grades_decided"]:
-        j = header.index(grade)
+        j = [str(h).replace("\n", "") for h in header].index(grade)
         assert total[j] == sum(r[j] or 0 for r in body) == int((members["decided_grade"] == grade).sum()), grade
     j = header.index("党员数")
     assert total[j] == len(members)
-    j = header.index("整改事项")
+    j = [str(h).replace("\n", "") for h in header].index("整改事项")
     assert total[j] == len(first.report.rectifications)
     counts = first.report.unit_counts.set_index("unit_code")  # the per-unit counts' one home (flags.unit_counts)
+    flat = [str(h).replace("\n", "") for h in header]
     for col, key in (("整改事项", "items"), ("逾期未销号", "R_OVERDUE"), ("应整改未整改", "unaddressed")):
-        j = header.index(col)
+        j = flat.index(col)
         assert [r[j] for r in body if r[4] not in ("", None)] == \
             [counts.at[r[0], key] for r in body if r[4] not in ("", None)], col
     text = "\n".join(str(v) for r in rows for v in r)
@@ -115,11 +119,8 @@ def _charts(path):
 def test_every_chart_is_in_the_package_with_its_series(campaign, runs):
     first, _, _ = runs
     charts = _charts(first.folder / pack.report_name(campaign))
-    r = first.report
-    radars = [c for c in charts if c[0] == "radarChart"]
+    assert not [c for c in charts if c[0] == "radarChart"], "the criteria are numbers, not thumbnails"
     bars = [c for c in charts if c[0] == "barChart"]
-    assert len(radars) == len(r.scores.org_results)
-    assert all(n == 1 and lo == campaign.scales["rating"].lowest for _, n, lo in radars), "axes start at 50"
     grades = len(campaign.enums["@member_grades_decided"])
     # the ranking (one series, from the lowest score of the scale) and the grade distribution (a series a grade)
     assert sorted((n, lo) for _, n, lo in bars) == sorted([(1, campaign.scales["rating"].lowest), (grades, 0)])
@@ -156,9 +157,11 @@ def test_no_submitted_text_becomes_a_formula_in_any_output(runs, campaign):
 def test_publication_list_has_names_units_and_grades_only(campaign, runs):
     first, _, inbox = runs
     cells = _cells(first.folder / publication.publication_name(campaign))
-    assert list(cells) == ["党员评定等次", "组织评议等次", "拟表彰对象"]
+    assert list(cells) == ["街道公示", "各单位公示", "拟表彰对象"]
     text = "\n".join(str(v) for rows in cells.values() for row in rows for v in row)
-    assert cells["党员评定等次"][5] == ["单位", "姓名", "评定等次"]
+    header = [campaign.workbooks["unit"].sheet("roster").column("name").label,
+              campaign.workbooks["unit"].sheet("decisions").column("decided_grade").label] * publication.PAIRS
+    assert header in cells["各单位公示"]
     opinions = set()
     for path in inbox.glob("*.xlsx"):
         if path.stat().st_size == 0:
@@ -172,11 +175,12 @@ def test_publication_list_has_names_units_and_grades_only(campaign, runs):
     assert opinions and not any(o in text for o in opinions)
     assert not re.search(r"FN\d\d-\d{3}", text), "no member ids"
     assert "票" not in text and "满意率" not in text
-    grades = {r[2] for r in cells["党员评定等次"][6:] if r[1]}
+    grades = {v for r in cells["各单位公示"] if r != header for v in r[1::2] if v in campaign.enums["@member_grades_decided"]}
     assert grades and grades <= set(campaign.publication.grades)
     book = load_workbook(first.folder / publication.publication_name(campaign))
     fills = {c.fill.fgColor.rgb for ws in book.worksheets for row in ws.iter_rows() for c in row if c.fill.fill_type}
     assert fills == set(), "a notice to post carries no colour"
+    assert book["各单位公示"].row_breaks.count == len(first.report.files) - 1, "each unit's notice on a page of its own"
 
 
 def _day(d) -> str:
@@ -194,25 +198,25 @@ def test_publication_period_contact_and_nominees(campaign, runs, tmp_path):
     assert start != AS_OF and (end - start).days == campaign.publication.days - 1
     n_start, n_end = campaign.publication.nominee_period(rnd)
     assert n_end < rnd.commendation_date
-    for name, (a, b) in {"党员评定等次": (start, end), "组织评议等次": (start, end), "拟表彰对象": (n_start, n_end)}.items():
+    for name, (a, b) in {"街道公示": (start, end), "拟表彰对象": (n_start, n_end)}.items():
         sheet = cells[name]
         assert sheet[2][0] == f"公示期：{_day(a)}至{_day(b)}（{(b - a).days + 1} 天）。"
         assert campaign.publication.phone in sheet[3][0] and campaign.publication.contact in sheet[3][0]
         assert [r[0] for r in sheet[-2:]] == [campaign.documents.issuer, _day(a)], "落款 and date at the foot"
     passed = first.report.nominations[first.report.nominations["verdict"] == "符合"]
-    listed = [r for r in cells["拟表彰对象"][6:] if r[1]]
-    assert len(passed) > 0 and len(listed) == len(passed) and {r[2] for r in listed} == set(passed["name"])
+    listed = "\n".join(str(r[0]) for r in cells["拟表彰对象"])
+    assert len(passed) > 0 and all(n in listed for n in passed["name"])
     assert _day(rnd.commendation_date) in cells["拟表彰对象"][1][0]  # the round's commendation date
-    pending = [r[0] for r in cells["党员评定等次"] if str(r[0]).startswith("以下单位的评议结果待定")]
+    pending = [r[0] for r in cells["街道公示"] if str(r[0]).startswith("以下单位的评议结果待定")]
     subs = first.report.submissions
     assert len(pending) == 1 and all(campaign.unit_name(u) in pending[0] for u in subs[subs["state"] != "已报"]["unit_code"])
     # Only the configured grades are listed; a publication date given for the run moves the period.
     only = dataclasses.replace(campaign, publication=dataclasses.replace(campaign.publication, grades=("优秀",)))
     later = dataclasses.replace(first.report, publish_on=start.replace(day=20))
     pub_mod.write(only, later, tmp_path / "p.xlsx")
-    sheet = _cells(tmp_path / "p.xlsx")["党员评定等次"]
-    rows = [r for r in sheet[6:] if r[1]]
-    assert rows and {r[2] for r in rows} == {"优秀"}
+    sheet = _cells(tmp_path / "p.xlsx")["各单位公示"]
+    grades = {v for r in sheet for v in r[1::2] if v in campaign.enums["@member_grades_decided"]}
+    assert grades == {"优秀"}
     assert sheet[2][0].startswith(f"公示期：{_day(start.replace(day=20))}至")
 
 
@@ -225,15 +229,21 @@ def test_the_notices_are_documents_ready_to_post(campaign, runs):
     start, end = campaign.publication.period(rnd.publish_results_on)
     assert f"公示期：{_day(start)}至{_day(end)}" in text.replace(" ", "")
     assert [p.text for p in results.paragraphs if p.text.strip()][-2:] == [campaign.documents.issuer, _day(start)]
-    members = first.report.scores.member_results
-    names = {c.text for t in results.tables for row in t.rows for c in row.cells}
-    shown = set(first.report.roster.merge(members[members["decided_grade"].isin(campaign.publication.grades)])["name"])
-    assert shown and shown <= names
+    members = first.report.scores.member_results.merge(first.report.roster[["unit_code", "member_id", "name"]])
+    excellent = members[members["decided_grade"].isin(campaign.publication.street_grades)]
+    assert len(excellent) and all(n in text for n in excellent["name"])
+    for unit in first.report.files:  # each unit's own notice lists its members and their grades
+        own = docx.Document(str(first.folder / publication.units_folder(campaign) /
+                                f"{unit}_{campaign.unit_name(unit)}.docx"))
+        cells = [c.text for t in own.tables for row in t.rows for c in row.cells]
+        mine = members[(members["unit_code"] == unit) & members["decided_grade"].isin(campaign.publication.grades)]
+        assert set(mine["name"]) <= set(cells) and campaign.unit_name(unit) in own.paragraphs[0].text
     nominees = docx.Document(str(first.folder / f"{campaign.outputs['nominee_notice']}.docx"))
     n_start, n_end = campaign.publication.nominee_period(rnd)
-    assert f"公示期：{_day(n_start)}至{_day(n_end)}" in "\n".join(p.text for p in nominees.paragraphs).replace(" ", "")
+    said = "\n".join(p.text for p in nominees.paragraphs)
+    assert f"公示期：{_day(n_start)}至{_day(n_end)}" in said.replace(" ", "")
     passed = first.report.nominations[first.report.nominations["verdict"] == "符合"]
-    assert set(passed["name"]) <= {c.text for t in nominees.tables for row in t.rows for c in row.cells}
+    assert all(n in said for n in passed["name"])
 
 
 def test_same_ledger_and_as_of_give_the_same_cells(runs, campaign):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline.campaign import Campaign
 from pipeline.labels import SUBMITTED
-from pipeline.outputs.leaders.briefing_facts import SHOWN_UNITS, Facts, facts, named, percent, problems
+from pipeline.outputs.leaders.briefing_facts import Facts, facts, named, percent, problems
 from pipeline.outputs.kits.docxkit import (CENTER, HEADING, TITLE, TITLE_SIZE, day_text, document, para, record, save,
                                           signature, table)
 
@@ -31,7 +31,7 @@ def _results(f: Facts, grade_label: str, full_label: str) -> list:
            f"参加评议的{full_label}评定等次如下表（占比以参加评议的{full_label} {f.reviewed_members} 名为基数）。",
            ([grade_label, "人数", "占比"],
             [[g, str(n), percent(n, f.reviewed_members)] for g, n in f.member_grades] +
-            ([["其他", str(f.not_graded), percent(f.not_graded, f.reviewed_members)]] if f.not_graded else []))]
+            ([["未按等次评定", str(f.not_graded), percent(f.not_graded, f.reviewed_members)]] if f.not_graded else []))]
     org = "，".join(f"{g} {len(names)} 个" + (f"（{named(names)}）" if names and i else "")
                    for i, (g, names) in enumerate(f.org_grades))
     out.append(f"基层党组织评议等次：{org}。")
@@ -45,8 +45,7 @@ def _rectification(f: Facts) -> list:
     text = f"各单位整改台账共登记整改事项 {f.items} 项，已销号 {f.closed} 项，销号率 {percent(f.closed, f.items)}。"
     if f.overdue:
         most = [f"{n}（{k} 项）" for n, k in f.overdue]
-        text += (f"逾期未销号 {sum(k for _, k in f.overdue)} 项，涉及 {len(f.overdue)} 个单位，"
-                 f"{'较多的是' if len(most) > SHOWN_UNITS else '是'}{named(most)}。")
+        text += f"逾期未销号 {sum(k for _, k in f.overdue)} 项，涉及 {len(f.overdue)} 个单位：{named(most)}。"
     else:
         text += "没有逾期未销号的事项。"
     return [text]

@@ -33,7 +33,7 @@ def _write(campaign: Campaign, n: Notice, path: Path, when: dt.datetime) -> Path
             table(doc, b.header, b.rows or [["（无）"] + [""] * (len(b.header) - 1)], size=LIST_SIZE, pad=1)
         if b.run_in:  # one paragraph, each group's name in bold: a long list in the least room
             parts = [part for label, names in b.lines for part in ((f"{label}：", True), (f"{names}；", False))]
-            parts[-1] = (parts[-1][0][:-1] + "。", False)
+            parts[-1:] = [(parts[-1][0][:-1] + "。", False)] if parts else [("无。", False)]
             runs(doc, parts, size=LIST_SIZE, line=LIST_LINE)
             continue
         for label, names in b.lines:

@@ -108,7 +108,7 @@ def notices(campaign: Campaign, report) -> tuple[Notice, list[Notice], Notice]:
     shown = {u: [name for name, grade in people if grade in pub.street_grades] for u, people in members.items()}
     named = [(f"{campaign.unit_name(u, u)}（{len(names)} 名）", "、".join(names)) for u, names in shown.items() if names]
     grades = "、".join(pub.street_grades)
-    street = Notice(campaign.outputs["notice"], [campaign.name, f"{rnd.name}评议结果公示"], start, end,
+    street = Notice(campaign.outputs["notice"], [campaign.name, f"{rnd.name}{campaign.outputs['notice']}"], start, end,
                     f"{rnd.name}评议结果经各单位评议、党组织研究确定。现将各基层党组织的评议等次和评定为{grades}的党员在全街道"
                     "范围内予以公示；各单位党员的评议结果，由各单位在本单位范围内公示。",
                     [Block("一、基层党组织评议等次", lines=orgs, run_in=True),
@@ -138,7 +138,7 @@ def _nominees(campaign: Campaign, report) -> Notice:
         blocks.append(Block(f"{'一二三'[i]}、{kind}（{len(mine)} {'个' if kind == cm.org_kind else '名'}）",
                             lines=lines or [("", "无")]))
     start, end = campaign.publication.nominee_period(rnd)
-    return Notice(campaign.outputs["nominee_notice"], [campaign.name, "拟表彰对象公示"], start, end,
+    return Notice(campaign.outputs["nominee_notice"], [campaign.name, campaign.outputs["nominee_notice"]], start, end,
                   f"经各单位推荐、街道党工委审核，拟于 {day_text(rnd.commendation_date)} 表彰以下对象，现予公示。",
                   blocks, campaign.documents.issuer)
 

@@ -60,7 +60,7 @@ def rectification_sheet(book, campaign: Campaign, report, files: list, charts: l
     rows += _without_results(campaign, report, len(cols))
     serious = {5 + ITEM_FLAGS.index(c) for c in ("R_OVERDUE", "R_FALSE_CLOSE")}  # after the five columns before the flags
     ws.plan(cols, rows)
-    legend(ws, [("有逾期未销号或销号不实", ALERT)], col0=1)
+    legend(ws, [("需关注：有逾期未销号或销号不实", ALERT)], col0=1)
     ws.skip()
     ws.table(cols, rows, bold=[False] * (len(rows) - 1) + [True],
              fill=lambda row, j: ALERT if j in serious and row[0] != TOTAL and row[j] else None)
@@ -136,7 +136,7 @@ def nomination_sheet(book, campaign: Campaign, report, files: list, charts: list
     rows += [r[1:] for r in _without_results(campaign, report, len(cols) + 1)]
     failed = set(range(3, len(cols) - 1, 3))
     ws.plan(cols, rows)
-    legend(ws, [("有不符合条件的推荐", ALERT)], col0=1)
+    legend(ws, [("需关注：有不符合条件的推荐", ALERT)], col0=1)
     ws.skip()
     ws.table(cols, rows, bold=[r[0] == TOTAL for r in rows],
              fill=lambda row, j: ALERT if j in failed and row[0] != TOTAL and row[j] else None)

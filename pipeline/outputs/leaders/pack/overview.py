@@ -107,6 +107,6 @@ def _write(book, ws, campaign: Campaign, cols: list, rows: list, grades: list, c
 
 
 def _round_up(n: int) -> int:
-    """An axis' end a little past `n`: the next multiple of 10 (of 50 past 100)."""
-    step = 50 if n > 100 else 10
+    """An axis' end at or past `n` whose fifths are round numbers: a multiple of 25 (of 50 past 100)."""
+    step = 50 if n > 100 else 25
     return max(step, -(-n // step) * step)

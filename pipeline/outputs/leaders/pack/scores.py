@@ -8,7 +8,7 @@ import pandas as pd
 
 from pipeline.campaign import Campaign
 from pipeline.outputs.kits.sheetkit import Col
-from pipeline.outputs.leaders.pack.style import (HALF_PAGE, band_colours, bars, by_value, field_labels, grade_fills,
+from pipeline.outputs.leaders.pack.style import (HALF_PAGE, NOTE, band_colours, bars, by_value, field_labels, grade_fills,
                                                  grade_legend, legend)
 from pipeline.rules import flags as flag_rules
 
@@ -39,7 +39,7 @@ def org_sheet(book, campaign: Campaign, report, files: list, charts: list) -> No
              f"“{NO_LOWER}”：党支部没有下级组织，不参加{campaign.form_by_role('org', 'upward').name}，"
              "综合得分按其余评议方式的权重折算", 8, size=12)
     cols = ([Col(label_of["unit_code"]), Col("单位名称")] + [Col(f.name, "score", 10) for f in forms] +
-            [Col("综合得分", "score2", 9), Col("等次"), Col("排名", "int", 6), Col("说明", width=10)])
+            [Col("综合得分", "score2", 9), Col("等次"), Col("排名", "int", 6), Col(NOTE, width=10)])
     form_score = s.org_forms.set_index(["unit_code", "form"])["score"].to_dict() if len(s.org_forms) else {}
     res = _ranked(report)
 
@@ -74,7 +74,7 @@ def criteria_sheet(book, campaign: Campaign, report, files: list, charts: list) 
     crits = [c.name for c in campaign.criteria["org"]]
     ws.title(f"“{title}”各项得分（各评议方式按权重折算），按排名排列；“较弱项”为本单位得分最低的一项", 9, size=12)
     cols = ([Col(label_of["unit_code"]), Col("单位名称")] + [Col(c, "score", 11) for c in crits] +
-            [Col("较弱项", width=11), Col("说明", width=10)])
+            [Col("较弱项", width=11), Col(NOTE, width=10)])
     stats = report.scores.org_stats
     per = flag_rules.criterion_scores(stats, campaign, "org") if len(stats) else pd.DataFrame()
     score = per.set_index(["unit_code", "criterion"])["score"].to_dict() if len(per) else {}

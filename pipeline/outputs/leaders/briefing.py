@@ -32,8 +32,8 @@ def _results(f: Facts, grade_label: str, full_label: str) -> list:
            ([grade_label, "人数", "占比"],
             [[g, str(n), percent(n, f.reviewed_members)] for g, n in f.member_grades] +
             ([["未按等次评定", str(f.not_graded), percent(f.not_graded, f.reviewed_members)]] if f.not_graded else []))]
-    org = "，".join(f"{g} {len(names)} 个" + (f"（{named(names)}）" if names and i else "")
-                   for i, (g, names) in enumerate(f.org_grades))
+    org = "，".join(f"{g} {len(names)} 个" + (f"（{named(names)}）" if i else "")
+                   for i, (g, names) in enumerate(f.org_grades) if names)
     out.append(f"基层党组织评议等次：{org}。")
     if f.best:
         out.append("综合得分较高的单位：" + "、".join(f"{n}（{c:.2f} 分）" for n, c in f.best) +

@@ -60,7 +60,7 @@ _FINDINGS: dict[str, tuple[str, str]] = {
     "E_UNKNOWN_SUBJECT": ("对象编号无效", "对象编号“{value}”既不是本单位编码，也不在“党员名册”中。请填写本单位编码或党员编号。"),
     "E_DATE_ORDER": ("日期先后不符", "“{column}”（{value}）早于{detail}。请核对日期。"),
     "E_FORM_COUNT": ("评议票数不符", "{detail}。请核对“党员评议”表。"),
-    "E_GRADE_MISSING": ("缺少评定结果", "正式党员“{value}”没有评定等次。请在{detail}中补填。"),
+    "E_GRADE_MISSING": ("缺少评定结果", "正式党员“{member}”没有评定等次。请在{where}中补填。"),
     "E_FORMULA_ERROR": ("公式结果为错误值", "此格的值是 Excel 错误值“{value}”（公式算不出结果）。请改为有效的值，不要用公式，然后重新报送。"),
     "E_SCALE_FORM": ("选项与评议方式不符", "“{value}”不能用于{detail}。请改用该评议方式的选项。"),
     "E_TALLY_SUM": ("得票数多于票数", "{detail}。各选项得票合计不能多于票数（有人对此项未评价时可以少于票数），请核对。"),
@@ -100,6 +100,8 @@ _FINDINGS: dict[str, tuple[str, str]] = {
     "N_SHEET_RENAMED": ("工作表已识别", "工作表“{value}”按表头识别为“{detail}”。"),
     "N_RESENT": ("与上次退回的文件相同，问题尚未修改", "此文件与此前退回的文件“{detail}”内容完全相同，其中标出的问题尚未修改。"
                  "请按标出的问题逐项修改后重新报送。"),
+    "N_UNKNOWN_VERSION": ("模板版本不明", "此文件的模板版本为“{value}”，不是本活动发布过的版本（已发布：{detail}），已按当前模板读取。"
+                          "请向街道党办索取本阶段的模板，以后用它填报。"),
     "N_MACRO": ("宏未执行", "此文件含宏（.xlsm），宏不会被执行，只读取单元格数据。"),
     "N_NO_META": ("按表头识别", "文件中没有模板标识，已按工作表名和表头识别为{detail}。"),
     "N_CONVERTED": ("已转换为 .xlsx", "原文件为 {detail} 格式，退回的修改稿已按单元格数值重建为 .xlsx。"),
@@ -219,7 +221,9 @@ class Finding(Catalogued):
 
     @property
     def message(self) -> str:
-        return CATALOGUE[self.code].message.format(column=self.column, value=self.value, detail=self.detail)
+        member, _, where = self.detail.partition("|")  # E_GRADE_MISSING's detail: the member | where to fill
+        return CATALOGUE[self.code].message.format(column=self.column, value=self.value, detail=self.detail,
+                                                   member=member, where=where)
 
     @property
     def is_error(self) -> bool:

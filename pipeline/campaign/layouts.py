@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from pipeline.campaign.model import CampaignError, Column, InfoField, Sheet, WorkbookLayout
 from pipeline.campaign.parsing import get as _get, known as _known, unique as _unique
+from pipeline.findings import FLAG_CODES
 
 
 _COLUMN_TYPES = {"text", "id", "int", "date", "enum", "rating", "phone", "preview"}
 _WORKBOOK = ("title", "purpose", "how_to", "info", "sheets")
 _INFO = ("key", "label", "type", "enum", "required")
 _SHEET = ("key", "name", "note", "optional", "host", "columns")
-_COLUMN = ("key", "label", "type", "enum", "required", "unique", "ref", "min", "max", "width", "criteria", "options")
+_COLUMN = ("key", "label", "type", "enum", "required", "unique", "ref", "min", "max", "width", "criteria", "options",
+           "expect", "note")
 
 
 def workbooks(raw, criteria, forms, enums) -> dict[str, WorkbookLayout]:
@@ -52,10 +54,13 @@ def workbooks(raw, criteria, forms, enums) -> dict[str, WorkbookLayout]:
                                               int(c.get("width", 11)), tuple(labels), criterion=crit))
                     continue
                 ctype, enum = _typed(c, enums, cp)
+                expect = c.get("expect")
+                if expect is not None and (expect not in FLAG_CODES or c.get("required")):
+                    raise CampaignError(f"{cp}.expect", "应为空着时给出的问题标记代码（如 R_NO_MEASURE），且该列不是必填列")
                 columns.append(Column(
                     _get(c, "key", cp, str), _get(c, "label", cp, str), ctype, bool(c.get("required", False)),
                     bool(c.get("unique", False)), int(c.get("width", 12)), enum, c.get("ref"),
-                    c.get("min"), c.get("max")))
+                    c.get("min"), c.get("max"), expect=expect, note=c.get("note", "")))
             _unique([c.label for c in columns], f"{sp}.columns", "列名")
             _unique([c.key for c in columns], f"{sp}.columns", "列键")
             sheets.append(Sheet(_get(s, "key", sp, str), _get(s, "name", sp, str), s.get("note", ""), tuple(columns),

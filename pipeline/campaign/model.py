@@ -165,6 +165,8 @@ class Column:
     max: float | None = None
     criterion: Criterion | None = None
     option: str | None = None  # a tally's count column: the votes for this option
+    expect: str | None = None  # 应填: accepted blank, but the rules flag a blank with this code
+    note: str = ""  # what to fill in, where a label does not say it (shown with the header)
 
 
 @dataclass(frozen=True)

@@ -194,11 +194,12 @@ def _find_header(rows: list[list], spec: Sheet) -> tuple[int, dict[str, int], li
     return r, found, extra
 
 
-def _blank_row(row: list) -> bool:
+def _blank_row(row: list, skip: frozenset[int] = frozenset()) -> bool:
+    """Nothing typed in the row; the columns in `skip` (computed by the template) do not count."""
     if row.count("") == len(row):
         return True
-    for v in row:
-        if not isinstance(v, str) or v.strip():
+    for j, v in enumerate(row):
+        if (not isinstance(v, str) or v.strip()) and j not in skip:
             return False
     return True
 
@@ -212,6 +213,7 @@ class Reading:
     guest: bool = False
     old_version: str | None = None
     template: str = ""  # the current template's file name, for 模板版本较旧
+    computed: frozenset[str] = frozenset()  # labels of the columns the template computes (never read, never data)
 
 
 def read_sheet(book, name: str, spec: Sheet, file: str, marks: Marks, campaign: Campaign,
@@ -227,7 +229,10 @@ def read_sheet(book, name: str, spec: Sheet, file: str, marks: Marks, campaign: 
         findings.append(make("E_MISSING_SHEET", file, sheet=name, detail=spec.name))
         return None
     header_row = hr + 1
-    preview = {k for k in found if spec.column(k).type == "preview"}  # the template's formulas: recognised, never read
+    # The template's own formulas (the preview): recognised, never read, and a row holding only their results
+    # (0, "", an error value, as another program stored them) is not a row the unit typed.
+    preview = {k for k in found if spec.column(k).type == "preview"}
+    computed = frozenset([found[k] for k in preview] + [j for j, label in extra if label_key(label) in how.computed])
     found = {k: j for k, j in found.items() if k not in preview}
     letters = {k: get_column_letter(j + 1) for k, j in found.items()}
     defaulted = _header_findings(spec, found, extra, how, name, header_row, file, findings)
@@ -235,7 +240,8 @@ def read_sheet(book, name: str, spec: Sheet, file: str, marks: Marks, campaign: 
     data_cells = {f"{letters[k]}{i + 1}" for k in found for i in range(first, len(rows))} if marks.errors else ()
     errors = {cell: v for cell, v in marks.errors.items() if cell in data_cells}
     error_rows = {int(re.sub(r"[A-Z]+", "", cell)) - 1 for cell in errors}
-    kept = [(first + i, row) for i, row in enumerate(rows[first:]) if not _blank_row(row) or first + i in error_rows]
+    kept = [(first + i, row) for i, row in enumerate(rows[first:])
+            if not _blank_row(row, computed) or first + i in error_rows]
     short = min((len(row) for _, row in kept), default=0) <= max(found.values(), default=0)  # calamine's rows are full width
     data = {k: [row[j] if j < len(row) else "" for _, row in kept] if short else [row[j] for _, row in kept]
             for k, j in found.items()}
@@ -305,10 +311,12 @@ def _reading(layout, spec: Sheet, ident: Identity, campaign: Campaign) -> Readin
     on_worksheet = [s for s in layout.sheets if s.key != spec.key and ident.sheets.get(s.key) == name]
     others = frozenset(label_key(c.label) for s in on_worksheet for c in s.columns)
     version = ident.meta.get("template_version", "")
-    old = version if _older(version, campaign.template_version) else None
+    unknown = bool(version) and version not in campaign.template_versions
+    old = version if _older(version, campaign.template_version) or unknown else None
     rnd = ident.meta.get("round") or campaign.rounds[0].code
+    computed = frozenset(label_key(c.label) for s in layout.sheets for c in s.columns if c.type == "preview")
     return Reading(others, bool(spec.host) and ident.sheets.get(spec.host) == name, old,
-                   template_name(layout.title, rnd))
+                   template_name(layout.title, rnd), computed)
 
 
 def _older(version: str, current: str) -> bool:
@@ -338,6 +346,9 @@ def read_workbook(path: Path, fmt: str, campaign: Campaign, file: str) -> Workbo
         findings.append(make("N_MACRO", file))
     if ident.via == "headers":
         findings.append(make("N_NO_META", file, detail=campaign.workbooks[ident.kind].title))
+    version = ident.meta.get("template_version", "")
+    if version and version not in campaign.template_versions:
+        findings.append(make("N_UNKNOWN_VERSION", file, value=version, detail="、".join(campaign.template_versions)))
     layout = campaign.workbooks[ident.kind]
     sheets = {}
     try:

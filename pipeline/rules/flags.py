@@ -30,13 +30,9 @@ def item_flags(item: dict, as_of: dt.date, campaign: Campaign) -> list[str]:
     rule = campaign.rectification
     closed = item.get("status") == rule.closed_status
     deadline = _day(item.get("deadline"))
-    out = []
-    if _blank(item.get("measure")):
-        out.append("R_NO_MEASURE")
-    if _blank(item.get("owner")):
-        out.append("R_NO_OWNER")
-    if deadline is None:
-        out.append("R_NO_DEADLINE")
+    # The 应填 columns of the ledger (campaign.toml `expect`): a blank one gets its flag, as the template says.
+    out = [c.expect for c in campaign.workbooks["unit"].sheet("rectifications").columns
+           if c.expect and _blank(item.get(c.key))]
     if deadline and not closed and deadline < as_of:
         out.append("R_OVERDUE")
     if deadline and not closed and as_of <= deadline <= as_of + dt.timedelta(days=rule.due_soon_days):

@@ -286,7 +286,7 @@ def decisions_cover_roster(tables, sheets, campaign: Campaign, file: str) -> lis
     sheet = ds if beside else rs
     return [make("E_GRADE_MISSING", file, sheet=rs.name, cell=_at(sheet, key, roster.at[i, "_row"]),
                  column=grade.label if beside else rs.spec.column("member_id").label,
-                 value=roster.at[i, "member_id"], detail=where)
+                 value="" if beside else roster.at[i, "member_id"], detail=f"{roster.at[i, 'member_id']}|{where}")
             for i in roster.index[full & roster["member_id"].notna() & ~roster["member_id"].isin(decided)]]
 
 

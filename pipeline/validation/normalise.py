@@ -241,10 +241,13 @@ def normalise(sd: SheetData, campaign: Campaign, file: str,
 
 
 def _notes(sd, df, column, codes, details, raw, file) -> list[Finding]:
+    """A note where reading changed what the cell shows (a note that says "“24” read as “24”" says nothing)."""
     out = []
     for i in codes.index[codes.notna()]:
-        out.append(make(codes[i], file, sheet=sd.name, cell=sd.cell(column.key, df.at[i, "_row"]),
-                        column=column.label, value=raw[i], detail=details[i]))
+        f = make(codes[i], file, sheet=sd.name, cell=sd.cell(column.key, df.at[i, "_row"]),
+                 column=column.label, value=raw[i], detail=details[i])
+        if f.code != "N_NORMALISED" or f.value != f.detail:
+            out.append(f)
     return out
 
 

@@ -89,11 +89,14 @@ def _code(col: Column, check: str, value) -> str | None:
     return "E_TYPE"
 
 
-def _detail(col: Column, code: str, campaign: Campaign) -> str:
+def _detail(col: Column, code: str, campaign: Campaign, form: str | None = None) -> str:
+    """What the cell may hold: a rating on a ballot of a known form, that form's own options only."""
+    own = next((f.scale for g in campaign.forms.values() for f in g if f.name == form), None) \
+        if col.type == "rating" else None
     if code == "E_ENUM":
-        return "、".join(col.enum)
+        return "、".join(own.labels if own else col.enum)
     if code == "E_RANGE" and col.type == "rating":
-        scales = [s for s in campaign.scales.values() if set(s.labels) & set(col.enum)]
+        scales = [own] if own else [s for s in campaign.scales.values() if set(s.labels) & set(col.enum)]
         return "；".join("、".join(f"{o.label}或{o.points:g}" for o in s.scored) for s in scales)
     if code == "E_RANGE":
         return f"{col.min:g} 到 {col.max:g}"
@@ -177,7 +180,7 @@ def failure_findings(cases: pd.DataFrame, df: pd.DataFrame, sd: SheetData, campa
                     continue
                 detail = sd.cell(key, df.at[first, "_row"])
             else:
-                detail = _detail(col, code, campaign)
+                detail = _detail(col, code, campaign, data.at[i, "form"] if "form" in data else None)
             cell = sd.cell(key, df.at[i, "_row"])
             if (cell, code) in seen:
                 continue

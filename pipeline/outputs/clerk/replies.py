@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.campaign import Campaign
-from pipeline.labels import REPLIES, cn_date, unit_label
+from pipeline.labels import ACCEPTED_ADVICE, REPLIES, cn_date, unit_label
 from pipeline.outputs.kits import sheetkit
 from pipeline.outputs.kits.sheetkit import Col
 
@@ -82,8 +82,7 @@ def replies(campaign: Campaign, files) -> list[Reply]:
             r.asks.append(first.message if first else "请用本活动的模板填写，另存为 .xlsx 后重新报送。")
         else:
             r.reasons += _reasons(f.findings)
-            r.asks.append(f"已受理，无需重报。附件“{copy}”中标出的 {len(f.findings)} 处提示请核对，"
-                          "如有填错，请在下次报送时改正。")
+            r.asks.append(f"{ACCEPTED_ADVICE}（见附件“{copy}”）。")
     return [out[k] for k in sorted(out)]
 
 

@@ -26,7 +26,7 @@ from pipeline import fsio
 from pipeline.fsio import FileBusy
 from pipeline.findings import Finding, make
 from pipeline.intake.book import Book
-from pipeline.labels import NOTICE_DIR, RETURNED_DIR, UNKNOWN_UNIT, unit_label
+from pipeline.labels import ACCEPTED_ADVICE, NOTICE_DIR, RETURNED_DIR, UNKNOWN_UNIT, unit_label
 from pipeline.outputs.units import package, package_comments
 from pipeline.outputs.kits import xlsx
 from pipeline.outputs.kits.sheetkit import text_width
@@ -40,8 +40,7 @@ HEADERS = ["序号", "严重程度", "工作表", "单元格", "列", "填写内
 WIDTHS = [6, 9, 12, 9, 14, 18, 18, 60]
 VERDICT = {True: ("须修改后重新报送", "本文件有错误，未被受理。请在本文件中逐项修改（点击“单元格”可跳到该格），"
                   "改好后另存为 .xlsx 重新报送。"),
-           False: ("已受理，无需重报", "本文件已受理，数据已计入汇总，无需重新报送。下列警告和提示请核实，"
-                   "以后填报时注意；如确有数据需要更正，请改好后重新报送。")}
+           False: ("已受理，无需重报", f"本文件{ACCEPTED_ADVICE}。")}
 _THIN = Side(style="thin", color="999999")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _GROUP_FILL = PatternFill("solid", fgColor="D9E1F2")

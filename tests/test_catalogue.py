@@ -114,3 +114,26 @@ def test_the_cap_warning_starts_one_past_the_allowance(campaign, unit_file):
         sub, codes = _codes(campaign, unit_file)
         seen.append(any(c[0] == "W_CAP_EXCEEDED" for c in codes))
     assert allowed >= 1 and seen == [False, True]
+
+
+def test_messages_say_the_truth_of_the_cell(campaign, unit_file):
+    """A wrong rating is offered its own row's options only; a missing grade shows the cell's own (empty)
+    value; a number typed as text is read without a note (nothing it shows changed)."""
+    wb = load_workbook(unit_file)
+    ws = wb["组织评议"]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 2).value == "群众评议")
+    ws.cell(row, 3).value = "优良"
+    roster = wb["党员名册"]
+    at = {str(c.value).rstrip("*"): c.column for c in roster[1]}
+    member = next(r for r in range(2, 9) if roster.cell(r, at["党员类别"]).value == "正式党员")
+    roster.cell(member, at["评定等次"]).value = None
+    acts = wb["活动记录"]
+    acts.cell(2, 3).value = str(acts.cell(2, 3).value)  # 参加人数 as text
+    wb.save(unit_file)
+    sub = validate.validate_file(unit_file, unit_file.name, campaign)
+    (enum,) = [f for f in sub.errors if f.code == "E_ENUM"]
+    public = campaign.form_by_role("org", "public").scale
+    assert enum.message.endswith(f"请在下拉框中选择：{'、'.join(public.labels)}。")
+    (grade,) = [f for f in sub.errors if f.code == "E_GRADE_MISSING"]
+    assert grade.value == "" and roster.cell(member, at["党员编号"]).value in grade.message
+    assert not [f for f in sub.findings if f.sheet == "活动记录" and f.cell == "C2"]

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from conftest import AS_OF, ROOT, make_demo
 from openpyxl import load_workbook
+from openpyxl.worksheet.formula import ArrayFormula
 
 from pipeline import labels, layout
 from pipeline.run import batch
@@ -119,6 +120,50 @@ def test_a_submission_resaved_by_libreoffice_is_read_the_same(campaign, tmp_path
     assert ta.keys() == tb.keys()
     for key in ta:
         pd.testing.assert_frame_equal(ta[key], tb[key], check_dtype=False, obj=key)
+
+
+def _typed_into_the_blank_template(campaign, filled: Path, out: Path) -> Path:
+    """A demo unit's typed values, cell for cell, in the blank template as units get it (its preview formulas
+    reaching every roster row the template offers, far past the last member)."""
+    source = load_workbook(filled)
+    blank = templates.build(campaign, "unit", "R1")
+    for ws in source.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is not None and not (isinstance(c.value, str) and c.value.startswith("=")) \
+                        and c.data_type != "f" and not isinstance(blank[ws.title][c.coordinate].value, ArrayFormula):
+                    if blank[ws.title][c.coordinate].data_type != "f":
+                        blank[ws.title][c.coordinate].value = c.value
+    blank.save(out)
+    return out
+
+
+@pytest.mark.parametrize("target", ["xls:MS Excel 97", "ods"])
+def test_the_blank_template_filled_and_saved_as_xls_or_ods_reads_like_its_xlsx(campaign, tmp_path, profile, target):
+    """Saved as .xls or .ods, the preview's formulas of the empty roster rows are stored as 0 or "": those
+    rows were never typed, and are neither data nor required."""
+    folder, _ = make_demo(campaign, tmp_path / "in", units=1, members=6, seed=52)
+    plain = _typed_into_the_blank_template(campaign, next(folder.glob("FN01*.xlsx")), tmp_path / "unit.xlsx")
+    resaved = convert([plain], target, tmp_path / "lo", profile)[0]
+    a = validate.validate_file(plain, plain.name, campaign)
+    b = validate.validate_file(resaved, resaved.name, campaign)
+    assert a.accepted and b.accepted, [(f.code, f.sheet, f.cell) for f in b.errors][:5]
+    ta, tb = _tables(a), _tables(b)
+    assert ta.keys() == tb.keys() and len(ta["roster"]) == 6
+    for key in ta:
+        pd.testing.assert_frame_equal(ta[key], tb[key], check_dtype=False, obj=key)
+    run_a = batch.run(campaign, _inbox(tmp_path / "a", plain), tmp_path / "oa", tmp_path / "aa", as_of=AS_OF)
+    run_b = batch.run(campaign, _inbox(tmp_path / "b", resaved), tmp_path / "ob", tmp_path / "ab", as_of=AS_OF)
+    assert (run_a.folder / "data" / "member_results.csv").read_bytes() == \
+        (run_b.folder / "data" / "member_results.csv").read_bytes(), "the same results"
+
+
+def _inbox(folder: Path, file: Path) -> Path:
+    folder.mkdir()
+    shutil.copyfile(file, folder / file.name)
+    return folder
 
 
 def test_a_template_filled_and_saved_by_libreoffice_keeps_its_dropdowns(campaign, tmp_path, profile):

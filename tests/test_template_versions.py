@@ -103,3 +103,24 @@ def test_the_template_version_changes_whenever_a_sheet_or_column_changes(campaig
     assert known[campaign.template_version] == _fingerprint(campaign), \
         f"the templates changed: raise template_version (now {campaign.template_version}) in campaign.toml"
     assert set(known) <= set(campaign.template_versions)
+
+
+@pytest.mark.parametrize("version", ["2.1", "V2"])
+def test_a_version_the_campaign_never_released_is_said(campaign, tmp_path, version):
+    inbox, _ = make_demo(campaign, tmp_path / "demo", units=1, members=5, seed=9)
+    path = next(inbox.glob("FN01*.xlsx"))
+    wb = load_workbook(path)
+    meta = wb["_meta"]
+    row = next(r for r in range(1, 10) if meta.cell(r, 1).value == "template_version")
+    meta.cell(row, 2).value = version
+    wb.save(path)
+    sub = validate.validate_file(path, path.name, campaign)
+    (note,) = [f for f in sub.findings if f.code == "N_UNKNOWN_VERSION"]
+    assert sub.accepted and note.value == version
+    assert all(v in note.message for v in campaign.template_versions) and version in note.message
+    ws = wb["整改台账"]
+    ws.delete_cols(next(c.column for c in ws[1] if str(c.value).startswith("问题描述")))  # a required column gone
+    wb.save(path)
+    sub = validate.validate_file(path, path.name, campaign)
+    assert [(f.code, f.column) for f in sub.errors] == [("E_OLD_TEMPLATE", "问题描述")]
+    assert f"版本 {version}" in sub.errors[0].message

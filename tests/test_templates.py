@@ -58,7 +58,12 @@ def _dv_for(ws, col_letter):
 
 
 def _named(wb, name):
-    sheet, ref = wb.defined_names[name].attr_text.split("!")
+    return _range(wb, wb.defined_names[name].attr_text)
+
+
+def _range(wb, text):
+    """The values of a range written as Sheet!$A$1:$A$9."""
+    sheet, ref = text.split("!")
     return [c.value for row in wb[sheet][ref.replace("$", "")] for c in row]
 
 
@@ -123,7 +128,10 @@ def test_every_coded_column_has_a_dropdown_and_headers_are_locked(campaign, tmp_
                 assert offered(wb, dv, None) == list(col.enum)  # a row with no form yet: every option
             elif col.enum:
                 assert dv is not None and dv.type == "list", f"{sheet.name}.{col.label} has no dropdown"
-                assert dv.formula1.strip('"').split(",") == list(col.enum)
+                units = col.enum == tuple(u.code for u in campaign.units)  # code and name, from a list range
+                shown = [f"{u.code} {u.name}" for u in campaign.units] if units else list(col.enum)
+                listed = _range(wb, dv.formula1) if dv.formula1.startswith("_lists!") else dv.formula1.strip('"').split(",")
+                assert listed == shown
                 assert last >= campaign.limits.template_rows
             elif col.option:  # a tally count: a whole number in a column of the row's form
                 assert dv is not None and dv.type == "custom" and "INDIRECT(" in dv.formula1
@@ -218,3 +226,42 @@ def test_a_unit_chosen_from_the_dropdown_is_read_as_its_code(campaign, tmp_path)
     sub = validate.validate_file(path, path.name, campaign)
     assert sub.accepted and sub.unit_code == "FN01"
     assert not [f for f in sub.findings if f.sheet == layout.INFO_SHEET]
+
+
+def test_expected_columns_and_notes_are_explained_where_they_are_used(campaign):
+    """应填 columns (the 三定 of 整改台账) have their own header colour and a line in 填报说明 naming the flag a
+    blank gives; 对象编号 carries its note on the header and in 填报说明."""
+    from pipeline.findings import title_of
+    wb = templates.build(campaign, "unit", "R1")
+    info = "\n".join(str(c.value) for row in wb[layout.INFO_SHEET].iter_rows() for c in row if c.value)
+    rect = campaign.workbooks["unit"].sheet("rectifications")
+    ws = wb[rect.name]
+    expected = [c for c in rect.columns if c.expect]
+    assert [c.key for c in expected] == ["measure", "owner", "deadline"]
+    for j, c in enumerate(rect.columns, start=1):
+        fill = ws.cell(1, j).fill.fgColor.rgb[-6:]
+        if c.expect:
+            assert fill == "C55A11" and f"“{rect.name}”表的“{c.label}”：空着会被标为“{title_of(c.expect)}”" in info
+        elif not c.required:
+            assert fill == "7F7F7F", c.label
+        if c.note:
+            assert ws.cell(1, j).comment.text == c.note and c.note in info
+    assert rect.column("subject_id").note and "橙色表头" in info
+
+
+def test_the_street_form_offers_units_by_code_and_name_and_reads_the_code(campaign, tmp_path):
+    from conftest import make_demo
+
+    from pipeline.validation import validate
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=2, members=5, seed=3)
+    path = next(p for p in inbox.glob("*.xlsx") if "点评" in p.name)
+    wb = load_workbook(path)
+    ws = wb[campaign.workbooks["street"].sheet("street_reviews").name]
+    col = next(j for j, c in enumerate(ws[1], start=1) if str(c.value).rstrip("*") == "被评单位编码")
+    ws.cell(2, col).value = "FN02 东岭社区党委"
+    wb.save(path)
+    sub = validate.validate_file(path, path.name, campaign)
+    assert sub.accepted and sub.tables["street_reviews"]["unit_code"].iloc[0] == "FN02"
+    assert not [f for f in sub.findings if f.cell == f"{ws.cell(2, col).column_letter}2"], "chosen, not corrected"
+    info = "\n".join(str(c.value) for row in load_workbook(path)[layout.INFO_SHEET].iter_rows() for c in row if c.value)
+    assert all(u.name in info for u in campaign.units), "the street form lists the units"

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, WINDOWS_EPOCH, from_excel
 
+from pipeline.layout import unit_choice
 from pipeline.campaign import Campaign, Column, Scale
 from pipeline.findings import Finding, make
 from pipeline.intake.read import SheetData
@@ -86,15 +87,24 @@ def _int(v):
     return v, None, ""
 
 
-def _enum(v, column: Column, aliases: dict[str, str]):
+def _enum(v, column: Column, aliases: dict[str, str], choices: dict[str, str] | None = None):
+    """An option as typed or chosen; `choices`: what a dropdown shows -> the option it means (a unit's code and
+    name -> its code), taken without a note."""
     text = nfkc(_number_text(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v))
     text = re.sub(r"\s+", "", text)
+    if choices and text in choices:
+        return choices[text], None, ""
     if text in column.enum:
         return text, ("N_NORMALISED" if text != v else None), text
     canonical = aliases.get(text.upper())
     if canonical in column.enum:
         return canonical, "N_NORMALISED", canonical
     return v, None, ""
+
+
+def unit_choices(campaign: Campaign) -> dict[str, str]:
+    """A unit as the templates' dropdowns show it (code and name, spaces removed) -> its code."""
+    return {re.sub(r"\s+", "", nfkc(unit_choice(u.code, u.name))): u.code for u in campaign.units}
 
 
 def _id(v):
@@ -223,7 +233,8 @@ def normalise(sd: SheetData, campaign: Campaign, file: str,
                 ok = _is_str(raw) & raw.isin(scales.labels)
                 new, codes, details = _apply(raw, lambda v: rating(v, scales, column.enum), ok)
         elif column.type == "enum":
-            new, codes, details = _apply(raw, lambda v: _enum(v, column, campaign.aliases),
+            choices = unit_choices(campaign) if column.enum == tuple(u.code for u in campaign.units) else None
+            new, codes, details = _apply(raw, lambda v: _enum(v, column, campaign.aliases, choices),
                                          _is_str(raw) & raw.isin(column.enum))
         elif column.type == "date":
             new, codes, details = _apply(raw, lambda v: _date(v, date1904), raw.map(type) == dt.date)

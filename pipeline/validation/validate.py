@@ -4,6 +4,7 @@ the whole submission; warnings and notes do not."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from pipeline.campaign import Campaign
 from pipeline.findings import Finding, make
 from pipeline.intake import sniff
 from pipeline.intake.read import Rejected, SheetData, Workbook, read_workbook
-from pipeline.layout import INFO_SHEET, unit_choice
+from pipeline.layout import INFO_SHEET
 from pipeline.validation import crosscheck, normalise, schemas
 
 
@@ -66,7 +67,7 @@ def _info(wb: Workbook, campaign: Campaign, file: str) -> tuple[dict, list[Findi
             if f.enum:
                 value = value.upper() if value.upper() in f.enum else value
                 code = "N_NORMALISED" if value != raw else None
-                chosen = _unit_choices(campaign).get(value)  # the template's dropdown: "FN01 丰年社区党委"
+                chosen = normalise.unit_choices(campaign).get(re.sub(r"\s+", "", value))  # the dropdown: "FN01 丰年社区党委"
                 if chosen:
                     value, code = chosen, None
                 if value not in f.enum:
@@ -89,12 +90,6 @@ def _info(wb: Workbook, campaign: Campaign, file: str) -> tuple[dict, list[Findi
                      for f in campaign.workbooks[wb.identity.kind].info if f.type == "date"
                      for why in [crosscheck.other_round(campaign, out["round"], f.label, out.get(f.key))] if why]
     return out, findings
-
-
-def _unit_choices(campaign: Campaign) -> dict[str, str]:
-    """A unit as the template's dropdown offers it (code and name, any spacing) -> its code."""
-    return {normalise.nfkc(unit_choice(u.code, u.name)): u.code for u in campaign.units} | \
-        {normalise.nfkc(f"{u.code}{u.name}"): u.code for u in campaign.units}  # the space lost in typing
 
 
 def _refs(tables: dict[str, pd.DataFrame], unit_code: str, campaign: Campaign) -> dict[str, set[str]]:

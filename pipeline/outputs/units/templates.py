@@ -14,6 +14,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.protection import SheetProtection
 
 from pipeline.campaign import Campaign, Column, Round, Sheet, WorkbookLayout
+from pipeline.findings import title_of
 from pipeline.labels import cn_date
 from pipeline.layout import INFO_FIRST_ROW, INFO_SHEET, LISTS_SHEET, META_SHEET
 from pipeline.layout import template_name as layout_template_name, unit_choice
@@ -22,6 +23,7 @@ from pipeline.outputs.kits import xlsx
 from pipeline.outputs.kits.sheetkit import text_width
 
 _HEADER_FILL = PatternFill("solid", fgColor="C00000")  # a required column (its header also ends in *)
+_EXPECTED_FILL = PatternFill("solid", fgColor="C55A11")  # 应填: accepted blank, but a blank is flagged
 _OPTIONAL_FILL = PatternFill("solid", fgColor="7F7F7F")  # an optional column
 _PREVIEW_FILL = PatternFill("solid", fgColor="2F5597")  # computed for reference, never typed
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -118,9 +120,11 @@ def _validation(ws, lists, column: Column, letter: str, last_row: int, first_row
                                      f"COUNTIF({by_form},{letter}$1)>0)",
                             error=f"“{column.label}”的得票数应为不小于 0 的整数，且只能填本行评议方式的选项。")
     elif column.enum:
-        formula = '"' + ",".join(column.enum) + '"'
-        if len(formula) > 255:  # Excel's limit for an inline list: refer to the hidden list sheet
-            formula = _list_column(lists, column.enum)
+        units = column.enum == unit_codes(campaign)  # a unit: chosen by code and name, read back as the code
+        shown = [unit_choice(u.code, u.name) for u in campaign.units] if units else column.enum
+        formula = '"' + ",".join(shown) + '"'
+        if len(formula) > 255 or units:  # Excel's limit for an inline list: refer to the hidden list sheet
+            formula = _list_column(lists, shown)
         dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True,
                             errorTitle="选项不符", error=f"请在下拉框中选择“{column.label}”的选项。",
                             showInputMessage=False)
@@ -170,7 +174,10 @@ def _data_sheet(ws, sheet: Sheet, layout: WorkbookLayout, campaign: Campaign, li
         letter = get_column_letter(j)
         cell = ws.cell(1, j, header_label(column))
         cell.font, cell.border = _HEADER_FONT, _BOX
-        cell.fill = _PREVIEW_FILL if column.type == "preview" else _HEADER_FILL if column.required else _OPTIONAL_FILL
+        cell.fill = _PREVIEW_FILL if column.type == "preview" else _HEADER_FILL if column.required else \
+            _EXPECTED_FILL if column.expect else _OPTIONAL_FILL
+        if column.note:  # what to fill in, where the label does not say it
+            cell.comment = Comment(column.note, "街道党办", height=90, width=300)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.protection = Protection(locked=True)
         dim = ws.column_dimensions[letter]
@@ -236,7 +243,16 @@ def _info_sheet(ws, campaign: Campaign, layout: WorkbookLayout, rnd: Round) -> N
         title = f"{kind}“{titles[group]}”"
         if any(c.criterion and c.criterion.group == group for s in layout.sheets for c in s.columns):
             row = _text_block(ws, row, title, [f"{c.name}：{c.description}" for c in campaign.criteria[group]])
-    if any(f.enum == unit_codes(campaign) for f in layout.info):
+    expected = [(s.name, c) for s in layout.sheets for c in s.columns if c.expect]
+    if expected:
+        row = _text_block(ws, row, "应填项（橙色表头：空着照常受理，但会被标出）",
+                          [f"“{name}”表的“{c.label}”：空着会被标为“{title_of(c.expect)}”，并在通报中列出。" for name, c in
+                           dict.fromkeys(expected)])
+    noted = [(s.name, c) for s in layout.sheets for c in s.columns if c.note]
+    if noted:
+        row = _text_block(ws, row, "怎么填", [f"“{name}”表的“{c.label}”：{c.note}" for name, c in dict.fromkeys(noted)])
+    if any(f.enum == unit_codes(campaign) for f in layout.info) or \
+            any(c.enum == unit_codes(campaign) for s in layout.sheets for c in s.columns):
         row = _unit_rows(ws, row, campaign)
     scales = {f.scale.key: f.scale for g in campaign.forms.values() for f in g}
     row = _text_block(ws, row, "测评选项（可填选项或对应分值）", [

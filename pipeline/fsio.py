@@ -87,5 +87,10 @@ def fsync_file(path: Path) -> None:
 def safe_name(text: str, limit: int = 60) -> str:
     """Text usable as (part of) a file name on any system: no path separators, reserved or control characters,
     no leading or trailing dots and spaces, bounded length."""
-    text = re.sub(r'[\x00-\x1f<>:"/\\|?*]+', "_", text).strip(" .")
-    return text[:limit] or "文件"
+    text = re.sub(r'[\x00-\x1f<>:"/\\|?*]+', "_", text).strip(" .")[:limit].rstrip(" .")
+    if text.split(".", 1)[0].upper() in _DEVICES:  # CON, NUL, COM1...: Windows opens a device instead
+        text = "_" + text
+    return text or "文件"
+
+
+_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"{p}{i}" for p in ("COM", "LPT") for i in range(1, 10))}

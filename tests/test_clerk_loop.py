@@ -11,7 +11,7 @@ from conftest import ROOT, make_demo
 from openpyxl import load_workbook
 
 from pipeline import cli, ledger, window
-from pipeline.labels import NOT_TEMPLATE, NOTICE_DIR, REPLIES, RETURNED_DIR
+from pipeline.labels import ACCEPTED_ADVICE, NOT_TEMPLATE, NOTICE_DIR, REPLIES, RETURNED_DIR
 
 AS_OF = "2010-08-02"
 
@@ -76,7 +76,7 @@ def test_notices_alone_never_make_exit_3(campaign, tmp_path, capsys):
     folder = _folder(tmp_path)
     assert not (folder / RETURNED_DIR).exists() and any((folder / NOTICE_DIR).iterdir())
     text = (folder / REPLIES).read_text(encoding="utf-8-sig")
-    assert "须修改后重新报送：0 个" in text and "已受理，无需重报" in text
+    assert "须修改后重新报送：0 个" in text and ACCEPTED_ADVICE in text
     assert "结果：退出状态 0" in capsys.readouterr().out
 
 

@@ -69,12 +69,11 @@ def test_a_package_shaped_otherwise_is_copied_with_openpyxl(unit_book, tmp_path,
     roster = campaign.workbooks["unit"].worksheet_name("roster")
     finding = make("E_REQUIRED", unit_book.name, sheet=roster, cell="B3", column="姓名")
 
-    def refuse(data):
-        raise package.Unexpected("test")
-    monkeypatch.setattr(package.Package, "open", staticmethod(refuse))
+    from test_returned_cases import refuse_once
+    opened = refuse_once(monkeypatch)
     with caplog.at_level("INFO", logger=returned.log.name):
         out = returned.write(unit_book, "xlsx", unit_book.name, [finding], "FN01", tmp_path / "c.xlsx", WHEN, "党办")
-    assert "made with openpyxl" in caplog.text
+    assert "made with openpyxl" in caplog.text and len(opened) == 2
     wb = load_workbook(out)
     assert wb.sheetnames[0] == returned.SHEET and wb[roster]["B3"].fill.fgColor.rgb == "00FF9999"
     assert wb[roster]["B3"].comment.text.startswith("【错误】")
@@ -123,11 +122,15 @@ def _sheet(rows: dict[int, list[int]], self_closed: set[int]) -> str:
 
 @settings(max_examples=60, deadline=None)
 @given(rows=st.dictionaries(st.integers(1, 30), st.lists(st.integers(1, 30), unique=True).map(sorted), max_size=8),
-       marks=st.lists(st.tuples(st.integers(1, 30), st.integers(1, 30)), min_size=1, max_size=6))
-def test_marked_cells_are_added_in_order_and_keep_their_values(rows, marks):
+       marks=st.lists(st.tuples(st.integers(1, 30), st.integers(1, 30)), min_size=1, max_size=6),
+       at_once=st.booleans())
+def test_marked_cells_are_added_in_order_and_keep_their_values(rows, marks, at_once):
+    """Marked one by one or all in one pass (restyle_all), the same cells, in order, values kept."""
     xml = _sheet(rows, {r for r, cols in rows.items() if not cols})
     from openpyxl.utils import get_column_letter
-    for r, c in marks:
+    if at_once:
+        xml = package.restyle_all(xml, {f"{get_column_letter(c)}{r}": lambda s: s + 100 for r, c in marks})
+    for r, c in [] if at_once else marks:
         xml = package.restyle(xml, f"{get_column_letter(c)}{r}", lambda s: s + 100)
     found = [(int(r), package._col(c)) for c, r in re.findall(r'<c r="([A-Z]+)(\d+)"', xml)]
     assert found == sorted(set(found))  # row by row, column by column, each cell once

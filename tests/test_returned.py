@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
 from pipeline.run import batch
-from pipeline.outputs.units import returned
+from pipeline.outputs.units import listing, returned
 
 
 @pytest.fixture(scope="module")
@@ -142,8 +142,8 @@ def test_findings_are_grouped_by_sheet_and_every_text_fits_its_row(run):
         if not isinstance(row[0].value, int):
             continue
         height = ws.row_dimensions[row[0].row].height
-        for cell, width in zip(row, returned.WIDTHS):
-            assert height >= 15 * returned._lines(cell.value, width), (cell.coordinate, cell.value)
+        for cell, width in zip(row, listing.WIDTHS):
+            assert height >= 15 * listing.lines(cell.value, width), (cell.coordinate, cell.value)
             assert cell.border.left.style == "thin" and cell.alignment.wrap_text
     assert f.stored.unit_code in ws.oddHeader.left.text and "&P" in ws.oddHeader.right.text
     assert ws.print_title_rows == "$3:$3"
@@ -151,7 +151,7 @@ def test_findings_are_grouped_by_sheet_and_every_text_fits_its_row(run):
 
 def test_the_warning_colour_is_not_the_templates_fill_in_colour():
     from pipeline.outputs.units import templates
-    fill_in = templates._INPUT_FILL.fgColor.rgb
+    fill_in = templates.INPUT_FILL.fgColor.rgb
     assert fill_in not in {f.fgColor.rgb for f in returned.FILLS.values()}
 
 

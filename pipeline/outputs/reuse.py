@@ -91,8 +91,9 @@ def copy(folder: Path, manifest: dict, into: Path, files) -> list[Path]:
             target = into / out["path"]
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(folder / out["path"], target)
-    returned = {(r["name"], r["sha256"]): r.get("returned") for r in manifest["inbox_files"]}
+    returned = {(r["name"], r["sha256"]): r for r in manifest["inbox_files"]}
     for f in files:
-        path = returned.get((f.name, f.received.sha256))
-        f.returned = into / path if path else None
+        record = returned.get((f.name, f.received.sha256), {})
+        f.returned = into / record["returned"] if record.get("returned") else None
+        f.copy_failed = record.get("returned_failed", "")
     return [into / p for p in manifest["written"]]

@@ -46,6 +46,7 @@ class FileResult:
     findings: list[Finding]  # of its bytes, and those this run decided
     kind: str  # the template's title as people read it (单位填报表...), or 非模板文件
     returned: Path | None = None
+    copy_failed: str = ""  # why its returned copy could not be written, when it could not
     other_round: bool = False  # identified as another round than the one this run reports (非本阶段)
     new: bool = True  # received by this run (not already in the ledger from an earlier run)
 

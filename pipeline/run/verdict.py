@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.run import rounds
-from pipeline.labels import NOTICE_DIR, REPLIES, RETURNED_DIR, STATUSES
+from pipeline.labels import FINDINGS_SHEET, NOTICE_DIR, REPLIES, RETURNED_DIR, STATUSES
 from pipeline.ledger.verdicts import FUTURE_AS_OF
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
@@ -51,6 +51,10 @@ def lines(campaign, result, replies, status: int) -> list[str]:
     notices = [f for f in files if f.returned and f.returned.parent.name == NOTICE_DIR]
     if returned:
         steps.append(f"请把“{RETURNED_DIR}”文件夹中的 {len(returned)} 份发回对应单位，修改后重新报送。")
+    failed = [f.name for f in files if f.copy_failed]
+    if failed:
+        steps.append(f"{len(failed)} 份文件的标注副本未能生成（{'、'.join(failed)}），它们的全部问题见"
+                     f"{campaign.outputs['detail']}的“{FINDINGS_SHEET}”表，请转告对应单位（{REPLIES} 中已注明）。")
     if unread:
         steps.append(f"{len(unread)} 份文件未受理（格式不对或不是本活动的模板），请通知报送单位用模板填写、另存为 .xlsx 后重新报送。")
     if must:

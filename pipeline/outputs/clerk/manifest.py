@@ -17,7 +17,8 @@ def write(folder: Path, head: dict, files: list, round_findings: list, ignored: 
     outputs = sorted(p for p in folder.rglob("*") if p.is_file())
     manifest = {
         **head,
-        "inbox_files": [{**f.record(), "returned": _returned(f, folder)} for f in files],
+        "inbox_files": [{**f.record(), "returned": _returned(f, folder),
+                         "returned_failed": getattr(f, "copy_failed", "")} for f in files],
         "ignored_files": [{"name": r.name, "size": r.size, "reason": IGNORED} for r in ignored],
         "changed_files": [{"name": r.name, "size": r.size, "reason": CHANGED} for r in changed],
         "held_files": [{"name": r.name, "reason": HELD} for r in held],

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.campaign import Campaign
-from pipeline.labels import ACCEPTED_ADVICE, REPLIES, cn_date, unit_label
+from pipeline.labels import ACCEPTED_ADVICE, FINDINGS_SHEET, REPLIES, cn_date, unit_label
 from pipeline.outputs.kits import sheetkit
 from pipeline.outputs.kits.sheetkit import Col
 
@@ -27,6 +27,7 @@ class Reply:
     reasons: list[str] = field(default_factory=list)
     asks: list[str] = field(default_factory=list)
     copies: list[str] = field(default_factory=list)  # the returned copies to attach, relative to the run folder
+    failed: list[str] = field(default_factory=list)  # files whose returned copy could not be written
 
     @property
     def must(self) -> bool:
@@ -50,7 +51,7 @@ def _kind(f) -> str | None:
         return RESEND
     if f.status == "late":
         return LATE
-    return NOTICE if f.status == "accepted" and f.returned is not None else None
+    return NOTICE if f.status == "accepted" and (f.returned is not None or f.copy_failed) else None
 
 
 def replies(campaign: Campaign, files) -> list[Reply]:
@@ -69,6 +70,8 @@ def replies(campaign: Campaign, files) -> list[Reply]:
         copy = f.returned.parent.name + "/" + f.returned.name if f.returned else ""
         if copy:
             r.copies.append(copy)
+        elif f.copy_failed:
+            r.failed.append(f.name)
         if kind == LATE:
             r.reasons.append(f.findings[0].title if f.findings else LATE)
             r.asks.append(next((x.message for x in f.findings if x.code == "W_ROUND_CLOSED"), LATE))
@@ -82,8 +85,15 @@ def replies(campaign: Campaign, files) -> list[Reply]:
             r.asks.append(first.message if first else "请用本活动的模板填写，另存为 .xlsx 后重新报送。")
         else:
             r.reasons += _reasons(f.findings)
-            r.asks.append(f"{ACCEPTED_ADVICE}（见附件“{copy}”）。")
+            r.asks.append(f"{ACCEPTED_ADVICE}（见附件“{copy}”）。" if copy else f"{ACCEPTED_ADVICE}。")
     return [out[k] for k in sorted(out)]
+
+
+def attachments(campaign: Campaign, r: Reply, sep: str = "；") -> str:
+    """The copies to attach, and for a file whose copy could not be written, where its problems are."""
+    failed = [f"“{name}”的标注副本未能生成，请把{campaign.outputs['detail']}“{FINDINGS_SHEET}”表中该文件的问题转告对方"
+              for name in r.failed]
+    return sep.join(r.copies + failed)
 
 
 def text(campaign: Campaign, round_code: str, as_of, items: list[Reply]) -> str:
@@ -104,8 +114,8 @@ def text(campaign: Campaign, round_code: str, as_of, items: list[Reply]) -> str:
             lines.append(f"   文件：{'；'.join(r.files)}")
             lines.append(f"   原因：{'；'.join(r.reasons)}")
             lines += [f"   请对方：{a}" for a in dict.fromkeys(r.asks)]
-            if r.copies:
-                lines.append(f"   附件：{'；'.join(r.copies)}")
+            if r.copies or r.failed:
+                lines.append(f"   附件：{attachments(campaign, r)}")
             lines.append("")
     return "\n".join(lines)
 
@@ -132,7 +142,7 @@ def _workbook(campaign: Campaign, round_code: str, as_of, items: list[Reply], pa
                 Col("文件", width=24, wrap=True), Col("问题", width=40, wrap=True), Col("请对方", width=44, wrap=True),
                 Col("附件", width=22, wrap=True)]
         rows = [[i, r.kind, r.sender, "\n".join(r.files),
-                 "\n".join(r.reasons), "\n".join(dict.fromkeys(r.asks)), "\n".join(r.copies)]
+                 "\n".join(r.reasons), "\n".join(dict.fromkeys(r.asks)), attachments(campaign, r, "\n")]
                 for i, r in enumerate(items, start=1)]
         sheet.table(cols, rows)
         book.close()

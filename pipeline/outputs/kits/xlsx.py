@@ -79,14 +79,25 @@ def placed(path: str | Path):
 
 def save(wb: Workbook, path: str | Path, when: dt.datetime, creator: str) -> Path:
     """Save `wb` with fixed properties and timestamps, via a temporary file renamed into place."""
+    with placed(path) as tmp:
+        _write(wb, tmp, when, creator, zipfile.ZIP_DEFLATED)
+    return Path(path)
+
+
+def package_bytes(wb: Workbook, when: dt.datetime, creator: str) -> bytes:
+    """The package `save` would write, in memory and uncompressed (to be edited further)."""
+    buffer = io.BytesIO()
+    _write(wb, buffer, when, creator, zipfile.ZIP_STORED)
+    return buffer.getvalue()
+
+
+def _write(wb: Workbook, target, when: dt.datetime, creator: str, compression: int) -> None:
     wb.properties.creator = creator
     wb.properties.lastModifiedBy = creator
     wb.properties.created = when
     wb.properties.modified = when
-    with placed(path) as tmp:
-        with _FixedTimeZip(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True, when=when) as archive:
-            ExcelWriter(wb, archive).write_data()
-    return Path(path)
+    with _FixedTimeZip(target, "w", compression, allowZip64=True, when=when) as archive:
+        ExcelWriter(wb, archive).write_data()
 
 
 def parts(wb: Workbook) -> dict[str, bytes]:

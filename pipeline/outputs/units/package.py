@@ -41,6 +41,12 @@ def _col(letters: str) -> int:
     return n
 
 
+def position(ref: str) -> tuple[int, int]:
+    """(row, column) of a cell reference such as "C12", both counted from 1."""
+    col, row = _REF.fullmatch(ref).groups()
+    return int(row), _col(col)
+
+
 def _attr(tag: str, name: str) -> str | None:
     m = re.search(rf'\s{name}="([^"]*)"', tag)
     return m.group(1) if m else None
@@ -241,54 +247,99 @@ def sheet_xml(pkg: Package, part: str) -> str:
     return xml
 
 
-def merged_top_left(xml: str, ref: str) -> str:
-    """The top-left cell of the merged range covering `ref`, or `ref` itself."""
-    col, row = _REF.fullmatch(ref).groups()
-    c, r = _col(col), int(row)
+def merged_ranges(xml: str) -> list[tuple[int, int, int, int, str]]:
+    """The sheet's merged ranges: (first column, first row, last column, last row, top-left cell)."""
+    out = []
     for a, b in re.findall(r'<mergeCell\s+ref="([A-Z]+\d+):([A-Z]+\d+)"', xml):
         (ca, ra), (cb, rb) = _REF.fullmatch(a).groups(), _REF.fullmatch(b).groups()
-        if _col(ca) <= c <= _col(cb) and int(ra) <= r <= int(rb):
-            return a
+        out.append((_col(ca), int(ra), _col(cb), int(rb), a))
+    return out
+
+
+def merged_top_left(xml: str, ref: str, ranges: list | None = None) -> str:
+    """The top-left cell of the merged range covering `ref`, or `ref` itself (`ranges`: merged_ranges)."""
+    col, row = _REF.fullmatch(ref).groups()
+    c, r = _col(col), int(row)
+    for ca, ra, cb, rb, top_left in merged_ranges(xml) if ranges is None else ranges:
+        if ca <= c <= cb and ra <= r <= rb:
+            return top_left
     return ref
 
 
+_ROW = re.compile(r"<row\b[^>]*?(/?)>")
+_CELL = re.compile(r"<c\b[^>]*?(/?)>")
+
+
 def restyle(xml: str, ref: str, style_of) -> str:
-    """`xml` with the cell `ref` given the style `style_of(current style)`, the cell (and its row)
-    added when the sheet does not hold it yet."""
-    col, row_no = _REF.fullmatch(ref).groups()
-    row = re.search(rf'<row\b[^>]*?\sr="{row_no}"[^>]*?(/?)>', xml)
-    if row is None:  # a new row, before the first row below it
-        base = _column_style(xml, _col(col))
-        new = f'<row r="{row_no}"><c r="{ref}" s="{style_of(base)}"/></row>'
-        later = next((m for m in re.finditer(r'<row\b[^>]*?\sr="(\d+)"', xml) if int(m.group(1)) > int(row_no)), None)
-        if later is not None:
-            return xml[:later.start()] + new + xml[later.start():]
-        if "</sheetData>" in xml:
-            return xml.replace("</sheetData>", new + "</sheetData>", 1)
-        return re.sub(r"<sheetData\s*/>", lambda _: f"<sheetData>{new}</sheetData>", xml, count=1)
-    if row.group(1):  # <row .../>: give it a body
-        tag = row.group(0)[:-2] + ">"
-        base = int(_attr(tag, "s") or 0) if _attr(tag, "customFormat") in ("1", "true") else _column_style(xml, _col(col))
-        return xml[:row.start()] + tag + f'<c r="{ref}" s="{style_of(base)}"/></row>' + xml[row.end():]
-    end = xml.index("</row>", row.end())
-    body = xml[row.end():end]
-    for cell in re.finditer(r"<c\b[^>]*?(/?)>", body):
-        r = _attr(cell.group(0), "r")
-        if r is None:
+    """`xml` with the cell `ref` given the style `style_of(current style)` (see restyle_all)."""
+    return restyle_all(xml, {ref: style_of})
+
+
+def restyle_all(xml: str, targets: dict) -> str:
+    """`xml` with each cell of `targets` (cell -> style_of(current style)) given its new style, a cell (and
+    its row) added in order where the sheet does not hold it yet. One pass over the sheet, whatever the
+    number of cells: a unit that typed its own word in every rating cell has thousands."""
+    by_row: dict[int, dict[int, tuple]] = {}
+    for ref, style_of in targets.items():
+        col, row = _REF.fullmatch(ref).groups()
+        by_row.setdefault(int(row), {})[_col(col)] = (ref, style_of)
+    pending, i = sorted(by_row), 0
+    head = xml.split("<sheetData", 1)[0]  # the column formats a new cell takes
+    out, at = [], 0
+    for m in _ROW.finditer(xml):
+        number = _attr(m.group(0), "r")
+        if number is None:
+            raise Unexpected("a row without its number")
+        r = int(number)
+        while i < len(pending) and pending[i] < r:  # a new row, before the first row below it
+            out += [xml[at:m.start()], _new_row(pending[i], by_row[pending[i]], head)]
+            at, i = m.start(), i + 1
+        if i == len(pending) or pending[i] != r:
+            continue
+        tag = m.group(0)
+        base = (lambda c, t=tag: int(_attr(t, "s") or 0)) if _attr(tag, "customFormat") in ("1", "true") else \
+            (lambda c: _column_style(head, c))
+        if m.group(1):  # <row .../>: give it a body
+            out += [xml[at:m.start()], tag[:-2] + ">", _cells(by_row[r], base), "</row>"]
+            at = m.end()
+        else:
+            end = xml.index("</row>", m.end())
+            out += [xml[at:m.end()], _restyle_row(xml[m.end():end], by_row[r], base)]
+            at = end
+        i += 1
+    rest = xml[at:]
+    if i < len(pending):
+        extra = "".join(_new_row(p, by_row[p], head) for p in pending[i:])
+        rest = rest.replace("</sheetData>", extra + "</sheetData>", 1) if "</sheetData>" in rest else \
+            re.sub(r"<sheetData\s*/>", lambda _: f"<sheetData>{extra}</sheetData>", rest, count=1)
+    return "".join(out) + rest
+
+
+def _cells(targets: dict[int, tuple], base) -> str:
+    """New cells for `targets` (column -> (cell, style_of)), in column order, on their base styles."""
+    return "".join(f'<c r="{ref}" s="{style_of(base(c))}"/>' for c, (ref, style_of) in sorted(targets.items()))
+
+
+def _new_row(number: int, targets: dict[int, tuple], head: str) -> str:
+    return f'<row r="{number}">' + _cells(targets, lambda c: _column_style(head, c)) + "</row>"
+
+
+def _restyle_row(body: str, targets: dict[int, tuple], base) -> str:
+    """A row's cells with the targets restyled, and those the row lacks added in column order."""
+    todo, k, out, at = sorted(targets.items()), 0, [], 0
+    for cell in _CELL.finditer(body):
+        ref = _attr(cell.group(0), "r")
+        if ref is None:
             raise Unexpected("a cell without its reference")
-        if r == ref:
+        column = _col(_REF.fullmatch(ref).group(1))
+        while k < len(todo) and todo[k][0] < column:
+            out += [body[at:cell.start()], _cells(dict([todo[k]]), base)]
+            at, k = cell.start(), k + 1
+        if k < len(todo) and todo[k][0] == column:
             tag = cell.group(0)
-            new = _set_attr(tag, "s", str(style_of(int(_attr(tag, "s") or 0))))
-            at = row.end() + cell.start()
-            return xml[:at] + new + xml[at + len(tag):]
-        if _col(_REF.fullmatch(r).group(1)) > _col(col):
-            break
-    else:
-        cell = None
-    tag = row.group(0)
-    base = int(_attr(tag, "s") or 0) if _attr(tag, "customFormat") in ("1", "true") else _column_style(xml, _col(col))
-    at = row.end() + (cell.start() if cell is not None else len(body))
-    return xml[:at] + f'<c r="{ref}" s="{style_of(base)}"/>' + xml[at:]
+            out += [body[at:cell.start()], _set_attr(tag, "s", str(todo[k][1][1](int(_attr(tag, "s") or 0))))]
+            at, k = cell.start() + len(tag), k + 1
+    return "".join(out) + body[at:] + _cells(dict(todo[k:]), base)
 
 
 def _column_style(xml: str, col: int) -> int:

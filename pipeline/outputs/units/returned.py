@@ -5,8 +5,9 @@ warnings or notes go to 提示/ (已受理，无需重报). The unit's pictures 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-import html
+import io
 import logging
 import re
 import zipfile
@@ -15,36 +16,31 @@ from pathlib import Path
 
 import python_calamine
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.styles import PatternFill
 from openpyxl.xml.functions import tostring
 
 from pipeline.campaign import Campaign
 from pipeline import fsio
 from pipeline.fsio import FileBusy
-from pipeline.findings import Finding, make
+from pipeline.findings import ERROR, Finding, make
 from pipeline.intake.book import Book
 from pipeline.labels import ACCEPTED_ADVICE, NOTICE_DIR, RETURNED_DIR, UNKNOWN_UNIT, unit_label
-from pipeline.outputs.units import package, package_comments
+from pipeline.layout import INFO_SHEET
+from pipeline.outputs.units import listing, package, package_comments
+from pipeline.outputs.units.listing import FILLS, HEADERS, SHEET
+from pipeline.outputs.units.templates import INPUT_FILL
 from pipeline.outputs.kits import xlsx
-from pipeline.outputs.kits.sheetkit import text_width
 from pipeline.outputs.kits.xlsx import set_text
 
 log = logging.getLogger(__name__)
-SHEET = "问题清单"
-# Red for an error, orange for a warning: neither is the template's pale fill-in yellow (FFF2CC).
-FILLS = {"错误": PatternFill("solid", fgColor="FF9999"), "警告": PatternFill("solid", fgColor="F4B183")}
-HEADERS = ["序号", "严重程度", "工作表", "单元格", "列", "填写内容", "问题", "修改方法"]
-WIDTHS = [6, 9, 12, 9, 14, 18, 18, 60]
 VERDICT = {True: ("须修改后重新报送", "本文件有错误，未被受理。请在本文件中逐项修改（点击“单元格”可跳到该格），"
                   "改好后另存为 .xlsx 重新报送。"),
            False: ("已受理，无需重报", f"本文件{ACCEPTED_ADVICE}。")}
-_THIN = Side(style="thin", color="999999")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_GROUP_FILL = PatternFill("solid", fgColor="D9E1F2")
 AUTHOR = "街道党办"
+_MARKS = tuple(f"【{severity}】" for severity in FILLS)  # how each line of our comments begins
+NAME_LIMIT = 40  # characters of a unit's name kept in its copy's file name (the unit code is always kept)
 
 
 def _rebuild(path: Path) -> Workbook:
@@ -74,17 +70,6 @@ def _keep_escaped(wb: Workbook) -> None:
                 cell.value = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"_x{ord(m.group()):04X}_", v)
 
 
-def _writable(ws, ref: str):
-    """The cell that carries a comment for `ref`: itself, or the top-left cell of the merged range
-    that covers it (a unit may have merged cells; only the top-left one can hold a comment)."""
-    cell = ws[ref]
-    if isinstance(cell, MergedCell):
-        rng = next((r for r in ws.merged_cells.ranges if cell.coordinate in r), None)
-        if rng is not None:
-            return ws.cell(rng.min_row, rng.min_col)
-    return cell
-
-
 def _notes(findings: list[Finding], sheets) -> dict[tuple[str, str], tuple[str, str, int]]:
     """(sheet, cell) -> (the worst severity, the comment's text, how many findings) for every cell a
     finding points at in one of `sheets`; notes (N_) are listed on 问题清单 only."""
@@ -102,92 +87,47 @@ def _comment_size(count: int) -> tuple[int, int]:
     return 40 + 40 * count, 320
 
 
-def _annotate(wb: Workbook, findings: list[Finding]) -> None:
-    for (sheet, ref), (worst, text, count) in _notes(findings, wb.sheetnames).items():
-        cell = _writable(wb[sheet], ref)
-        cell.fill = FILLS[worst]
-        comment = Comment(text, AUTHOR)
-        comment.height, comment.width = _comment_size(count)
-        cell.comment = comment
+def _is_ours(rows) -> bool:
+    """Whether a sheet whose first rows are `rows` is one of our lists (a returned copy sent back) rather
+    than a unit's own sheet that happens to be named 问题清单."""
+    rows = list(rows)
+    head = [] if len(rows) < 3 else ["" if v is None else str(v) for v in list(rows[2])[:len(HEADERS)]]
+    return head == HEADERS
 
 
-def _lines(text, width: int) -> int:
-    """How many lines `text` wraps to in a column `width` characters wide (a Chinese character takes two)."""
-    text = "" if text is None else str(text)
-    return sum(max(1, -(-int(text_width(part)) // max(1, int(width * 0.95)))) for part in text.split("\n"))
+def _list_is_ours(data: bytes) -> bool:
+    try:
+        rows = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(SHEET).to_python(
+            skip_empty_area=False, nrows=3)
+    except Exception:  # no such sheet, or one calamine cannot read: not a list of ours
+        return False
+    return _is_ours(rows)
 
 
-def _findings_sheet(wb: Workbook, findings: list[Finding], unit_label: str, lost: str, names: list[str]) -> None:
-    """问题清单 in `wb`: the verdict in its first line, then the findings grouped by sheet (each group in the
-    order of the unit's sheets `names`, errors first), every text shown whole, ready to print."""
-    ws = wb.create_sheet(SHEET, 0)
-    errors = sum(f.is_error for f in findings)
-    warnings = sum(f.severity == "警告" for f in findings)
-    notes = len(findings) - errors - warnings
-    verdict, how = VERDICT[errors > 0]
-    ws["A1"] = f"{unit_label}：{verdict}"
-    ws["A1"].font = Font(bold=True, size=14, color="C00000" if errors else "375623")
-    ws["A2"] = (f"{how}本表共 {errors} 处错误、{warnings} 处警告、{notes} 条提示。红色为错误（必须修改），"
-                f"橙色为警告（请核实），提示仅供参考。{lost}")
-    for r in (1, 2):
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(HEADERS))
-        ws.cell(r, 1).alignment = Alignment(wrap_text=True, vertical="center")
-    ws.row_dimensions[1].height = 24
-    ws.row_dimensions[2].height = 16 * _lines(ws["A2"].value, sum(WIDTHS)) + 4
-    for j, (h, w) in enumerate(zip(HEADERS, WIDTHS), start=1):
-        c = ws.cell(3, j, h)
-        c.font, c.border = Font(bold=True), _BOX
-        c.alignment = Alignment(horizontal="center", vertical="center")
-        ws.column_dimensions[c.column_letter].width = w
-    order = {"错误": 0, "警告": 1, "提示": 2}
-    sheets = {name: i for i, name in enumerate(names)}
-    ranked = sorted(findings, key=lambda f: (sheets.get(f.sheet, -1), order[f.severity], _position(f.cell)))
-    r, n = 4, 0
-    for sheet, group in _groups(ranked):
-        head = ws.cell(r, 1, f"{sheet or '整个文件'}（{len(group)} 条）")
-        head.font, head.fill = Font(bold=True), _GROUP_FILL
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(HEADERS))
-        for j in range(1, len(HEADERS) + 1):
-            ws.cell(r, j).border = _BOX
-        r += 1
-        for f in group:
-            n += 1
-            values = [n, f.severity, f.sheet, f.cell, f.column, f.value, f.title, f.message]
-            for j, v in enumerate(values, start=1):
-                cell = ws.cell(r, j)
-                xlsx.set_text(cell, v)
-                cell.border = _BOX
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-            ws.row_dimensions[r].height = 15 * max(_lines(v, w) for v, w in zip(values, WIDTHS)) + 3
-            if f.severity in FILLS:
-                ws.cell(r, 2).fill = FILLS[f.severity]
-            if f.sheet in sheets:
-                link = ws.cell(r, 4)
-                target = f.cell or "A1"
-                link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{f.sheet}'!{target}", display=target)
-                xlsx.set_text(link, target)
-                link.font = Font(color="0563C1", underline="single")
-            r += 1
-    ws.freeze_panes = "A4"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "3:3"
-    ws.oddHeader.left.text = f"{unit_label}  {SHEET}"
-    ws.oddHeader.right.text = "第 &P 页，共 &N 页"
+def _unmark(wb: Workbook) -> None:
+    """Take off what an earlier returned copy added to the unit's cells: our comments (our lines after a
+    comment of the unit's own) and our fills (a 填报说明 value cell gets its fill-in yellow back)."""
+    ours = {f.fgColor.rgb[-6:] for f in FILLS.values()}
+    for ws in wb.worksheets:
+        for cell in list(ws._cells.values()):
+            if cell.comment is not None:
+                cell.comment = _without_ours(cell.comment)
+            if cell.fill.fill_type == "solid" and str(cell.fill.fgColor.rgb)[-6:] in ours:
+                cell.fill = copy.copy(INPUT_FILL) if ws.title == INFO_SHEET else PatternFill()
 
 
-def _position(cell: str) -> tuple[int, str]:
-    m = re.fullmatch(r"([A-Z]+)(\d+)", cell or "")
-    return (int(m.group(2)), m.group(1).rjust(3)) if m else (0, "")
-
-
-def _groups(findings: list[Finding]):
-    out: dict[str, list[Finding]] = {}
-    for f in findings:
-        out.setdefault(f.sheet, []).append(f)
-    return out.items()
+def _without_ours(comment: Comment) -> Comment | None:
+    """The unit's part of `comment` (ours come after it), or None when all of it is ours."""
+    if comment.author == AUTHOR:
+        return None
+    lines = (comment.text or "").split("\n")
+    first = next((i for i, line in enumerate(lines) if line.startswith(_MARKS)), len(lines))
+    text = "\n".join(lines[:first]).rstrip("\n")
+    if not text.strip():
+        return None
+    kept = Comment(text, comment.author)
+    kept.width, kept.height = comment.width, comment.height
+    return kept
 
 
 def _lost_drawings(path: Path, fmt: str) -> str:
@@ -207,42 +147,41 @@ def _lost_drawings(path: Path, fmt: str) -> str:
 def write(path: Path, fmt: str, file: str, findings: list[Finding], unit_label: str, out: Path,
           when: dt.datetime, creator: str, rebuild: bool = False) -> Path:
     """Write the returned copy of one submission to `out` and return its path. An .xlsx is edited part by
-    part (everything else byte for byte); when its package is shaped otherwise, or for `rebuild`, the copy
-    is made with openpyxl, from the workbook or (`rebuild`, .xls, .ods) from its cell values."""
+    part (everything else byte for byte). When its package is shaped otherwise, or is a returned copy sent
+    back (its old marks and list go), it is first saved again by openpyxl; for `rebuild`, .xls and .ods, it
+    is first rebuilt from its cell values."""
     findings = list(findings)
     if fmt == "xlsx" and not rebuild:
         try:
-            return _edited(path, findings, unit_label, out, when)
+            return _edited(path.read_bytes(), findings, unit_label, out, when)
         except (FileBusy, MemoryError):
             raise
         except Exception as e:  # a package shaped otherwise (package.Unexpected) or not quite well formed
             log.info("%s: %s; the copy is made with openpyxl", file, e)
+    lost = ""
     if fmt in ("xlsx", "xlsm") and not rebuild:
         wb = load_workbook(path, keep_vba=False, keep_links=False, rich_text=True)
         _keep_escaped(wb)
-        if SHEET in wb.sheetnames:  # a returned copy sent in again: its old list goes
-            del wb[SHEET]
+        lost = _lost_drawings(path, fmt)
     else:
         wb = _rebuild(path)
         findings.append(make("N_CONVERTED", file, detail=f".{fmt}"))
-    _annotate(wb, findings)
-    _findings_sheet(wb, findings, unit_label, "" if rebuild else _lost_drawings(path, fmt), wb.sheetnames)
-    wb.active = 0
-    for ws in wb.worksheets:
-        ws.sheet_view.tabSelected = ws.title == SHEET
-    return xlsx.save(wb, out, when, creator)
+    if SHEET in wb.sheetnames and _is_ours(wb[SHEET].iter_rows(max_row=3, values_only=True)):
+        _unmark(wb)
+        del wb[SHEET]
+    return _edited(xlsx.package_bytes(wb, when, creator), findings, unit_label, out, when, lost)
 
 
 def _fill_xml(fill: PatternFill) -> str:
     return tostring(fill.to_tree()).decode("utf-8")
 
 
-def _edited(path: Path, findings: list[Finding], unit_label: str, out: Path, when: dt.datetime) -> Path:
-    """The returned copy as the unit's package with only these parts changed: the styles (formats
+def _edited(data: bytes, findings: list[Finding], unit_label: str, out: Path, when: dt.datetime, lost: str = "") -> Path:
+    """The returned copy as the unit's package `data` with only these parts changed: the styles (formats
     added), the marked sheets and their comments, the workbook's sheet list, and the new 问题清单."""
-    pkg = package.Package.open(path.read_bytes())
-    if SHEET in pkg.sheets:
-        raise package.Unexpected("a returned copy sent in again")
+    pkg = package.Package.open(data)
+    if SHEET in pkg.sheets and _list_is_ours(data):
+        raise package.Unexpected("a returned copy sent in again")  # its marks are taken off with openpyxl
     styles = package.Styles(pkg)
     fill = {worst: styles.append("fills", "fill", [_fill_xml(f)]) for worst, f in FILLS.items()}
     marks: dict[str, dict[str, tuple[str, str, int]]] = defaultdict(dict)
@@ -251,25 +190,19 @@ def _edited(path: Path, findings: list[Finding], unit_label: str, out: Path, whe
     for sheet, notes in marks.items():
         part = pkg.sheets[sheet]
         xml = package.sheet_xml(pkg, part)
-        texts, sizes = {}, {}
+        ranges = package.merged_ranges(xml)
+        texts, sizes, worst_of = {}, {}, {}
         for ref, (worst, text, count) in notes.items():
-            target = package.merged_top_left(xml, ref)
-            xml = package.restyle(xml, target, lambda s, k=fill[worst]: styles.with_fill(s, k))
+            target = package.merged_top_left(xml, ref, ranges)  # a merged range's comment sits on its first cell
             texts[target] = f"{texts[target]}\n{text}" if target in texts else text
             sizes[target] = _comment_size(count)
+            worst_of[target] = ERROR if ERROR in (worst, worst_of.get(target)) else worst
+        xml = package.restyle_all(xml, {t: (lambda s, k=fill[w]: styles.with_fill(s, k)) for t, w in worst_of.items()})
         pkg.put(part, package_comments.add(pkg, part, xml, texts, AUTHOR, sizes))
-    listing = Workbook()
-    _findings_sheet(listing, findings, unit_label, "", list(pkg.sheets))
-    listing.remove(listing.worksheets[1])
-    made = xlsx.parts(listing)
-    offset = styles.merge(made["xl/styles.xml"].decode("utf-8"))
+    offset = styles.merge(listing.styles()[0])
     styles.done()
-    sheet = package.inline_strings(made["xl/worksheets/sheet1.xml"].decode("utf-8"),
-                                   made.get("xl/sharedStrings.xml", b"").decode("utf-8"))
-    titles = re.search(r'<definedName name="_xlnm.Print_Titles"[^>]*>(.*?)</definedName>',
-                       made["xl/workbook.xml"].decode("utf-8"))
-    package.insert_first_sheet(pkg, SHEET, package.shift_styles(sheet, offset),
-                               html.unescape(titles.group(1)) if titles else None)
+    made = listing.build(findings, VERDICT[any(f.is_error for f in findings)], unit_label, lost, list(pkg.sheets), offset)
+    package.insert_first_sheet(pkg, made.name, made.xml, made.print_titles)
     with xlsx.placed(out) as tmp, open(tmp, "wb") as f:
         pkg.save(f, when)
     return Path(out)
@@ -282,31 +215,35 @@ def _stem(name: str) -> str:
     return Path(name.replace("\\", "/")).name.rsplit(".", 1)[0]
 
 
-def _name(campaign: Campaign, f, taken: set[str]) -> str:
+def copy_name(campaign: Campaign, f, taken: set[str]) -> str:
+    """The copy's file name: the unit code and name (or the street form's title, or the received file's
+    name), made safe for Windows (no reserved characters, at most NAME_LIMIT characters of a name, the unit
+    code always kept) and unique in `taken` as Windows compares names."""
     s = f.stored
     if s.kind == "street":
-        base = campaign.workbooks["street"].title
+        base = fsio.safe_name(campaign.workbooks["street"].title, NAME_LIMIT)
     elif campaign.unit_name(s.unit_code):
-        base = f"{s.unit_code}_{campaign.unit_name(s.unit_code)}"
+        base = f"{fsio.safe_name(s.unit_code, NAME_LIMIT)}_{fsio.safe_name(campaign.unit_name(s.unit_code), NAME_LIMIT)}"
     else:
-        base = f"{UNKNOWN_UNIT}_{fsio.safe_name(_stem(f.name))}"
+        base = f"{UNKNOWN_UNIT}_{fsio.safe_name(_stem(f.name), NAME_LIMIT)}"
     name, n = f"{base}.xlsx", 1
-    while name in taken:
+    while name.casefold() in taken:
         n += 1
         name = f"{base}_{n}.xlsx"
-    taken.add(name)
+    taken.add(name.casefold())
     return name
 
 
 def write_all(campaign: Campaign, ledger, files: list, folder: Path, when: dt.datetime) -> None:
     """An annotated copy for each identified submission of this inbox with errors (退回修改/) or accepted
-    with warnings or notes (提示/); not for another round's files an earlier run already answered."""
+    with warnings or notes (提示/); not for another round's files an earlier run already answered. A copy
+    that cannot be written is left in the file's `copy_failed` (said on screen and in 回复清单)."""
     taken: set[str] = set()
     for f in files:
         s = f.stored
         if s.status not in ("accepted", "rejected") or s.kind is None or not f.findings or f.quiet:
             continue
-        out = folder / (RETURNED_DIR if s.status == "rejected" else NOTICE_DIR) / _name(campaign, f, taken)
+        out = folder / (RETURNED_DIR if s.status == "rejected" else NOTICE_DIR) / copy_name(campaign, f, taken)
         args = (ledger.archived_path(s), s.format, f.name, f.findings, unit_label(campaign, s), out, when,
                 campaign.organiser)
         try:
@@ -319,5 +256,6 @@ def write_all(campaign: Campaign, ledger, files: list, folder: Path, when: dt.da
                 f.returned = write(*args, rebuild=True)
             except (FileBusy, MemoryError):
                 raise
-            except Exception:  # no copy for this file; its findings are in 汇总报告 and findings.csv
+            except Exception as e:  # no copy for this file; its findings are in 明细表 and findings.csv
                 log.error("no returned copy for %s", f.name, exc_info=True)
+                f.copy_failed = f"{type(e).__name__}: {e}"

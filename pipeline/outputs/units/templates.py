@@ -27,7 +27,7 @@ _EXPECTED_FILL = PatternFill("solid", fgColor="C55A11")  # 应填: accepted blan
 _OPTIONAL_FILL = PatternFill("solid", fgColor="7F7F7F")  # an optional column
 _PREVIEW_FILL = PatternFill("solid", fgColor="2F5597")  # computed for reference, never typed
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
-_INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 _THIN = Side(style="thin", color="999999")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP = Alignment(wrap_text=True, vertical="top")
@@ -220,7 +220,7 @@ def _info_sheet(ws, campaign: Campaign, layout: WorkbookLayout, rnd: Round) -> N
     for f in layout.info:
         ws.cell(row, 1, f.label).font = Font(bold=True)
         value = ws.cell(row, 2)
-        value.fill, value.border = _INPUT_FILL, _BOX
+        value.fill, value.border = INPUT_FILL, _BOX
         value.protection = Protection(locked=False)
         if f.type == "date":
             value.number_format = _DATE_FORMAT

@@ -11,7 +11,7 @@ import pandas as pd
 from pipeline.campaign import Campaign
 from pipeline.findings import ERROR, severity_of, title_of
 from pipeline.frames import records, values
-from pipeline.labels import OTHER_ROUND, STATUSES, kind_label
+from pipeline.labels import FINDINGS_SHEET, OTHER_ROUND, STATUSES, kind_label
 from pipeline.outputs.leaders.pack.style import ALERT, NOTE, WARNING, by_value, field_labels, fixed_time, grade_fills
 from pipeline.outputs.kits.sheetkit import Book, Col
 from pipeline.rules import commendation
@@ -98,7 +98,7 @@ def nominations_sheet(book, campaign: Campaign, report, files: list) -> None:
 
 
 def findings_sheet(book, campaign: Campaign, report, files: list) -> None:
-    ws = book.sheet("数据问题")
+    ws = book.sheet(FINDINGS_SHEET)
     ws.title("数据问题：收到的文件中发现的全部问题（错误须退回修改，警告请核实，提示仅供了解）", 9, size=12)
     ws.skip()
     cols = [Col("文件", width=30, wrap=True), Col("工作表"), Col("单元格"), Col("列"), Col("填写内容", width=18, wrap=True),

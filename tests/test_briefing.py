@@ -58,8 +58,9 @@ def test_every_figure_equals_the_csv_files(run):
         n = int((reviewed["decided_grade"] == grade).sum())
         assert f"{grade}{n}{_pct(n, len(reviewed))}" in text, grade  # the grade table's row
     orgs = _csv(folder, "org_results.csv")
-    for grade in campaign.grades["org"].grades:
-        assert f"{grade}{(orgs['grade'] == grade).sum()}个" in text
+    counts = {grade: int((orgs["grade"] == grade).sum()) for grade in campaign.grades["org"].grades}
+    said = [grade for grade in counts if f"{grade}{counts[grade]}个" in text]
+    assert said == [grade for grade, n in counts.items() if n], "each grade held by a unit, with its count; no 0 个"
     best = orgs.assign(c=orgs["composite"].astype(float)).sort_values(["c", "unit_code"], ascending=[False, True]).iloc[0]
     assert f"综合得分较高的单位：{name(best['unit_code'])}（{float(best['composite']):.2f}分）" in text
     rect = _csv(folder, "rectifications.csv")

@@ -15,7 +15,7 @@ from pipeline import cli
 from pipeline.campaign import CampaignError, parse
 
 # Keys campaign.toml documents as optional, each with its default: removing one is not an error.
-OPTIONAL = {"width", "required", "unique", "ref", "min", "max", "note", "optional", "host", "purpose", "how_to",
+OPTIONAL = {"width", "expect", "required", "unique", "ref", "min", "max", "note", "optional", "host", "purpose", "how_to",
             "lower_orgs", "required_activities", "max_ballots", "veto", "cap", "earlier_template_versions",
             "aliases"}
 

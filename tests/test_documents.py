@@ -105,26 +105,36 @@ def test_no_notice_over_several_units_names_a_low_grade_or_singles_out_a_probati
     """The street's notice names each unit's members graded 优秀 and no one else; a unit's own lists its members
     (not its 预备党员); nothing anywhere says 不定等次."""
     campaign, first, second, root = district
-    for result in (first, second):
-        street, nominees, units = _notices(campaign, result)
-        members = result.report.scores.member_results.merge(result.report.roster[["unit_code", "member_id", "name"]])
-        text = _docx_text(street)
-        for u in result.report.files:
-            mine = members[members["unit_code"] == u]
-            named = re.search(re.escape(campaign.unit_name(u)) + r"（\d+名）：([^；。]*)", text)
-            excellent = sorted(mine.loc[mine["decided_grade"].isin(campaign.publication.street_grades), "name"])
-            assert (sorted(named.group(1).split("、")) if named else []) == excellent, u
-        for path in [street, nominees] + units:
-            assert campaign.grades["member"].probationary_grade not in _docx_text(path), path.name
-        assert not any(g in text for g in LOW) and not any(g in _docx_text(nominees) for g in LOW)
-        unit = units[0]
-        code = unit.stem.split("_")[0]
-        mine = members[members["unit_code"] == code]
-        listed = _docx_text(unit)
-        probationary = mine[mine["suggested_grade"] == campaign.grades["member"].probationary_grade]
-        full = mine[mine["suggested_grade"] != campaign.grades["member"].probationary_grade]
-        assert all(n in listed for n in full["name"])
-        assert not any(n in listed for n in set(probationary["name"]) - set(full["name"]))
+    problems = [p for result in (first, second) for p in _notice_problems(campaign, result)]
+    assert problems == []
+    assert first.report.files and second.report.files
+
+
+def _notice_problems(campaign, result) -> list[str]:
+    """What test_no_notice_... finds wrong in one round's notices."""
+    problems = []
+    street, nominees, units = _notices(campaign, result)
+    members = result.report.scores.member_results.merge(result.report.roster[["unit_code", "member_id", "name"]])
+    text = _docx_text(street)
+    for u in result.report.files:
+        mine = members[members["unit_code"] == u]
+        named = re.search(re.escape(campaign.unit_name(u)) + r"（\d+名）：([^；。]*)", text)
+        excellent = sorted(mine.loc[mine["decided_grade"].isin(campaign.publication.street_grades), "name"])
+        if (sorted(named.group(1).split("、")) if named else []) != excellent:
+            problems.append(f"{u}: the street notice's 优秀 list")
+    probationary_grade = campaign.grades["member"].probationary_grade
+    problems += [f"{p.name} says {probationary_grade}" for p in [street, nominees] + units
+                 if probationary_grade in _docx_text(p)]
+    if any(g in text for g in LOW) or any(g in _docx_text(nominees) for g in LOW):
+        problems.append("a low grade named street-wide")
+    unit = units[0]
+    mine = members[members["unit_code"] == unit.stem.split("_")[0]]
+    listed = _docx_text(unit)
+    probationary = mine[mine["suggested_grade"] == probationary_grade]
+    full = mine[mine["suggested_grade"] != probationary_grade]
+    problems += [f"{unit.name} leaves out {n}" for n in full["name"] if n not in listed]
+    problems += [f"{unit.name} lists 预备党员 {n}" for n in set(probationary["name"]) - set(full["name"]) if n in listed]
+    return problems
 
 
 def test_the_nominees_are_posted_by_kind_under_a_title_that_fits_its_line(district):

@@ -266,6 +266,11 @@ def _info_sheet(ws, campaign: Campaign, layout: WorkbookLayout, rnd: Round) -> N
     ws.page_setup.orientation = "portrait"
 
 
+RETURNED_HOW_TO = ("收到街道发回的标注稿时（第一张工作表为“问题清单”，红色格为错误、橙色格为警告，批注写明怎样改，点击“单元格”"
+                   "可跳到该格）：写“须修改后重新报送”的，直接在标注稿中改好，另存为 .xlsx 重新报送，不必重新填写，"
+                   "上次的标注和批注会自动去掉（本单位自己的批注保留）；写“已受理，无需重报”的，核实后下次填报时注意。")
+
+
 def _how_to(campaign: Campaign, layout: WorkbookLayout, rnd: Round) -> list[str]:
     """The workbook's 填写方法 from the campaign, then the minimum ballots (unit workbook) and the deadline."""
     lines = list(layout.how_to)
@@ -278,6 +283,7 @@ def _how_to(campaign: Campaign, layout: WorkbookLayout, rnd: Round) -> list[str]
         lines.append("每名党员的评议票：" + "、".join(count(f) for f in campaign.forms["member"]) +
                      "；本单位党组织的评议票：" + "、".join(count(f) for f in unit_forms) +
                      (f"（没有下级党组织的党支部不填{upward.name}）" if upward else "") + "。票数不足的给出提示，结果仅供参考。")
+        lines.append(RETURNED_HOW_TO)
     lines.append(f"填好后以 .xlsx 格式保存，于 {cn_date(rnd.submission_due)} 前报街道党办。文件名可自定。")
     return [f"{n}. {line}" for n, line in enumerate(lines, start=1)]
 

@@ -6,9 +6,9 @@ rem With the environment variable NOPAUSE=1 it neither opens a window nor waits.
 setlocal
 cd /d "%~dp0"
 if "%NOPAUSE%"=="1" (
-  "%~dp0python\python.exe" "%~dp0run.py" %*
+  "%~dp0python\python.exe" "%~dp0run.py" --from-bat %*
 ) else (
-  "%~dp0python\python.exe" "%~dp0run.py" --open --ask %*
+  "%~dp0python\python.exe" "%~dp0run.py" --from-bat --open --ask %*
 )
 set "RC=%ERRORLEVEL%"
 if not "%NOPAUSE%"=="1" pause

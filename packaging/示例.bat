@@ -4,9 +4,9 @@ rem never the real ones. Shows the verdict, opens the run's folder and waits for
 setlocal
 cd /d "%~dp0"
 if "%NOPAUSE%"=="1" (
-  "%~dp0python\python.exe" "%~dp0run.py" example %*
+  "%~dp0python\python.exe" "%~dp0run.py" --from-bat example %*
 ) else (
-  "%~dp0python\python.exe" "%~dp0run.py" example --open %*
+  "%~dp0python\python.exe" "%~dp0run.py" --from-bat example --open %*
 )
 set "RC=%ERRORLEVEL%"
 if not "%NOPAUSE%"=="1" pause

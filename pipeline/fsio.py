@@ -16,6 +16,8 @@ from pathlib import Path
 RETRY_SECONDS = 5.0
 
 
+WAIT_SECONDS = 60  # how long a run waits for another run's lock on the archive before it stops
+
 class FileBusy(Exception):
     """A file or folder is held open by another program: the clerk must close it and run again."""
 

@@ -39,3 +39,26 @@ def unit_label(campaign: Campaign, s) -> str:
         return campaign.workbooks["street"].title
     name = campaign.unit_name(s.unit_code)
     return f"{s.unit_code} {name}" if name else UNKNOWN_UNIT
+
+
+# ---------------------------------------------------------------- exit statuses (SPEC §9)
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
+
+# A round that finished: its verdict's first line.
+MEANING = {
+    EXIT_OK: "完成，没有需要发回的文件",
+    EXIT_REJECTED: "完成，有文件需要发回报送单位",
+    EXIT_USAGE: "完成，但有文件本次未能读取，处理后请再运行一次",
+}
+# A run (or another command) that stopped before its verdict.
+STOPPED = {
+    EXIT_OK: "完成",
+    EXIT_USAGE: "未完成：请按上面的说明处理后再运行一次",
+    EXIT_FAILURE: "程序意外出错，未完成：请把上面写明的日志文件发给技术支持",
+}
+
+
+def stop_line(code: int) -> str:
+    """The last line of a run that stopped before its verdict (or of a command that failed)."""
+    return f"结果：退出状态 {code}，{STOPPED.get(code, MEANING.get(code, ''))}。"

@@ -5,6 +5,7 @@ fills from the starter files shipped inside the package."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
@@ -22,19 +23,32 @@ def home() -> Path:
     return PROGRAM if in_program_folder() else Path.cwd()
 
 
-def copy_starter(source: Path, target: Path) -> None:
+def copy_starter(source: Path, target: Path, overwrite: bool = True) -> list[Path]:
     """The starter files from `source` (the program folder, or the package's copy) into `target`: used to
-    build the package (setup.py) and to set up a working folder (`fnc-review init`)."""
+    build the package (setup.py) and to set up a working folder (`fnc-review init`, with `overwrite` False:
+    a file already there is kept). Returns the files kept."""
     import shutil
+    kept = []
     for name in STARTER_FILES:
-        src, dst = source / name, target / name
-        if src.is_dir():
-            shutil.copytree(src, dst, dirs_exist_ok=True)
-        else:
+        src = source / name
+        for f in [src] if src.is_file() else sorted(p for p in src.rglob("*") if p.is_file()):
+            dst = target / f.relative_to(source)
+            if dst.exists() and not overwrite:
+                kept.append(dst)
+                continue
             dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dst)
+            shutil.copy2(f, dst)
+    return kept
 
 
 def starter() -> Path:
     """Where the starter files are: the program folder, or the installed package's copy."""
     return PROGRAM if in_program_folder() else PACKAGE / "starter"
+
+
+def prog() -> str:
+    """The command's name as it was started: fnc-review, run.py, or python -m pipeline (for --help and hints)."""
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    if name in ("__main__.py", "-c", ""):
+        return "python -m pipeline"
+    return name[:-4] if name.lower().endswith(".exe") else name

@@ -11,8 +11,6 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from pipeline import ledger
-
 
 def date_arg(text: str) -> dt.date:
     try:
@@ -95,6 +93,7 @@ class LazyProgress:
 
 def ledger_message(db: Path, error: Exception) -> str:
     """What to do when the ledger cannot be used: restoring a backup only when SQLite finds it damaged."""
+    from pipeline import ledger  # not at the top: the window's first lines come before pandas loads
     if db.exists() and ledger.damaged(db):
         return (f"台账 {db} 已损坏（{error}）。请不要再运行汇总，把 archive 文件夹整个复制一份留存，"
                 "然后用最近的备份替换 archive 文件夹，再运行一次（inbox 中的文件会重新收下）。")

@@ -9,7 +9,7 @@ PACKAGE = ROOT / "pipeline"
 # Stage order (STYLE: data flows one way). The core is what every stage may use.
 STAGES = {"campaign": 0, "findings": 0, "frames": 0, "labels": 0, "layout": 0, "scoring": 0, "grading": 0, "fsio": 0, "timing": 0,
           "paths": 0, "intake": 1, "validation": 2, "ledger": 3, "rules": 4, "outputs": 5, "demo": 6,
-          "run": 7, "window": 8, "upgrade": 8, "cli": 8, "__main__": 9, "__init__": 0}
+          "run": 7, "window": 8, "upgrade": 8, "commands": 8, "cli": 9, "__main__": 10, "__init__": 0}
 MAX_LINES = 400
 
 

@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT, make_demo
 from openpyxl import load_workbook
 
-from pipeline import cli, labels, layout
+from pipeline import cli, commands, labels, layout
 from pipeline.run import batch
 from pipeline.intake import inbox as inbox_mod
 from pipeline.ledger import DB_NAME
@@ -311,7 +311,7 @@ def test_the_error_log_falls_back_to_the_temporary_folder_and_says_where(tmp_pat
 
     def boom(*a, **k):
         raise RuntimeError("disk on fire")
-    monkeypatch.setitem(cli.COMMANDS, "status", boom)
+    monkeypatch.setitem(commands.COMMANDS, "status", boom)
     assert cli.main(["status", "--archive", str(tmp_path / "arch")]) == cli.EXIT_FAILURE
     out = capsys.readouterr().out.replace("\n", "")
     (log,) = (tmp_path / "tmp").glob("error-*.log")

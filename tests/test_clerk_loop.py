@@ -7,6 +7,8 @@ import json
 import shutil
 import sqlite3
 
+import pytest
+
 from conftest import ROOT, make_demo
 from openpyxl import load_workbook
 
@@ -142,6 +144,7 @@ def test_a_ledger_held_by_another_program_is_not_called_damaged(campaign, tmp_pa
     assert _run(inbox, tmp_path) == cli.EXIT_USAGE
     out = capsys.readouterr().out.replace("\n", "")
     assert "被其他程序占用" in out and "不需要从备份恢复" in out
+    assert out.endswith("结果：退出状态 2，未完成：请按上面的说明处理后再运行一次。"), "every stop ends with its verdict"
 
 
 def test_a_damaged_ledger_is_the_only_one_sent_to_the_backup(tmp_path):
@@ -158,3 +161,28 @@ def test_a_damaged_ledger_is_the_only_one_sent_to_the_backup(tmp_path):
     db.write_bytes(bytes(data))
     assert ledger.damaged(db) is True
     assert "最近的备份" in window.ledger_message(db, sqlite3.DatabaseError("database disk image is malformed"))
+
+
+@pytest.mark.parametrize("stop", ["empty inbox", "bad campaign file", "lock held"])
+def test_every_stop_ends_with_the_verdict_line(campaign, tmp_path, capsys, monkeypatch, stop):
+    """An early stop says what happened and ends with the same 结果 line as a finished run."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    args = ["--inbox", str(inbox), "--outbox", str(tmp_path / "out"), "--archive", str(tmp_path / "arch"),
+            "--as-of", "2010-08-02"]
+    if stop == "bad campaign file":
+        bad = tmp_path / "c.toml"
+        bad.write_text("[campaign\n", encoding="utf-8")
+        args += ["--campaign", str(bad)]
+    if stop == "lock held":
+        make_demo(campaign, inbox, units=1, seed=3)
+
+        def busy(*a, **k):
+            raise ledger.LedgerBusy("另一个汇总正在运行（测试）。请等它结束后再运行。")
+        from pipeline.run import batch
+        monkeypatch.setattr(batch, "locked", busy)
+    assert cli.main(args) == cli.EXIT_USAGE
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert lines[-1] == "结果：退出状态 2，未完成：请按上面的说明处理后再运行一次。"
+    said = {"empty inbox": "收件箱为空", "bad campaign file": "c.toml", "lock held": "另一个汇总正在运行"}[stop]
+    assert said in "".join(lines[:-1])

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import ROOT, make_demo
 
-from pipeline import cli, ledger
+from pipeline import cli, commands, ledger
 
 
 def run_cli(*args, cwd=ROOT):
@@ -19,13 +19,13 @@ def run_cli(*args, cwd=ROOT):
 def test_help_lists_every_subcommand():
     out = run_cli("--help")
     assert out.returncode == 0
-    for name in cli.COMMANDS:
+    for name in commands.COMMANDS:
         assert name in out.stdout
 
 
 def test_readme_documents_every_subcommand_and_the_two_commands():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for name in cli.COMMANDS:
+    for name in commands.COMMANDS:
         assert f"run.py {name}" in readme or (name == "run" and "python run.py" in readme)
     assert "make run" in readme and "make test" in readme
 
@@ -94,13 +94,13 @@ def test_status_lists_runs(tmp_path, capsys, campaign):
     capsys.readouterr()
     assert cli.main(["--archive", str(tmp_path / "arch"), "status"]) == 0
     out = capsys.readouterr().out
-    assert "R1" in out and "未报单位" in out and "FN02" in out
+    assert "第一阶段" in out and "未报单位" in out and "FN02" in out
 
 
 def test_unexpected_failure_exits_1_with_a_log_path(tmp_path, monkeypatch, capsys):
     def boom(*a, **k):
         raise RuntimeError("disk on fire")
-    monkeypatch.setattr(cli.batch, "run", boom)
+    monkeypatch.setattr(commands.batch, "run", boom)
     (tmp_path / "in").mkdir()
     status = cli.main(["--inbox", str(tmp_path / "in"), "--outbox", str(tmp_path / "o"), "--archive", str(tmp_path / "a")])
     out = capsys.readouterr().out
@@ -118,7 +118,7 @@ def test_global_options_work_after_the_subcommand(campaign, tmp_path, capsys):
     capsys.readouterr()
     assert cli.main(["status", "--archive", str(archive), "--campaign", str(ROOT / "campaign.toml")]) == cli.EXIT_OK
     out = capsys.readouterr().out
-    assert "R1" in out and "尚未运行过汇总" not in out
+    assert "第一阶段" in out and "尚未运行过汇总" not in out
 
 
 def test_an_option_after_the_subcommand_wins_over_the_one_before(tmp_path):
@@ -160,7 +160,64 @@ def test_status_reads_a_write_protected_backup(campaign, tmp_path):
         out = sp.run([sys.executable, str(ROOT / "run.py"), "status", "--archive", str(backup)], capture_output=True,
                      text=True, encoding="utf-8", timeout=120)
         assert out.returncode == 0, out.stdout + out.stderr
-        assert "R1" in out.stdout and "已受理" in out.stdout
+        assert "第一阶段" in out.stdout and "已受理" in out.stdout
         assert sorted(p.name for p in backup.iterdir()) == before
     finally:
         sp.run(["chattr", "-i", str(backup)])
+
+
+HEAVY = ("pandas", "numpy", "openpyxl", "xlsxwriter", "docx", "pandera", "python_calamine")
+
+
+@pytest.mark.parametrize("flag", ["--version", "--help"])
+def test_version_and_help_load_none_of_the_heavy_libraries(flag):
+    done = subprocess.run([sys.executable, "-X", "importtime", str(ROOT / "run.py"), flag], capture_output=True,
+                          text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0 and done.stdout
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "pipeline.cli" in loaded and not loaded & set(HEAVY), loaded & set(HEAVY)
+
+
+def test_the_first_line_comes_before_the_heavy_libraries_load(tmp_path):
+    """The clerk's window answers at once: the line naming the campaign and the date is printed while pandas,
+    openpyxl and the others are not loaded yet (under Wine they take seconds)."""
+    (tmp_path / "in").mkdir()
+    spy = f"""
+import sys
+from rich.console import Console
+seen, print_ = [], Console.print
+def spy(self, *a, **k):
+    seen.append((str(a[0]) if a else "", sorted(m for m in {HEAVY!r} if m in sys.modules)))
+    return print_(self, *a, **k)
+Console.print = spy
+sys.argv = ["run.py"]
+from pipeline import cli
+cli.main(["--inbox", {str(tmp_path / "in")!r}, "--outbox", {str(tmp_path / "o")!r}, "--archive", {str(tmp_path / "a")!r},
+          "--as-of", "2010-08-02"])
+print("FIRST", seen[0][1], "LAST", seen[-1][1])
+"""
+    done = subprocess.run([sys.executable, "-c", spy], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.startswith("FIRST [] LAST [") and last != "FIRST [] LAST []", last  # heavy ones come later
+    assert "基准日期 2010-08-02" in done.stdout and "结果：退出状态 2" in done.stdout
+
+
+def test_help_names_the_command_as_it_was_started(tmp_path):
+    out = run_cli("--help")
+    assert out.stdout.startswith("usage: run.py") and "run.py status --archive X" in out.stdout
+    module = subprocess.run([sys.executable, "-m", "pipeline", "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert module.stdout.startswith("usage: python -m pipeline") and "run.py" not in module.stdout
+
+
+def test_status_fits_an_80_column_window(campaign, tmp_path):
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=3, seed=4)
+    archive = tmp_path / "存档"
+    assert cli.main(["--inbox", str(inbox), "--outbox", str(tmp_path / "o"), "--archive", str(archive),
+                     "--as-of", "2010-08-02", "-q"]) == cli.EXIT_OK
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "status", "--archive", str(archive)], capture_output=True,
+                          text=True, cwd=ROOT, env={**__import__("os").environ, "COLUMNS": "80"}, timeout=120)
+    assert done.returncode == 0 and "…" not in done.stdout
+    from rich.cells import cell_len
+    table = [line for line in done.stdout.splitlines() if line[:1] in "┏┃┡│└"]
+    assert table and max(cell_len(line) for line in table) <= 80
+    assert "第一阶段最近一次汇总：" in done.stdout and "（基准日期 2010-08-02）" in done.stdout

@@ -126,7 +126,8 @@ def test_answer_key_points_at_the_injected_cells(campaign, defects_inbox):
                  "N_NORMALISED", "N_POINTS", "N_DATE_TEXT", "N_HEADER_MOVED", "N_COLUMN_ORDER", "N_EXTRA_COLUMN",
                  "W_FEW_BALLOTS", "W_GRADE_UNEXPLAINED"):
         assert codes[code] >= 1, code
-    assert json.loads((folder / "answer_key.json").read_text(encoding="utf-8")) == key
+    assert json.loads((folder.parent / "answer_key.json").read_text(encoding="utf-8")) == key
+    assert not list(folder.glob("*.json")), "the answer key lies beside the inbox, never in it"
     values = {}
     for k in key:
         assert (folder / k["file"]).exists()

@@ -52,7 +52,7 @@ def test_a_newer_version_takes_over_the_ledger_and_the_old_folder_is_left_as_it_
     again = _run(new, "--as-of", AS_OF.isoformat())
     assert again.returncode == cli.EXIT_OK and "重复报送" in again.stdout
     status = _run(new, "status")
-    assert status.returncode == 0 and "R1" in status.stdout
+    assert status.returncode == 0 and "第一阶段" in status.stdout
     refused = _run(new, "upgrade", "--from", str(old))
     assert refused.returncode == cli.EXIT_USAGE and "已经有台账" in refused.stdout
 

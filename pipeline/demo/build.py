@@ -140,6 +140,15 @@ def _submissions(campaign: Campaign, rnd: Round, chosen: list, members: int, as_
     return subs
 
 
+def answer_key_path(inbox: Path, given: str | Path | None) -> Path:
+    """Where the answer key goes: beside the inbox (answer_key.json in its parent folder), never in it, where
+    the next run would take it for a submission."""
+    path = Path(given) if given else Path(inbox).resolve().parent / "answer_key.json"
+    if Path(inbox).resolve() in path.resolve().parents:
+        raise DemoError(f"答案文件 {path} 不能放在演示收件箱 {inbox} 中（汇总时会被当作报送文件），请换一个位置。")
+    return path
+
+
 def generate(campaign: Campaign, inbox: str | Path, *, units: int | None = None, members: int = 20,
              round_code: str | None = None, as_of: dt.date | None = None, seed: int | str = 1,
              defects: bool = False, answer_key: str | Path | None = None, absent: int = 0,
@@ -166,6 +175,7 @@ def generate(campaign: Campaign, inbox: str | Path, *, units: int | None = None,
         raise DemoError("--absent、--tallies 不能与 --defects 同时使用")
     if members < 3:
         raise DemoError("每单位党员数至少为 3")
+    key_path = answer_key_path(inbox, answer_key) if defects else None  # refused before anything is written
     chosen = list(campaign.units[:n])
     subs = _submissions(campaign, rnd, chosen, members, as_of, seed, defects, absent, tallies)
     inbox = Path(inbox)
@@ -183,9 +193,6 @@ def generate(campaign: Campaign, inbox: str | Path, *, units: int | None = None,
                         "cell": locate(sheet_key, row, col), "code": code})
     if defects:
         key += file_defects(campaign, inbox, chosen, subs, written)
-        key_path = Path(answer_key) if answer_key else inbox / "answer_key.json"
-        if key_path.parent == inbox:
-            key.append({"file": key_path.name, "sheet": "", "cell": "", "code": "E_UNSUPPORTED_FORMAT"})
         key_path.parent.mkdir(parents=True, exist_ok=True)
         key_path.write_text(json.dumps(key, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return key

@@ -22,7 +22,7 @@ from pipeline.outputs import reuse, workbooks, writers
 from pipeline.rules import round_results
 from pipeline.timing import Stages
 
-DEFAULT_WAIT_SECONDS = 60
+DEFAULT_WAIT_SECONDS = fsio.WAIT_SECONDS
 log = logging.getLogger(__name__)
 
 

@@ -5,17 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.labels import EXIT_FAILURE, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, MEANING, stop_line  # noqa: F401
 from pipeline.run import rounds
 from pipeline.labels import FINDINGS_SHEET, NOTICE_DIR, REPLIES, RETURNED_DIR, STATUSES
 from pipeline.ledger.verdicts import FUTURE_AS_OF
-
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
-
-MEANING = {
-    EXIT_OK: "完成，没有需要发回的文件",
-    EXIT_REJECTED: "完成，有文件需要发回报送单位",
-    EXIT_USAGE: "完成，但有文件本次未能读取，处理后请再运行一次",
-}
 
 
 def exit_status(result, replies) -> int:
@@ -26,7 +19,8 @@ def exit_status(result, replies) -> int:
     return EXIT_REJECTED if any(r.must for r in replies) else EXIT_OK
 
 
-def lines(campaign, result, replies, status: int) -> list[str]:
+def lines(campaign, result, replies, status: int, options: bool = True) -> list[str]:
+    """The verdict's lines; `options`: the window may name command-line options (not when a .bat started it)."""
     files = result.files
     workbook = [f for f in files if f.stored.kind]
     unread = result.unread
@@ -62,7 +56,7 @@ def lines(campaign, result, replies, status: int) -> list[str]:
                      f"{Path(REPLIES).with_suffix('.xlsx').name}），共 {len(must)} 个单位或发件人。")
     if notices:
         steps.append(f"“{NOTICE_DIR}”文件夹中的 {len(notices)} 份已受理、无需重报，可发回供各单位核对。")
-    steps += _late_steps(campaign, result.late)
+    steps += _late_steps(campaign, result.late, options)
     future = [f for f in files if f.status == "rejected" and
               any(x.code == "E_FUTURE_DATE" and x.detail.startswith(FUTURE_AS_OF) for x in f.findings)]
     if future:
@@ -83,13 +77,14 @@ def lines(campaign, result, replies, status: int) -> list[str]:
     return out
 
 
-def _late_steps(campaign, late) -> list[str]:
+def _late_steps(campaign, late, options: bool) -> list[str]:
     """Files of a closed round received after it closed: what the clerk may do (reopen, or tell the units)."""
     out = []
     for code in sorted({f.stored.round for f in late}):
         name = campaign.round(code).name
         mine = [f.name for f in late if f.stored.round == code]
         out.append(f"{len(mine)} 份{name}的文件在{name}结束后才收到，没有计入（{name}的结果不变）：{'、'.join(mine)}。"
-                   f"如确需用它们更正{name}的结果，请再运行一次，在询问时选择重新开放{name}（命令行：--reopen {code}）；"
+                   f"如确需用它们更正{name}的结果，请再运行一次，在询问时选择重新开放{name}"
+                   + (f"（命令行：--reopen {code}）" if options else "") + "；"
                    f"否则请按 {REPLIES} 告知报送单位。")
     return out

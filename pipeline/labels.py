@@ -15,11 +15,18 @@ OTHER_ROUND = "非本阶段"  # a file of another round than the one this run re
 IGNORED = "系统文件（Excel/WPS 的临时锁定文件、Thumbs.db、desktop.ini 等），已忽略"
 CHANGED = "读取时文件内容发生变化（可能仍在复制或保存中），本次未处理。请稍后再运行"
 HELD = "文件被占用（可能正在 Excel/WPS 中打开），或无权读取，本次未处理。请关闭该文件后再运行"
+BESIDE = "（旧版本）"  # marks an old version's file an upgrade put beside a newer one of the same name
 UNKNOWN_UNIT = "未识别单位"  # a workbook whose unit code is not the campaign's
 REPLIES = "回复清单.txt"  # the run folder's list of senders to write to, with reasons and requests
 FINDINGS_SHEET = "数据问题"  # the sheet of 明细表 that lists every finding of the round
 # What a unit whose file was accepted with warnings or notes is told, in its 提示 copy and in 回复清单 alike.
 ACCEPTED_ADVICE = "已受理，数据已计入汇总，无需重新报送。标出的警告和提示请核实，如有填错，请在下次报送时改正"
+
+
+def without_beside(name: str) -> str:
+    """A file name with the mark of an upgrade's old version taken off: X（旧版本2）.xlsx -> X.xlsx."""
+    import re
+    return re.sub(r"（旧版本\d*）(?=\.[^.]*$|$)", "", name)
 
 
 def cn_date(day) -> str:

@@ -9,9 +9,11 @@ import sqlite3
 from pathlib import Path
 
 from pipeline.campaign import CampaignError, load
+from pipeline.labels import BESIDE
 from pipeline.ledger import DB_NAME
 
 DATA = ("archive", "inbox", "outbox")
+ZIP_PREFIX = "fnc-review"  # how the Windows zip (fnc-review-win64.zip) and the folders unzipped from it begin
 
 
 class UpgradeError(Exception):
@@ -19,11 +21,48 @@ class UpgradeError(Exception):
 
 
 def candidates(program: Path) -> list[Path]:
-    """Folders beside this program's folder that hold an older copy with a ledger, newest first."""
-    parent = program.resolve().parent
-    found = [p for p in parent.iterdir() if p.is_dir() and p.resolve() != program.resolve()
-             and (p / "run.py").is_file() and (p / "archive" / DB_NAME).is_file()]
+    """Older copies of the program with a ledger, newest first: folders beside this program's folder, and
+    the program folder inside each of the parent's other folders named like the zip (Windows' 全部解压缩 puts
+    every zip in a folder of its own name: …\\fnc-review-win64\\fnc-review beside …\\fnc-review-win64 (1)\\fnc-review)."""
+    me = program.resolve()
+    places = [p for p in _folders(me.parent) if p != me]
+    if me.parent.parent != me.parent:  # the zip's own folders only: fnc-review-win64, fnc-review-win64 (1)…
+        places += [q for other in _folders(me.parent.parent) if other != me.parent
+                   and other.name.lower().startswith(ZIP_PREFIX) for q in _folders(other)]
+    found = [p for p in places if (p / "run.py").is_file() and (p / "archive" / DB_NAME).is_file()]
     return sorted(found, key=lambda p: (p / "archive" / DB_NAME).stat().st_mtime, reverse=True)
+
+
+def _folders(parent: Path) -> list[Path]:
+    try:
+        return sorted(p.resolve() for p in parent.iterdir() if p.is_dir())
+    except OSError:  # a folder the clerk may not list
+        return []
+
+
+def holds_submissions(db: Path) -> bool:
+    """Whether a ledger holds any received file (one left by a run on an empty inbox holds none: not data)."""
+    if not db.is_file():
+        return False
+    try:
+        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return conn.execute("SELECT EXISTS (SELECT 1 FROM submissions)").fetchone()[0] == 1
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:  # no such table yet, or unreadable: data of some kind, never overwritten
+        return not _empty_schema(db)
+
+
+def _empty_schema(db: Path) -> bool:
+    try:
+        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] == 0
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return False
 
 
 def _sound(db: Path) -> None:
@@ -40,27 +79,66 @@ def _sound(db: Path) -> None:
 
 
 def upgrade(old: Path, new: Path) -> list[str]:
-    """Copy the old folder's data into the new program folder; the lines to show the clerk."""
+    """Copy the old folder's data into the new program folder; the lines to show the clerk. A file the new
+    folder has already stays; a same-named one with other bytes comes beside it (BESIDE) and is listed."""
     old, new = old.resolve(), new.resolve()
     if old == new:
         raise UpgradeError("旧版本文件夹就是本文件夹，不需要迁移。")
     if not (old / "archive" / DB_NAME).is_file():
         raise UpgradeError(f"{old} 中没有台账（archive\\{DB_NAME}），不是用过的旧版本文件夹。请选择旧版本的 fnc-review 文件夹。")
-    if (new / "archive" / DB_NAME).exists():
+    if holds_submissions(new / "archive" / DB_NAME):
         raise UpgradeError(f"本文件夹 {new} 已经有台账，为免覆盖，没有迁移。若确要迁移，请换一个新解压的文件夹。")
-    lines = []
+    for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm"):  # a ledger that received nothing is not data
+        (new / "archive" / name).unlink(missing_ok=True)
+    lines, beside = [], []
     for name in DATA:
         if (old / name).is_dir():
-            shutil.copytree(old / name, new / name, dirs_exist_ok=True)
-            lines.append(f"已复制 {name}：{sum(1 for p in (new / name).rglob('*') if p.is_file())} 个文件。")
+            copied, moved = _bring(old / name, new / name)
+            beside += moved
+            lines.append(f"已复制 {name}：{copied} 个文件。")
     try:
         _sound(new / "archive" / DB_NAME)  # checked on the copy: reading the old one would touch its folder
     except UpgradeError:
         shutil.rmtree(new / "archive", ignore_errors=True)
         (new / "archive").mkdir()
         raise
+    if beside:
+        lines.append(f"新文件夹中已有 {len(beside)} 个同名但内容不同的文件，保留新文件夹中的文件，旧版本的文件另存在旁边："
+                     + "；".join(str(p.relative_to(new)) for p in beside) + "。请核对后删去不需要的。")
     lines.append(_campaign(old, new))
     return lines
+
+
+def _bring(source: Path, target: Path) -> tuple[int, list[Path]]:
+    """Copy the files of `source` into `target` without replacing any: a file with the same bytes is there
+    already; one with other bytes comes beside it. (files copied, the files put beside)."""
+    copied, beside = 0, []
+    for f in sorted(p for p in source.rglob("*") if p.is_file()):
+        dst = target / f.relative_to(source)
+        if dst.exists():
+            if dst.is_file() and dst.read_bytes() == f.read_bytes():
+                continue
+            dst = _free_beside(dst, f)
+            if dst is None:  # an earlier upgrade brought it beside already
+                continue
+            beside.append(dst)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(f, dst)
+        copied += 1
+    return copied, beside
+
+
+def _free_beside(dst: Path, f: Path) -> Path | None:
+    """The name beside `dst` for the old version `f` (X（旧版本）.xlsx, X（旧版本2）.xlsx…), or None when one of
+    them already holds the same bytes."""
+    for n in range(1, 100):
+        mark = BESIDE if n == 1 else BESIDE.replace("）", f"{n}）")
+        candidate = dst.with_name(f"{dst.stem}{mark}{dst.suffix}")
+        if not candidate.exists():
+            return candidate
+        if candidate.is_file() and candidate.read_bytes() == f.read_bytes():
+            return None
+    raise UpgradeError(f"{dst} 旁已有太多旧版本文件，没有迁移。请先整理该文件夹。")
 
 
 def _campaign(old: Path, new: Path) -> str:

@@ -3,6 +3,7 @@ inbox and outbox with `run.py upgrade` (升级.bat), and its campaign file when 
 folder is not changed. Two program folders side by side, as two unzipped versions would be."""
 
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
@@ -79,3 +80,49 @@ def test_a_folder_without_a_ledger_is_not_an_old_version(tmp_path):
     nothing = _run(new, "upgrade", stdin="")
     assert nothing.returncode == cli.EXIT_USAGE and "没有找到旧版本文件夹" in nothing.stdout
     assert not (new / "archive" / "ledger.sqlite").exists()
+
+
+def test_an_upgrade_never_replaces_a_file_of_the_new_folder(campaign, tmp_path):
+    """A unit's corrected resend already in the new folder's inbox stays; the old folder's file of the same
+    name comes beside it, is listed, and the next run does not take it for a new sender's file."""
+    old = _program(tmp_path / "fnc-review")
+    make_demo(campaign, old / "inbox", units=2, members=6, seed=9)
+    assert _run(old, "--as-of", AS_OF.isoformat()).returncode == cli.EXIT_OK
+    new = _program(tmp_path / "fnc-review (2)")
+    name = sorted(p.name for p in (old / "inbox").iterdir())[0]
+    (new / "inbox" / name).write_bytes(b"the corrected resend")
+    done = _run(new, "upgrade", "--from", str(old))
+    assert done.returncode == cli.EXIT_OK, done.stdout
+    assert (new / "inbox" / name).read_bytes() == b"the corrected resend"
+    stem, suffix = name.rsplit(".", 1)
+    beside = new / "inbox" / f"{stem}（旧版本）.{suffix}"
+    assert beside.read_bytes() == (old / "inbox" / name).read_bytes()
+    assert beside.name in done.stdout.replace("\n", "") and "同名但内容不同" in done.stdout
+    again = _run(new, "upgrade", "--from", str(old))  # refused now: the ledger holds submissions
+    assert again.returncode == cli.EXIT_USAGE and (new / "inbox" / name).read_bytes() == b"the corrected resend"
+    run = _run(new, "--as-of", AS_OF.isoformat())
+    assert not re.search(r"重复报送 [1-9]", run.stdout), "the old version beside is the file the old ledger has"
+
+
+def test_a_ledger_left_by_a_run_on_an_empty_inbox_is_not_data(campaign, tmp_path):
+    old = _program(tmp_path / "old")
+    make_demo(campaign, old / "inbox", units=1, members=4, seed=9)
+    assert _run(old, "--as-of", AS_OF.isoformat()).returncode == cli.EXIT_OK
+    new = _program(tmp_path / "new")
+    assert _run(new, "--as-of", AS_OF.isoformat()).returncode == cli.EXIT_USAGE  # 收件箱为空
+    assert (new / "archive" / "ledger.sqlite").exists()
+    done = _run(new, "upgrade", "--from", str(old))
+    assert done.returncode == cli.EXIT_OK, done.stdout
+    assert (new / "archive" / "ledger.sqlite").read_bytes() == (old / "archive" / "ledger.sqlite").read_bytes()
+
+
+def test_the_old_folder_is_found_in_the_windows_extract_layout(campaign, tmp_path):
+    """全部解压缩 puts each zip in a folder named after it: …/fnc-review-win64/fnc-review (old) and
+    …/fnc-review-win64 (1)/fnc-review (new). Enter takes the one found, named in the window."""
+    old = _program(tmp_path / "fnc-review-win64" / "fnc-review")
+    make_demo(campaign, old / "inbox", units=1, members=4, seed=9)
+    assert _run(old, "--as-of", AS_OF.isoformat()).returncode == cli.EXIT_OK
+    new = _program(tmp_path / "fnc-review-win64 (1)" / "fnc-review")
+    done = _run(new, "upgrade", stdin="\n")
+    assert done.returncode == cli.EXIT_OK, done.stdout
+    assert f"发现旧版本文件夹：{old}" in done.stdout.replace("\n", "") and "迁移完成" in done.stdout

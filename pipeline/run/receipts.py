@@ -16,6 +16,7 @@ from pathlib import Path
 from pipeline import fsio
 from pipeline.campaign import Campaign
 from pipeline.findings import make
+from pipeline.labels import without_beside
 from pipeline.intake import inbox as inbox_mod
 from pipeline.ledger import Ledger, Stored, prepared_rows
 from pipeline.validation import validate
@@ -140,8 +141,8 @@ def take_in(ledger: Ledger, run_id: str, received: inbox_mod.Received, campaign:
             sub: Submission | None = None) -> Stored:
     """The ledger's record of one inbox file: already known, a duplicate, or newly validated and stored
     (`sub`: its validation, when already done)."""
-    known = ledger.find(received.sha256, received.name)
-    if known:
+    known = ledger.find(received.sha256, received.name) or ledger.find(received.sha256, without_beside(received.name))
+    if known:  # an upgrade's old version of a file the old ledger received is that file
         return known
     original = ledger.first_with_hash(received.sha256)
     if original:

@@ -205,11 +205,7 @@ def _summary(campaign, result) -> Table:
     t.add_row("单位报送", f"应报 {len(campaign.units)}：" + "，".join(f"{label} {states[k]}" for k, label in SUBMITTED.items()) +
               f"；{kind_label(campaign, 'street')}{SUBMITTED['accepted' if report.street_file else 'missing']}")
     t.add_row("问题标记", "，".join(f"{title_of(c)} {counts[c]}" for c in FLAG_CODES if counts[c]) or "无")
-    unread = len(result.unread)
-    t.add_row("文件", "，".join(f"{label} {len(result.with_status(k)) - (unread if k == 'rejected' else 0)}"
-                              for k, label in STATUSES.items() if k != "late" or result.late) + (f"，未受理（非本活动工作簿） {unread}" if unread else "") +
-              (f"，已忽略系统文件 {len(result.ignored)}" if result.ignored else "") +
-              (f"，读取时在变化、未处理 {len(result.changed)}（请稍后再运行）" if result.changed else ""))
+    t.add_row("文件", verdict.received_line(result))
     folder = result.folder
     if result.reused_from:
         t.add_row("沿用上次结果", f"与上次运行（{result.reused_from}）相比没有新的报送，结果文件与上次相同，已直接复制。")

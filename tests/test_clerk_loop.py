@@ -4,6 +4,7 @@ an empty inbox says so and writes nothing; a ledger another program holds is nev
 
 import datetime as dt
 import json
+import re
 import shutil
 import sqlite3
 
@@ -42,31 +43,77 @@ def test_a_mixed_inbox_gets_one_reply_per_sender_and_the_verdict_in_words(campai
     assert status == cli.EXIT_REJECTED
     folder = _folder(tmp_path)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    rejected = [f for f in manifest["inbox_files"] if f["status"] == "rejected"]
-    accepted_with_notes = [f for f in manifest["inbox_files"] if f["status"] == "accepted" and f["findings"]]
+    answered = [f for f in manifest["inbox_files"] if f["status"] in ("rejected", "duplicate")
+                or (f["status"] == "accepted" and f["returned"])]
     raw = (folder / REPLIES).read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw  # Notepad opens it
     text = raw.decode("utf-8-sig")
-    must, notice = text.split("二、") if "二、" in text else (text, "")
-    assert len(_blocks(must)) == len({f["unit_code"] or f["name"] for f in rejected}) >= 3
-    for f in rejected:  # every sender named once, with what to ask for
-        assert must.count(f["name"]) >= 1
-    assert "另存为 .xlsx" in must and "请重新发送原文件" in must  # the .txt and the empty file
-    assert len(_blocks(notice)) == len({f["unit_code"] for f in accepted_with_notes})
+    blocks = _blocks(text)
+    for f in answered:  # every file that goes back is in exactly one sender's block
+        assert sum(f"“{f['name']}”" in b for b in blocks) == 1, f["name"]
+    senders = [b.split("\r\n")[0].split(" ", 1)[1].split("　")[0] for b in blocks]
+    assert len(senders) == len(set(senders)), "each sender once"
+    assert "请对方" not in text and "（R1）" not in text and "请请" not in text, "ready to paste, no round code"
+    assert "另存为 .xlsx" in text and "请重新发送原文件" in text and "不必重报" in text  # the .txt and the empty file
     sheet = load_workbook(folder / "回复清单.xlsx", read_only=True).active
     rows = [r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0]]
-    assert len(rows) == len(_blocks(must)) + len(_blocks(notice))  # the same senders, one row each
+    assert len(rows) == len(blocks)  # the same senders, one row each
     assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
     returned = list((folder / RETURNED_DIR).iterdir())
-    assert all(f"{RETURNED_DIR}/{p.name}" in must for p in returned)
+    assert all(f"{RETURNED_DIR}/{p.name}" in text for p in returned)
     # the verdict, last in the window
     assert "结果：退出状态 3" in out and REPLIES in out
     assert f"请把“{RETURNED_DIR}”文件夹中的 {len(returned)} 份发回对应单位" in out
-    unread = [f for f in rejected if f["kind"] == NOT_TEMPLATE]
-    assert len(unread) >= 4  # the demo's own .txt, .json and empty file, and the two added here
-    assert f"{len(unread)} 份文件未受理" in out
+    unread = [f for f in manifest["inbox_files"] if f["kind"] == NOT_TEMPLATE]
+    assert len(unread) >= 4  # the demo's own .txt and empty file, and the two added here
+    assert f"{len(unread)} 份文件不是本活动的 Excel 工作簿" in out
     if (folder / NOTICE_DIR).exists():
         assert f"“{NOTICE_DIR}”文件夹中的 {len(list((folder / NOTICE_DIR).iterdir()))} 份已受理、无需重报" in out
+
+
+def test_identical_bytes_from_two_senders_are_each_answered(campaign, tmp_path, capsys):
+    """Two different empty attachments, and a unit that sent another unit's file: every one in 回复清单, the
+    duplicate addressed to the unit its file name holds; the counts add up to the files received."""
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=2, members=6, seed=3)
+    (inbox / "附件1.xlsx").write_bytes(b"")
+    (inbox / "附件2.xlsx").write_bytes(b"")
+    first = next(inbox.glob("FN01*.xlsx"))
+    other = campaign.units[4]
+    (inbox / f"附件-{other.name}.xlsx").write_bytes(first.read_bytes())
+    assert _run(inbox, tmp_path) == cli.EXIT_REJECTED
+    out = capsys.readouterr().out
+    text = (_folder(tmp_path) / REPLIES).read_text(encoding="utf-8-sig")
+    blocks = _blocks(text.replace("\r\n", "\n").replace("\n\n", "\r\n\r\n"))
+    for name in ("附件1.xlsx", "附件2.xlsx"):
+        (block,) = [b for b in blocks if f"“{name}”" in b]
+        assert "空文件" in block and "与上次退回" not in block
+    (dup,) = [b for b in blocks if f"“附件-{other.name}.xlsx”" in b]
+    assert dup.split("\n")[0].endswith(f"{other.code} {other.name}") and first.name in dup
+    received = len(list(inbox.iterdir()))
+    line = next(x for x in out.splitlines() if x.startswith("收到 "))
+    assert line.startswith(f"收到 {received} 份文件") and sum(map(int, re.findall(r" (\d+)(?=[，。（])", line))) == received
+
+
+def test_a_unit_with_an_accepted_and_a_rejected_file_is_answered_once(campaign, tmp_path):
+    """Both files in one block, each with its own verdict; warnings come before notes."""
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=1, members=6, seed=3)
+    noted = ROOT / "示例" / "inbox" / "西湖社区党总支第一阶段评议材料.xlsx"  # FN03: accepted, with warnings and notes
+    shutil.copy2(noted, inbox / noted.name)
+    from openpyxl import load_workbook as load
+    wb = load(noted)
+    roster = campaign.workbooks["unit"].worksheet_name("roster")
+    wb[roster]["B3"] = None  # a required name left blank: this later file of FN03 is rejected
+    wb.save(inbox / "西湖社区党总支补充.xlsx")
+    from pipeline.run import batch
+    from pipeline.outputs.clerk import replies
+    result = batch.run(campaign, inbox, tmp_path / "out", tmp_path / "arch", as_of=dt.date(2010, 8, 2))
+    items = [r for r in replies.replies(campaign, result.files) if r.sender.startswith("FN03")]
+    assert len(items) == 1 and sorted(items[0].files) == sorted([noted.name, "西湖社区党总支补充.xlsx"])
+    kinds = {i.file: i.kind for i in items[0].items}
+    assert kinds["西湖社区党总支补充.xlsx"] == replies.RESEND and items[0].kind == replies.RESEND
+    accepted = next(i for i in items[0].items if i.file == noted.name)
+    assert accepted.kind == replies.NOTICE and "处警告" in accepted.text
+    assert accepted.text.index("处警告") < accepted.text.index("条提示")
 
 
 def test_notices_alone_never_make_exit_3(campaign, tmp_path, capsys):

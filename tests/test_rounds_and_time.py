@@ -234,7 +234,7 @@ def test_a_rejected_file_sent_again_under_a_new_name_is_answered_again(campaign,
     assert [x["code"] for x in again["findings"]] == ["N_RESENT", "E_REQUIRED"]
     assert (folder / again["returned"]).exists()
     text = (folder / labels.REPLIES).read_text(encoding="utf-8-sig")
-    assert "与上次退回的文件相同，问题尚未修改" in text and "东岭社区-重新发送.xlsx" in text
+    assert "与上次退回的文件内容完全相同，问题尚未修改" in text and "东岭社区-重新发送.xlsx" in text
 
 
 def test_a_file_an_older_program_rejected_for_its_date_is_validated_again(campaign, tmp_path):

@@ -56,6 +56,20 @@ def read_info(book, campaign: Campaign, kind: str) -> dict:
     return out
 
 
+def named_unit(book, campaign: Campaign) -> str | None:
+    """The campaign's unit a workbook's 填报说明 names (its code, or code and name), whatever its template:
+    a rejected file is still answered to the unit that sent it."""
+    try:
+        for kind in campaign.workbooks:
+            for value, _ in read_info(book, campaign, kind).values():
+                code = str(value).split()[0] if str(value).strip() else ""
+                if campaign.unit_name(code):
+                    return code
+    except Exception:  # a sheet calamine cannot read: nobody named
+        return None
+    return None
+
+
 def match_sheets(book, campaign: Campaign, kind: str) -> dict[str, str]:
     """Layout sheet key -> workbook sheet name, by name first, then by header labels. A hosted sheet
     (评定结果) found nowhere of its own (an earlier template had it) sits on its host's sheet."""

@@ -18,7 +18,7 @@ from pipeline.campaign import Campaign, Sheet
 from pipeline.campaign.loader import version_key
 from pipeline.findings import Finding, make
 from pipeline.intake.book import Book
-from pipeline.intake.identify import Identity, identify, label_key
+from pipeline.intake.identify import Identity, identify, label_key, named_unit
 from pipeline.layout import HEADER_SCAN_ROWS, template_name
 
 _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
@@ -36,8 +36,9 @@ _HIDDEN_COL = re.compile(rb'<col\b([^>]*\bhidden="(?:1|true)"[^>]*)/?>')
 class Rejected(Exception):
     """The workbook cannot be read at all; carries the finding that says why."""
 
-    def __init__(self, finding: Finding):
+    def __init__(self, finding: Finding, unit_code: str | None = None):
         self.finding = finding
+        self.unit_code = unit_code  # the unit its 填报说明 names, when it names one of the campaign's
         super().__init__(finding.message)
 
 
@@ -340,7 +341,7 @@ def read_workbook(path: Path, fmt: str, campaign: Campaign, file: str) -> Workbo
         raise Rejected(make("E_CORRUPT", file, detail=f"{type(e).__name__}: {str(e)[:80]}")) from None
     if ident.kind is None:
         code = "E_WRONG_CAMPAIGN" if ident.via == "meta" else "E_NOT_TEMPLATE"
-        raise Rejected(make(code, file, detail=ident.reason))
+        raise Rejected(make(code, file, detail=ident.reason), named_unit(book, campaign))
     findings: list[Finding] = []
     if fmt == "xlsm":
         findings.append(make("N_MACRO", file))

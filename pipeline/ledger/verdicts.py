@@ -165,10 +165,11 @@ def decide(campaign: Campaign, receipts: list[Receipt], runs: list[PastRun], ctx
         if first is None or (first.status in BYTE_VALID and not _future(campaign, first, ctx)):
             live[r.id] = Live("duplicate")
             continue
-        # The bytes of a rejected file, received again: a receipt of its own, answered again.
+        # The bytes of a rejected file, received again: a receipt of its own, answered again ("resent" when an
+        # earlier run returned them; two senders' identical files in one run, e.g. two empty ones, are not).
         again = dataclasses.replace(first, id=r.id, name=r.name, run=r.run, mtime_ns=r.mtime_ns,
                                     received_on=r.received_on)
-        findings = [make("N_RESENT", r.name, detail=first.name)]
+        findings = [make("N_RESENT", r.name, detail=first.name)] if first.run < r.run else []
         findings += [f for f in [_future(campaign, again, ctx)] if f]
         live[r.id] = Live("superseded" if replaced(again) else "rejected", findings, first.id)
     return live

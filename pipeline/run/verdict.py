@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.labels import EXIT_FAILURE, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, MEANING, stop_line  # noqa: F401
-from pipeline.run import rounds
-from pipeline.labels import FINDINGS_SHEET, NOTICE_DIR, REPLIES, RETURNED_DIR, STATUSES
+from pipeline.labels import (EXIT_FAILURE, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, FINDINGS_SHEET, MEANING,  # noqa: F401
+                             NOTICE_DIR, REPLIES, RETURNED_DIR, STATUSES, stop_line)
 from pipeline.ledger.verdicts import FUTURE_AS_OF
+from pipeline.run import rounds
+
+UNREAD, HELD_PART, CHANGED_PART, IGNORED_PART = ("未受理（不是本活动的 Excel 工作簿）", "被占用、未处理", "正在变化、未处理",
+                                                 "已忽略系统文件")
 
 
 def exit_status(result, replies) -> int:
@@ -19,26 +22,32 @@ def exit_status(result, replies) -> int:
     return EXIT_REJECTED if any(r.must for r in replies) else EXIT_OK
 
 
+def file_counts(result) -> list[tuple[str, int]]:
+    """How the files received divide, every part counted once: the workbooks by their verdict (通过 always
+    shown), the files that are not workbooks of this campaign, and those not taken in. The parts sum to the
+    files received; the closing summary and the verdict both show these (SPEC §9)."""
+    workbook = [f for f in result.files if f.stored.kind]
+    parts = [(label, sum(f.status == key for f in workbook)) for key, label in STATUSES.items()]
+    parts = [(label, n) for label, n in parts if n or label == STATUSES["accepted"]]
+    parts += [(label, n) for label, n in ((UNREAD, len(result.files) - len(workbook)), (HELD_PART, len(result.held)),
+                                          (CHANGED_PART, len(result.changed)), (IGNORED_PART, len(result.ignored))) if n]
+    return parts
+
+
+def received_line(result) -> str:
+    parts = file_counts(result)
+    other = sum(f.other_round for f in result.files)
+    return (f"收到 {sum(n for _, n in parts)} 份文件：" + "，".join(f"{label} {n}" for label, n in parts) +
+            (f"（其中非本阶段 {other}）" if other else "") + "。")
+
+
 def lines(campaign, result, replies, status: int, options: bool = True) -> list[str]:
     """The verdict's lines; `options`: the window may name command-line options (not when a .bat started it)."""
     files = result.files
-    workbook = [f for f in files if f.stored.kind]
     unread = result.unread
-    parts = [f"{label} {sum(f.status == key for f in workbook)}" for key, label in STATUSES.items()
-             if key != "late" or result.late]
-    if unread:
-        parts.append(f"未受理 {len(unread)}（不是本活动的 Excel 工作簿）")
-    other = sum(f.other_round for f in files)
-    if other:
-        parts.append(f"其中非本阶段 {other}")
-    for items, label in ((result.held, "被占用、未处理"), (result.changed, "正在变化、未处理"),
-                         (result.ignored, "已忽略系统文件")):
-        if items:
-            parts.append(f"{label} {len(items)}")
     received = len(files) + len(result.held) + len(result.changed) + len(result.ignored)
     out = [f"结果：退出状态 {status}，{MEANING[status]}。",
-           f"收到 {received} 份文件：" + "，".join(parts) + "。" if received else
-           "收件箱为空：本次按台账中已收到的文件重新汇总。"]
+           received_line(result) if received else "收件箱为空：本次按台账中已收到的文件重新汇总。"]
     steps = []
     must = [r for r in replies if r.must]
     returned = [f for f in files if f.returned and f.returned.parent.name == RETURNED_DIR]
@@ -50,7 +59,12 @@ def lines(campaign, result, replies, status: int, options: bool = True) -> list[
         steps.append(f"{len(failed)} 份文件的标注副本未能生成（{'、'.join(failed)}），它们的全部问题见"
                      f"{campaign.outputs['detail']}的“{FINDINGS_SHEET}”表，请转告对应单位（{REPLIES} 中已注明）。")
     if unread:
-        steps.append(f"{len(unread)} 份文件未受理（格式不对或不是本活动的模板），请通知报送单位用模板填写、另存为 .xlsx 后重新报送。")
+        steps.append(f"{len(unread)} 份文件不是本活动的 Excel 工作簿（空文件、文字说明、其他格式或其他模板），未受理；"
+                     f"每份该怎样回复见 {REPLIES}（说明材料可不必重报）。")
+    duplicates = [f for f in files if f.status == "duplicate" and not f.quiet]
+    if duplicates:
+        steps.append(f"{len(duplicates)} 份文件与已收到的文件内容完全相同（重复报送），没有重复计入；请按 {REPLIES} "
+                     "核实是否发错了文件（例如发来的是其他单位的文件）。")
     if must:
         steps.append(f"写给每个单位的原因和要求见 {REPLIES}（可直接复制到邮件中；同样内容的表格为 "
                      f"{Path(REPLIES).with_suffix('.xlsx').name}），共 {len(must)} 个单位或发件人。")

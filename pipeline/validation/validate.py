@@ -183,5 +183,5 @@ def validate_file(path: Path, name: str, campaign: Campaign) -> Submission:
     try:
         wb = read_workbook(path, s.format, campaign, name)
     except Rejected as r:
-        return Submission(name, s.format, findings=[r.finding])
+        return Submission(name, s.format, unit_code=r.unit_code or "", findings=[r.finding])
     return validate_workbook(wb, campaign, name)

@@ -9,6 +9,8 @@ import shutil
 import sqlite3
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import ROOT, make_demo
 from openpyxl import load_workbook
@@ -233,3 +235,46 @@ def test_every_stop_ends_with_the_verdict_line(campaign, tmp_path, capsys, monke
     assert lines[-1] == "结果：退出状态 2，未完成：请按上面的说明处理后再运行一次。"
     said = {"empty inbox": "收件箱为空", "bad campaign file": "c.toml", "lock held": "另一个汇总正在运行"}[stop]
     assert said in "".join(lines[:-1])
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory):
+    """Files an inbox may hold: the defects demo (accepted, rejected, notes, a duplicate, a .txt, an empty
+    file), a foreign spreadsheet, system files."""
+    from conftest import ROOT as root
+    from pipeline import campaign as c
+    campaign = c.load(root / "campaign.toml")
+    folder, _ = make_demo(campaign, tmp_path_factory.mktemp("pool") / "inbox", units=3, members=5, seed=7,
+                          defects=True)
+    files = {p.name: p.read_bytes() for p in folder.iterdir()}
+    foreign = sorted((root.parent / "shared" / "corpus" / "foreign").glob("*.xlsx"))[:2]
+    files.update({p.name: p.read_bytes() for p in foreign})
+    files.update({"~$锁定文件.xlsx": b"lock", "Thumbs.db": b"\x00" * 10, "空白.xlsx": b""})
+    return campaign, files
+
+
+@settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_closing_counts_add_up_to_the_files_received(pool, tmp_path_factory, data):
+    """Over fuzzed inboxes (any subset of the pool, some files copied under a second name): the parts of
+    收到 N 份文件 sum to the files in the inbox, and the summary table says the same line."""
+    from pipeline.run import batch, verdict
+    campaign, files = pool
+    names = data.draw(st.lists(st.sampled_from(sorted(files)), min_size=1, max_size=8, unique=True))
+    copies = data.draw(st.lists(st.sampled_from(names), max_size=2, unique=True))
+    root = tmp_path_factory.mktemp("counts")
+    inbox = root / "inbox"
+    inbox.mkdir()
+    for name in names:
+        (inbox / name).write_bytes(files[name])
+    for name in copies:
+        (inbox / f"副本-{name}").write_bytes(files[name])
+    try:
+        result = batch.run(campaign, inbox, root / "out", root / "arch", as_of=dt.date(2010, 8, 2))
+    except batch.EmptyInbox:
+        assert all(n.startswith("~$") or n == "Thumbs.db" for n in names + copies)
+        return
+    parts = verdict.file_counts(result)
+    assert sum(n for _, n in parts) == len(list(inbox.iterdir()))
+    assert verdict.received_line(result).startswith(f"收到 {len(list(inbox.iterdir()))} 份文件")
+    assert len({label for label, _ in parts}) == len(parts), "each kind counted once"

@@ -103,7 +103,9 @@ def coverage(campaign: Campaign, items: pd.DataFrame, org_stats: pd.DataFrame, m
     threshold = rule.low_score_threshold
     on_criterion, on_subject, by_source, unit_by_source = _items_on(items)
     rows = []
-    names = dict(zip(values(members, "member_id"), values(members, "name"))) if len(members) else {}
+    # 党员编号 is unique within a unit only: every lookup is by unit and member
+    names = dict(zip(zip(values(members, "unit_code"), values(members, "member_id")), values(members, "name"))) \
+        if len(members) else {}
     for group, stats in (("org", org_stats), ("member", member_stats)):
         if stats.empty:
             continue
@@ -112,7 +114,7 @@ def coverage(campaign: Campaign, items: pd.DataFrame, org_stats: pd.DataFrame, m
         for unit, member, criterion, score in zip(*(values(low, c) for c in ("unit_code", "member_id", "criterion", "score"))):
             if (unit, member or unit, criterion) in on_criterion:
                 continue
-            who = say("WHO_MEMBER", member=member, name=names.get(member, "")).strip() if member else \
+            who = say("WHO_MEMBER", member=member, name=names.get((unit, member), "")).strip() if member else \
                 say("WHO_UNIT", unit=unit)
             rows.append((unit, member, criterion, "C_LOW_SCORE",
                          say("COV_LOW_SCORE", who=who, criterion=criterion, score=score, threshold=threshold)))

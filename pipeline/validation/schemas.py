@@ -27,6 +27,14 @@ IN_ROSTER, KNOWN_SUBJECT, IN_RANGE = "in_roster", "known_subject", "in_range"
 WHOLE, A_DATE = "whole_number", "a_date"
 
 
+MAX_INT = 10**15  # no count is larger: 1e308 or 2**63 in a count cell is refused at the cell, never read
+
+
+def bounds(col: Column) -> tuple[float, float]:
+    """The range a number column accepts: its own min and max, and never past MAX_INT either way."""
+    return (-MAX_INT if col.min is None else col.min), (MAX_INT if col.max is None else col.max)
+
+
 def _in_range(lo, hi) -> pa.Check:
     pa = _pandera()
 
@@ -52,7 +60,7 @@ def _column(col: Column, refs: dict[str, set[str]]) -> pa.Column:
     # (12.5 in a count, "2010-08" as a date) and is reported, never guessed by a coercion.
     if col.type == "int":
         checks.append(pa.Check(lambda s: s.map(lambda v: type(v) is int), name=WHOLE))
-        checks.append(_in_range(col.min, col.max))
+        checks.append(_in_range(*bounds(col)))
     elif col.type == "date":
         checks.append(pa.Check(lambda s: s.map(lambda v: type(v) is dt.date), name=A_DATE))
     if col.ref == "roster" and "roster" in refs:  # no reference check against a roster that could not be read
@@ -99,7 +107,10 @@ def _detail(col: Column, code: str, campaign: Campaign, form: str | None = None)
         scales = [own] if own else [s for s in campaign.scales.values() if set(s.labels) & set(col.enum)]
         return "；".join("、".join(f"{o.label}或{o.points:g}" for o in s.scored) for s in scales)
     if code == "E_RANGE":
-        return f"{col.min:g} 到 {col.max:g}"
+        lo, hi = bounds(col)
+        if col.max is None:
+            return f"{lo:g} 以上、不超过 15 位的整数" if col.min is not None else "不超过 15 位的整数"
+        return f"{lo:g} 到 {hi:g}"
     if code == "E_TYPE":
         return "整数" if col.type == "int" else "文字"
     return ""
@@ -119,8 +130,8 @@ def _clean_column(s: pd.Series, col: Column, refs: dict[str, set[str]]) -> bool:
     if col.enum and not distinct <= set(col.enum):
         return False
     if col.type == "int":
-        if set(map(type, v)) - {int} or (v and ((col.min is not None and min(distinct) < col.min) or
-                                               (col.max is not None and max(distinct) > col.max))):
+        lo, hi = bounds(col)
+        if set(map(type, v)) - {int} or (v and (min(distinct) < lo or max(distinct) > hi)):
             return False
     elif col.type == "date":
         if set(map(type, v)) - {dt.date} or not all(1700 < d.year < 2200 for d in distinct):

@@ -119,8 +119,9 @@ def _typed(df: pd.DataFrame, sd: SheetData) -> pd.DataFrame:
         elif col.type == "int" and out.empty:
             out[col.key] = pd.array([], dtype="Int64")
         elif col.type == "int":
-            n = pd.to_numeric(out[col.key], errors="coerce")
-            out[col.key] = n.where(n == n.round()).astype("Int64")  # a fraction was reported, not kept
+            n = pd.to_numeric(out[col.key], errors="coerce").astype("float64")
+            kept = (n == n.round()) & (n.abs() <= schemas.MAX_INT)  # a fraction or a huge number was reported, not kept
+            out[col.key] = n.where(kept).astype("Int64")
     return out
 
 

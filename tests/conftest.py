@@ -54,10 +54,13 @@ def pytest_sessionfinish(session, exitstatus):
         print(f"\nprocesses left running by the tests (now killed): {left}", file=sys.stderr)
         session.exitstatus = 1
 
-# `make mutants` runs the rules' tests once per mutant: fewer examples there, the full count in `make test`.
-settings.register_profile("mutants", max_examples=15)
-if os.environ.get("MUTANT_UNDER_TEST"):
-    settings.load_profile("mutants")
+# `make test` runs every property with a fixed seed (derandomize): a kill or a failure does not come and go
+# between runs. `make mutants` runs the rules' tests once per mutant with fewer examples; the "deep" profile
+# (HYPOTHESIS_PROFILE=deep, e.g. in bench/) draws new examples, many more of them.
+settings.register_profile("fixed", derandomize=True, print_blob=True)
+settings.register_profile("mutants", max_examples=15, derandomize=True)
+settings.register_profile("deep", max_examples=2000, derandomize=False)
+settings.load_profile("mutants" if os.environ.get("MUTANT_UNDER_TEST") else os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
 AS_OF = dt.date(2010, 8, 2)
 
 

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pandas as pd
+import pytest
 
 from pipeline.rules import supervision
 
@@ -66,3 +67,15 @@ def test_spot_check_seed_is_documented(campaign):
     text = f"{campaign.supervision.spot_check_seed}|R2|2012-06-20"
     assert supervision.spot_check_seed(campaign, rnd, dt.date(2012, 6, 20)) == \
         int(hashlib.sha256(text.encode()).hexdigest(), 16)
+
+
+@pytest.mark.parametrize("as_of", [dt.date(2010, 8, d) for d in range(1, 11)])
+def test_the_spot_check_draws_only_units_that_reported(campaign, as_of):
+    """A unit that sent nothing (or nothing accepted) has nothing to verify on site: never drawn, whatever
+    the draw; a kind with no reporting unit draws none."""
+    rnd = campaign.round("R1")
+    reported = [u.code for u in campaign.units if u.kind == campaign.enums["unit_kind"][0]][:2]
+    out = supervision.spot_checks(campaign, rnd, as_of, reported, _closed(0))
+    drawn = list(out[out["target"] == "单位"]["unit_code"])
+    assert drawn and set(drawn) <= set(reported)
+    assert len(drawn) == campaign.supervision.spot_check_units_per_kind

@@ -54,7 +54,7 @@ compat:
 	.venv-lowest/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/lowest.txt -r requirements/test.lock
 	.venv-lowest/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning $(COMPAT_TESTS)
 
-# Mutation testing of the rules (scoring.py, rules/): slow, never part of `make test`. Configured in
+# Mutation testing of the rules (scoring.py, grading.py, rules/, validation/crosscheck.py): slow, never part of `make test`. Configured in
 # pyproject.toml ([tool.mutmut]); the score and the surviving mutants judged harmless are in bench/mutants.md.
 MUTMUT := mutmut==3.8.1
 mutants: $(STAMP)

@@ -278,3 +278,25 @@ def test_the_closing_counts_add_up_to_the_files_received(pool, tmp_path_factory,
     assert sum(n for _, n in parts) == len(list(inbox.iterdir()))
     assert verdict.received_line(result).startswith(f"收到 {len(list(inbox.iterdir()))} 份文件")
     assert len({label for label, _ in parts}) == len(parts), "each kind counted once"
+
+
+def test_a_workbook_of_another_campaign_is_answered_to_the_unit_its_info_names(campaign, tmp_path):
+    """Rejected rightly (another campaign's template), but its 填报说明 names FN02: the reply goes to FN02,
+    not to 发件人待查."""
+    from openpyxl import load_workbook as load
+    from pipeline.layout import META_SHEET
+    from pipeline.outputs.clerk import replies
+    from pipeline.run import batch
+    inbox, _ = make_demo(campaign, tmp_path / "inbox", units=2, members=5, seed=3)
+    src = next(inbox.glob("*东岭*.xlsx"))
+    wb = load(src)
+    meta = wb[META_SHEET]
+    for row in meta.iter_rows():
+        if row[0].value == "campaign_id":
+            row[1].value = "ANOTHER-2009"
+    wb.save(src)
+    result = batch.run(campaign, inbox, tmp_path / "out", tmp_path / "arch", as_of=dt.date(2010, 8, 2))
+    (f,) = [f for f in result.files if f.name == src.name]
+    assert f.status == "rejected" and [x.code for x in f.errors] == ["E_WRONG_CAMPAIGN"]
+    (reply,) = [r for r in replies.replies(campaign, result.files) if src.name in r.files]
+    assert reply.sender == f"FN02 {campaign.unit_name('FN02')}"

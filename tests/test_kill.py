@@ -1,56 +1,31 @@
 """Killed at any instant, a run leaves the ledger consistent and no half-written output visible;
 a rerun then gives exactly the results of an uninterrupted run."""
 
-import hashlib
-import json
+import importlib.util
 import random
 import signal
-import sqlite3
 import subprocess
-import sys
 import time
 
 import pytest
 from conftest import ROOT, make_demo
-from python_calamine import CalamineWorkbook
 
-from pipeline import labels
 from pipeline.ledger import store as ledger
 
 SEED = 2026  # the delays are drawn from this seed: the same kill points on every run of the test
 
 
-def _run_cmd(inbox, out, arch):
-    return [sys.executable, str(ROOT / "run.py"), "--inbox", str(inbox), "--outbox", str(out), "--archive", str(arch),
-            "--as-of", "2010-08-02"]
+def _kills():
+    """bench/kills.py: the checks the 50-kill bench makes after each kill, shared with this seeded sample."""
+    spec = importlib.util.spec_from_file_location("kills_bench", ROOT / "bench" / "kills.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _visible_runs(out):
-    return [d for d in out.glob("*/*") if d.is_dir() and not d.name.startswith(".")]
-
-
-def _check_consistent(out, arch):
-    conn = sqlite3.connect(arch / ledger.DB_NAME)
-    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-    conn.close()
-    for folder in _visible_runs(out):
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        for o in manifest["outputs"]:
-            assert hashlib.sha256((folder / o["path"]).read_bytes()).hexdigest() == o["sha256"]
-    for p in (arch / ledger.FILES_DIR).iterdir():
-        if not p.name.startswith("."):
-            assert hashlib.sha256(p.read_bytes()).hexdigest() == p.name.split(".")[0]
-
-
-def _results(folder):
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    data = {p.name: p.read_bytes() for p in (folder / "data").iterdir()}
-    copies = {}
-    for p in sorted((folder / labels.RETURNED_DIR).glob("*.xlsx")):
-        book = CalamineWorkbook.from_path(str(p))
-        copies[p.name] = {n: book.get_sheet_by_name(n).to_python() for n in book.sheet_names}
-    return manifest["inbox_files"], manifest["totals"], data, copies
+KILLS = _kills()
+_run_cmd, _visible_runs, _check_consistent, _results = (KILLS.run_cmd, KILLS.visible_runs, KILLS.check_consistent,
+                                                         KILLS.results)
 
 
 @pytest.mark.slow

@@ -4,7 +4,9 @@ headers, each value kept with the Excel cell it came from."""
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,25 +77,35 @@ def _col_letter(letters: str) -> int:
     return n
 
 
+def _sheet_heads(path: Path) -> list[bytes]:
+    """The first 4 KiB of each worksheet part: where its <dimension> is."""
+    heads = []
+    with zipfile.ZipFile(path) as z:
+        for info in z.infolist():
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                with z.open(info) as f:
+                    heads.append(f.read(4096))
+    return heads
+
+
 def check_dimensions(path: Path, fmt: str, campaign: Campaign, file: str) -> None:
     """Refuse an xlsx whose sheets declare more rows or columns than the limits, before loading them."""
     if fmt not in ("xlsx", "xlsm"):
         return
     lim = campaign.limits
-    with zipfile.ZipFile(path) as z:
-        for info in z.infolist():
-            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
-                continue
-            with z.open(info) as f:
-                head = f.read(4096)
-            m = _DIMENSION.search(head)
-            if not m or not m.group(3):
-                continue
-            rows = int(m.group(4)) - int(m.group(2)) + 1
-            cols = _col_letter(m.group(3).decode()) - _col_letter(m.group(1).decode()) + 1
-            if rows > lim.max_rows or cols > lim.max_cols:
-                raise Rejected(make("E_TOO_MANY_CELLS", file, detail=f"{rows} 行 × {cols} 列，上限 "
-                                                                  f"{lim.max_rows} 行 × {lim.max_cols} 列"))
+    try:
+        heads = _sheet_heads(path)
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, struct.error) as e:
+        raise Rejected(make("E_CORRUPT", file, detail=f"{type(e).__name__}: {str(e)[:80]}")) from None
+    for head in heads:
+        m = _DIMENSION.search(head)
+        if not m or not m.group(3):
+            continue
+        rows = int(m.group(4)) - int(m.group(2)) + 1
+        cols = _col_letter(m.group(3).decode()) - _col_letter(m.group(1).decode()) + 1
+        if rows > lim.max_rows or cols > lim.max_cols:
+            raise Rejected(make("E_TOO_MANY_CELLS", file, detail=f"{rows} 行 × {cols} 列，上限 "
+                                                              f"{lim.max_rows} 行 × {lim.max_cols} 列"))
 
 
 def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:

@@ -39,9 +39,13 @@ WORKER_SECONDS = 900  # far above any file within the limits; a worker that died
 _worker_campaign: Campaign | None = None
 
 
-def _init_worker(campaign: Campaign) -> None:
+def _init_worker(campaign: Campaign, log_file: str | None) -> None:
     global _worker_campaign
     _worker_campaign = campaign
+    # A worker's unexpected failure goes to the run's log, never as a traceback in the clerk's window.
+    handler = logging.FileHandler(log_file, delay=True, encoding="utf-8") if log_file else logging.NullHandler()
+    handler.setLevel(logging.WARNING)
+    logging.getLogger("pipeline").addHandler(handler)
     gc.freeze()  # the modules and the campaign stay for the worker's life: the collector skips them
 
 
@@ -121,7 +125,8 @@ def validated(todo: list[inbox_mod.Received], campaign: Campaign):
     # spawn: no inherited lock or ledger handles in the workers, and the same start on Windows and Linux.
     # multiprocessing.Pool rather than ProcessPoolExecutor: the latter deadlocks under Wine 8.
     ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(campaign,)) as pool:
+    log_file = log_path() if log_path() != "archive/logs" else None
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(campaign, log_file)) as pool:
         ahead = iter(todo)
         pending = deque((r, pool.apply_async(_examine_in_worker, (r,))) for r in islice(ahead, 2 * workers))
         while pending:

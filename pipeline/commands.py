@@ -37,14 +37,14 @@ def _cmd_templates(args, campaign, console) -> int:
 
 def _cmd_demo(args, campaign, console) -> int:
     if args.inbox.exists() and any(args.inbox.iterdir()) and not args.force:
-        console.print(f"[red]文件夹 {args.inbox} 不是空的。为免混入真实报送，请换一个空文件夹，或加 --force。[/red]")
+        _say(console, f"文件夹 {args.inbox} 不是空的。为免混入真实报送，请换一个空文件夹，或加 --force。", "red")
         return EXIT_USAGE
     try:
         key = demo.generate(campaign, args.inbox, units=args.units, members=args.members, round_code=args.round,
                             as_of=args.as_of, seed=args.seed, defects=args.defects, answer_key=args.answer_key,
                             absent=args.absent, tallies=args.tallies)
     except demo.DemoError as e:
-        console.print(f"[red]{e}[/red]")
+        _say(console, str(e), "red")
         return EXIT_USAGE
     n = sum(1 for p in args.inbox.iterdir() if p.is_file())
     console.print(f"已在 {args.inbox} 生成 {n} 个演示文件。")
@@ -57,7 +57,7 @@ def _cmd_init(args, console) -> int:
     """A working folder from the starter files: campaign.toml, templates, inbox/outbox/archive, the sample."""
     folder, source = args.folder, paths.starter()
     if (folder / "campaign.toml").exists():
-        console.print(f"[red]{folder} 中已有 campaign.toml，不覆盖。要重新建立，请换一个空文件夹。[/red]")
+        _say(console, f"{folder} 中已有 campaign.toml，不覆盖。要重新建立，请换一个空文件夹。", "red")
         return EXIT_USAGE
     kept = paths.copy_starter(source, folder, overwrite=False)
     for name in ("inbox", "outbox", "archive"):
@@ -80,7 +80,7 @@ def _cmd_upgrade(args, console) -> int:
     try:
         lines = upgrade.upgrade(old, ROOT)
     except upgrade.UpgradeError as e:
-        console.print(f"[red]{e}[/red]")
+        _say(console, str(e), "red")
         return EXIT_USAGE
     for line in lines:
         console.print(line, soft_wrap=True)
@@ -240,20 +240,20 @@ def _guarded(command: str, args, console, campaign, run_like: bool) -> tuple[int
         campaign = campaign or load(args.campaign)
         return COMMANDS[command](args, campaign, console), run_like
     except batch.EmptyInbox as e:
-        console.print(f"[yellow]{e}[/yellow]")
+        _say(console, str(e), "yellow")
     except CampaignError as e:
         hint = "" if paths.in_program_folder() or Path(args.campaign).exists() else \
             f"\n这里还不是工作文件夹：请先运行 {paths.prog()} init，建立活动配置、模板和收件箱。"
-        console.print(f"[red]{e}{hint}[/red]")
+        _say(console, f"{e}{hint}", "red")
     except (batch.UsageError, ledger.LedgerBusy, ledger.LedgerDamaged, ledger.ArchiveIncomplete, fsio.FileBusy,
             sheetkit.TooManyRows) as e:
-        console.print(f"[red]{e}[/red]")
+        _say(console, str(e), "red")
     except OSError as e:
         if not fsio.is_environment_error(e, *(getattr(args, k, ROOT / k) for k in ("outbox", "archive"))):
             return _unexpected(console, args), False
-        console.print(f"[red]{fsio.environment_message(e)}[/red]")
+        _say(console, fsio.environment_message(e), "red")
     except sqlite3.DatabaseError as e:
-        console.print(f"[red]{window.ledger_message(Path(getattr(args, 'archive', ROOT / 'archive')) / ledger.DB_NAME, e)}[/red]")
+        _say(console, window.ledger_message(Path(getattr(args, 'archive', ROOT / 'archive')) / ledger.DB_NAME, e), "red")
     except KeyboardInterrupt:
         console.print("已中断。")
         return EXIT_FAILURE, False
@@ -262,9 +262,15 @@ def _guarded(command: str, args, console, campaign, run_like: bool) -> tuple[int
     return EXIT_USAGE, False
 
 
+def _say(console, text: str, style: str) -> None:
+    """A message holding paths or a library's words: printed as it is (a `[` in a folder name is no markup)
+    and never wrapped by the program, so a path is never cut; the window wraps the line."""
+    console.print(text, style=style, markup=False, highlight=False, soft_wrap=True)
+
+
 def _unexpected(console, args) -> int:
     log = _write_log(getattr(args, "archive", ROOT / "archive"))
-    console.print(f"[red]程序发生意外故障，未完成。详细信息已写入：{log}\n请把该文件发给技术支持。[/red]")
+    _say(console, f"程序发生意外故障，未完成。详细信息已写入：{log}\n请把该文件发给技术支持。", "red")
     return EXIT_FAILURE
 
 

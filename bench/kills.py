@@ -1,7 +1,12 @@
 """Kills (SPEC §5, issue 35): the run killed (SIGKILL) at --kills random instants spread over every stage —
-starting up, intake (read, validate, store), the round, the outputs (each writer), publishing the run folder —
+starting up, intake (the ledger, the snapshots, storing), the round, each writer, the rename of the run folder —
 and after each kill: the ledger passes integrity_check, nothing half-written is visible, and the next run
 gives the results of an uninterrupted run. Each kill starts from an empty archive and outbox.
+
+A kill is aimed by what the run has made, not by the clock (a loaded machine shifts every stage): a reference
+run is watched, each path it makes in its outbox and archive marks a stage, and a kill waits until the path
+before its point appears, then a random part of the time the reference run took to the next path. A kill that
+finds the run ended is aimed again; the last line says how many landed.
 
     .venv/bin/python bench/kills.py                 # 50 kills on a 10-unit x 40-member round
     .venv/bin/python bench/kills.py --kills 10 --seed 3
@@ -14,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import re
 import shutil
@@ -34,6 +40,8 @@ from pipeline import labels  # noqa: E402
 from pipeline.ledger import store as ledger  # noqa: E402
 
 AS_OF = "2010-08-02"
+POLL = 0.003  # seconds between two looks at the run's folders
+ATTEMPTS = 4  # a kill that finds the run ended is aimed again at the same stage, at most this often
 
 
 def run_cmd(inbox: Path, out: Path, arch: Path) -> list[str]:
@@ -75,24 +83,84 @@ def results(folder: Path):
     return manifest["inbox_files"], manifest["totals"], data, copies
 
 
-def stages(folder: Path, wall: float) -> list[tuple[str, float, float]]:
-    """(stage, start, end) in seconds from the process's start, from the reference run's run.log; starting up
-    is what the stages leave of the wall time, publishing is the last tenth of a second past the outputs."""
-    spans = [(m.group(1), float(m.group(2))) for m in
-             re.finditer(r"^(\w+): .*?: ([\d.]+) s", (folder / "run.log").read_text(encoding="utf-8"), re.M)]
-    start = max(0.1, wall - sum(s for _, s in spans) - 0.1)
-    out, t = [("startup", 0.05, start)], start
-    for name, seconds in spans:
-        out.append((name, t, t + seconds))
-        t += seconds
-    return out + [("publish", t, t + 0.1)]
+RUN_ID = re.compile(r"\d{8}-\d{6}(-\d+)?")
 
 
-def kill_once(inbox: Path, work: Path, delay: float) -> bool:
-    """Start a run, kill it after `delay` seconds; whether it was still running."""
+def seen(work: Path) -> set[str]:
+    """Every path under the run's outbox and archive, relative, with run ids and process ids normalised so
+    that two runs of the same inbox see the same names."""
+    found = set()
+    stack = [work / "out", work / "arch"]
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for e in entries:
+            rel = Path(e.path).relative_to(work).as_posix()
+            found.add(re.sub(r"(\.tmp-[0-9a-f]{64})-\d+$", r"\1", RUN_ID.sub("RUN", rel)))
+            if e.is_dir(follow_symlinks=False):
+                stack.append(Path(e.path))
+    return found
+
+
+def stage_of(path: str) -> str | None:
+    """The stage a new path shows the run is in, or None once the run is published (no kill point left)."""
+    parts = path.split("/")
+    if parts[0] == "arch":
+        if len(parts) > 1 and parts[1] == ledger.FILES_DIR:
+            return "storing"
+        return "intake: snapshots" if len(parts) > 1 and parts[1].startswith(".incoming") else "intake: ledger"
+    if len(parts) < 4 or not parts[2].startswith(".tmp-"):
+        return None if len(parts) >= 3 and parts[2] == "RUN" else "the round"
+    return "the rename" if parts[3] == "manifest.json" else f"writing {parts[3].removeprefix('.tmp-')}"
+
+
+def record(inbox: Path, work: Path) -> tuple[list[tuple[str, float]], float]:
+    """The reference run, watched: each path in the order it appeared, with its time from the start; and the
+    wall time."""
+    start, events, known = time.monotonic(), [], set()
+    proc = subprocess.Popen(run_cmd(inbox, work / "out", work / "arch"), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    while proc.poll() is None:
+        for path in sorted(seen(work) - known):
+            events.append((path, time.monotonic() - start))
+            known.add(path)
+        time.sleep(POLL)
+    assert proc.returncode == 3, proc.stderr.read()
+    return events, time.monotonic() - start
+
+
+TEMPORARY = re.compile(r"(^|/)(tmp[a-z0-9_]{8}|\.tmp-[A-Za-z0-9_]{8}\.\w+)(/|$)")  # tempfile's random names
+
+
+def anchors(events: list[tuple[str, float]], wall: float) -> dict[str, list[tuple[str | None, float, float]]]:
+    """Kill points by stage, one for each path the reference run made: (the latest path at or before it with a
+    name that is the same in every run, None for the process's start; the span after that anchor's appearance
+    the kill is drawn from, which ends when the reference run made its next path). A temporary file is in the
+    stage of the next lasting path."""
+    times = [t for _, t in events] + [wall]
+    by_stage: dict[str, list] = {"startup": [(None, 0.05, times[0])]}
+    anchor, anchor_t, pending = None, 0.0, []
+    for i, (path, t) in enumerate(events):
+        pending.append((anchor, t - anchor_t, times[i + 1] - anchor_t))
+        if TEMPORARY.search(path):
+            continue
+        stage = stage_of(path)
+        if stage is not None:
+            by_stage.setdefault(stage, []).extend(pending)
+        pending, anchor, anchor_t = [], path, t
+    return by_stage
+
+
+def kill_at(inbox: Path, work: Path, anchor: str | None, wait: float) -> bool:
+    """Start a run, wait until `anchor` appears and `wait` seconds more, and kill it; whether the kill landed
+    (the run was still going)."""
     proc = subprocess.Popen(run_cmd(inbox, work / "out", work / "arch"), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    time.sleep(delay)
+    while anchor is not None and proc.poll() is None and anchor not in seen(work):
+        time.sleep(POLL)
+    time.sleep(wait)
     alive = proc.poll() is None
     if alive:
         proc.send_signal(signal.SIGKILL)
@@ -125,6 +193,17 @@ def after_kill(inbox: Path, work: Path, reference) -> list[str]:
     return problems
 
 
+def aim(inbox: Path, work: Path, points: list, rng: random.Random) -> tuple[bool, str]:
+    """Kill a run at a random point of one stage, aimed again (from empty folders) while it lands after the
+    run's end; whether it landed, and at what."""
+    for _ in range(ATTEMPTS):
+        shutil.rmtree(work, ignore_errors=True)
+        anchor, lo, hi = rng.choice(points)
+        if kill_at(inbox, work, anchor, rng.uniform(lo, hi)):
+            return True, anchor or "the start"
+    return False, anchor or "the start"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kills", type=int, default=50)
@@ -140,28 +219,24 @@ def main() -> None:
         campaign = campaign_mod.load(ROOT / "campaign.toml")
         demo.generate(campaign, tmp / "inbox", units=args.units, members=args.members, seed=13, defects=True,
                       answer_key=tmp / "key.json", as_of=dt.date.fromisoformat(AS_OF))
-        start = time.monotonic()
-        ref = subprocess.run(run_cmd(tmp / "inbox", tmp / "ref" / "out", tmp / "ref" / "arch"), capture_output=True)
-        wall = time.monotonic() - start
-        assert ref.returncode == 3, ref.stderr
-        folder = visible_runs(tmp / "ref" / "out")[0]
-        reference, windows = results(folder), stages(folder, wall)
-        tally = {name: [0, 0, 0] for name, _, _ in windows}  # kills aimed, landed (still running), failed
+        events, wall = record(tmp / "inbox", tmp / "ref")
+        reference, points = results(visible_runs(tmp / "ref" / "out")[0]), anchors(events, wall)
+        names = list(points)
+        tally = {name: [0, 0, 0] for name in names}  # kills aimed, landed (the run still going), followed by a problem
         for i in range(args.kills):
-            name, lo, hi = windows[i % len(windows)]
-            work = tmp / f"k{i}"
-            landed = kill_once(tmp / "inbox", work, rng.uniform(lo, hi))
+            name, work = names[i % len(names)], tmp / f"k{i}"
+            landed, at = aim(tmp / "inbox", work, points[name], rng)
             problems = after_kill(tmp / "inbox", work, reference)
-            tally[name][0] += 1
-            tally[name][1] += landed
-            tally[name][2] += bool(problems)
-            print(f"kill {i + 1}: {name}{'' if landed else ' (the run had ended)'}: {'; '.join(problems) or 'ok'}",
-                  flush=True)
+            for j, count in enumerate((1, landed, bool(problems))):
+                tally[name][j] += count
+            print(f"kill {i + 1}: {name} (after {at}){'' if landed else ': the run had ended'}: "
+                  f"{'; '.join(problems) or 'ok'}", flush=True)
             shutil.rmtree(work, ignore_errors=True)
-    print(f"reference run {wall:.1f} s; stages " + ", ".join(f"{n} {lo:.1f}-{hi:.1f} s" for n, lo, hi in windows))
+    print(f"reference run {wall:.1f} s, {len(events)} paths appeared; {len(names)} stages")
+    landed = sum(v[1] for v in tally.values())
     ok = sum(v[0] - v[2] for v in tally.values())
-    print(f"{ok} of {args.kills} kills followed by a run equal to an uninterrupted one; by stage (aimed, landed, "
-          f"failed): " + ", ".join(f"{n} {a}/{b}/{c}" for n, (a, b, c) in tally.items()))
+    print(f"{landed} of {args.kills} kills landed; {ok} of {args.kills} followed by a run equal to an uninterrupted "
+          f"one; by stage (aimed, landed, failed): " + ", ".join(f"{n} {a}/{b}/{c}" for n, (a, b, c) in tally.items()))
 
 
 if __name__ == "__main__":

@@ -205,6 +205,25 @@ def test_a_newer_ledger_is_refused(campaign, tmp_path):
         Ledger(tmp_path / "arch", campaign)
 
 
+def test_a_migration_stopped_halfway_leaves_the_schema_as_it_was(campaign, tmp_path, monkeypatch):
+    """A run killed while the ledger's tables were being made (found by bench/kills.py) left some tables
+    committed and the next run refused with "table runs already exists": each migration is one
+    transaction, its tables included."""
+    first = schema.MIGRATIONS[0]
+    monkeypatch.setattr(schema, "MIGRATIONS", [first + "; CREATE TABLE runs (x)"] + schema.MIGRATIONS[1:])
+    with pytest.raises(sqlite3.OperationalError, match="already exists"):
+        Ledger(tmp_path / "arch", campaign)
+    conn = sqlite3.connect(tmp_path / "arch" / ledger.DB_NAME)
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    conn.close()
+    assert tables == {"schema_version"}
+    monkeypatch.setattr(schema, "MIGRATIONS", [first] + schema.MIGRATIONS[1:])
+    lg = Ledger(tmp_path / "arch", campaign)  # the next run builds the whole schema
+    assert lg.conn.execute("SELECT version FROM schema_version").fetchone()[0] == schema.SCHEMA_VERSION
+    assert lg.integrity() == "ok"
+    lg.close()
+
+
 def _second_round_copy(campaign, r1_file, target, drop_item):
     """The unit's R1 workbook turned into its R2 submission, one open rectification item left out."""
     wb = load_workbook(r1_file)

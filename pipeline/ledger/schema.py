@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 
 # Forward migrations: index i brings the schema from version i to i + 1.
@@ -50,6 +51,16 @@ MIGRATIONS = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection):
+    """One transaction, table changes included: Python's implicit transactions begin only before an INSERT,
+    UPDATE or DELETE, so tables made inside a bare `with conn` were committed one by one, and a run killed
+    between two of them left half a schema that the next run could not open."""
+    conn.execute("BEGIN IMMEDIATE")
+    with conn:  # commits, or rolls back on an exception
+        yield conn
+
+
 def migrate(conn: sqlite3.Connection) -> int:
     """Apply every migration past the stored version, each in its own transaction."""
     conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
@@ -58,7 +69,7 @@ def migrate(conn: sqlite3.Connection) -> int:
     if version > SCHEMA_VERSION:
         raise RuntimeError(f"ledger schema version {version} is newer than this program ({SCHEMA_VERSION})")
     for target in range(version, SCHEMA_VERSION):
-        with conn:
+        with transaction(conn):
             for statement in MIGRATIONS[target].split(";"):
                 if statement.strip():
                     conn.execute(statement)

@@ -25,7 +25,7 @@ from pipeline.campaign import Campaign
 from pipeline.findings import RUN_CODES, Finding
 from pipeline.ledger import verdicts
 from pipeline.ledger.access import read_only_connection
-from pipeline.ledger.schema import migrate
+from pipeline.ledger.schema import migrate, transaction
 from pipeline.ledger.rows import RATING_SEP, prepared_rows, row_columns
 
 DB_NAME = "ledger.sqlite"
@@ -115,7 +115,7 @@ class Ledger:
     # ------------------------------------------------------------ row tables from the layouts
     def _ensure_row_tables(self) -> None:
         """One table per layout sheet, columns from the campaign file (added, never dropped)."""
-        with self.conn:
+        with transaction(self.conn):
             for layout in self.campaign.workbooks.values():
                 for sheet in layout.sheets:
                     t = _table(sheet.key)

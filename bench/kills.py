@@ -104,16 +104,16 @@ def seen(work: Path) -> set[str]:
     return found
 
 
-def stage_of(path: str) -> str | None:
-    """The stage a new path shows the run is in, or None once the run is published (no kill point left)."""
-    parts = path.split("/")
+def stage_of(path: str) -> str:
+    """The stage a run is in while it is about to make `path`."""
+    parts = path.split("/") + [""]
     if parts[0] == "arch":
-        if len(parts) > 1 and parts[1] == ledger.FILES_DIR:
-            return "storing"
-        return "intake: snapshots" if len(parts) > 1 and parts[1].startswith(".incoming") else "intake: ledger"
-    if len(parts) < 4 or not parts[2].startswith(".tmp-"):
-        return None if len(parts) >= 3 and parts[2] == "RUN" else "the round"
-    return "the rename" if parts[3] == "manifest.json" else f"writing {parts[3].removeprefix('.tmp-')}"
+        if parts[1] == ledger.FILES_DIR and parts[2]:
+            return "validating and storing"
+        return "intake: snapshots" if parts[1].startswith(".incoming") else "intake: opening the ledger"
+    if not parts[2].startswith(".tmp-"):
+        return "the rename" if parts[2] == "RUN" else "the round"
+    return "the round" if not parts[3] else f"writing {parts[3].removeprefix('.tmp-')}"
 
 
 def record(inbox: Path, work: Path) -> tuple[list[tuple[str, float]], float]:
@@ -135,21 +135,21 @@ TEMPORARY = re.compile(r"(^|/)(tmp[a-z0-9_]{8}|\.tmp-[A-Za-z0-9_]{8}\.\w+)(/|$)"
 
 
 def anchors(events: list[tuple[str, float]], wall: float) -> dict[str, list[tuple[str | None, float, float]]]:
-    """Kill points by stage, one for each path the reference run made: (the latest path at or before it with a
-    name that is the same in every run, None for the process's start; the span after that anchor's appearance
-    the kill is drawn from, which ends when the reference run made its next path). A temporary file is in the
-    stage of the next lasting path."""
-    times = [t for _, t in events] + [wall]
-    by_stage: dict[str, list] = {"startup": [(None, 0.05, times[0])]}
-    anchor, anchor_t, pending = None, 0.0, []
+    """Kill points by stage, one for each span between two paths of the reference run: (the latest path at or
+    before the span whose name is the same in every run, None for the process's start; the span's start and
+    end, counted from that path's appearance). A span is in the stage of the next lasting path it leads to
+    ("finishing" once the run folder is in place: the ledger's last write, the closing lines)."""
+    lasting = [i for i, (path, _) in enumerate(events) if not TEMPORARY.search(path)]
+    by_stage: dict[str, list] = {"startup": [(None, 0.05, events[0][1] if events else wall)]}
+    anchor, anchor_t = None, 0.0
     for i, (path, t) in enumerate(events):
-        pending.append((anchor, t - anchor_t, times[i + 1] - anchor_t))
-        if TEMPORARY.search(path):
-            continue
-        stage = stage_of(path)
-        if stage is not None:
-            by_stage.setdefault(stage, []).extend(pending)
-        pending, anchor, anchor_t = [], path, t
+        if not TEMPORARY.search(path):
+            anchor, anchor_t = path, t
+        end = events[i + 1][1] if i + 1 < len(events) else wall
+        upcoming = next((events[j][0] for j in lasting if j > i), None)
+        stage = stage_of(upcoming) if upcoming and stage_of(path) != "the rename" else "finishing"
+        if end > t:  # paths seen in the same look at the folders leave no span between them
+            by_stage.setdefault(stage, []).append((anchor, t - anchor_t, end - anchor_t))
     return by_stage
 
 

@@ -107,7 +107,7 @@ def seen(work: Path) -> set[str]:
 def stage_of(path: str) -> str:
     """The stage a run is in while it is about to make `path`."""
     parts = path.split("/") + [""]
-    if parts[0] == "arch":
+    if parts[0] == "arch" or not parts[1]:  # the outbox itself is made with the archive, at the start
         if parts[1] == ledger.FILES_DIR and parts[2]:
             return "validating and storing"
         return "intake: snapshots" if parts[1].startswith(".incoming") else "intake: opening the ledger"

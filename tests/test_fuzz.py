@@ -75,3 +75,22 @@ def test_a_mutated_cell_is_accepted_or_reported_at_its_cell(source, tmp_path, da
         out = returned.write(path, sub.format, path.name, sub.findings, "FN01", tmp_path / "ret.xlsx",
                              dt.datetime(2010, 8, 2), "党办")
         assert load_workbook(out)[returned.SHEET].max_row >= 3
+
+
+@pytest.mark.parametrize("tallies", [False, True], ids=["ballots", "tallies"])
+def test_a_date_and_a_number_in_one_form_column_are_refused_at_their_cells(campaign, tmp_path, tallies):
+    """Found by bench/fuzz.py: a date in one 评议方式 cell and a number in another could not be sorted
+    together, and the whole file was an unexpected failure (E_INTERNAL) instead of two cells."""
+    folder, _ = make_demo(campaign, tmp_path / "in", units=1, members=4, seed=5, tallies=tallies)
+    path = next(folder.glob("FN01*.xlsx"))
+    layout = campaign.workbooks["unit"]
+    key = "org_tallies" if tallies else "org_ballots"
+    wb = load_workbook(path)
+    ws = wb[layout.worksheet_name(key)]
+    letter = get_column_letter([c.key for c in layout.worksheet_columns(key)].index("form") + 1)
+    ws.protection.sheet = False
+    ws[f"{letter}2"].value, ws[f"{letter}3"].value = dt.date(2010, 7, 1), 1e308
+    wb.save(path)
+    sub = validate.validate_file(path, path.name, campaign)
+    assert "E_INTERNAL" not in [f.code for f in sub.findings]
+    assert {(ws.title, f"{letter}2"), (ws.title, f"{letter}3")} <= {(f.sheet, f.cell) for f in sub.errors}

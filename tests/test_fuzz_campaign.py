@@ -37,3 +37,19 @@ def test_a_package_whose_part_fails_its_checksum_is_refused_as_corrupt(campaign,
     bad.write_bytes(bytes(data))
     sub = validate.validate_file(bad, bad.name, campaign)
     assert [f.code for f in sub.findings] == ["E_CORRUPT"]
+
+
+def test_a_package_whose_directory_points_before_the_file_is_refused_as_corrupt(campaign, tmp_path):
+    """Found by the fuzz campaign: a central directory whose declared offset is past its place makes every
+    part's offset negative; seeking there raised OSError (EINVAL), and the file got E_INTERNAL."""
+    import struct
+    from conftest import make_demo
+    from pipeline.validation import validate
+    folder, _ = make_demo(campaign, tmp_path / "in", units=1, members=4, seed=5)
+    data = bytearray(next(folder.glob("FN01*.xlsx")).read_bytes())
+    end = data.rindex(b"PK\x05\x06")  # the end of central directory record; its offset field is at +16
+    struct.pack_into("<I", data, end + 16, struct.unpack_from("<I", data, end + 16)[0] + 10**6)
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(bytes(data))
+    sub = validate.validate_file(bad, bad.name, campaign)
+    assert [f.code for f in sub.findings] == ["E_CORRUPT"]

@@ -3,6 +3,7 @@ headers, each value kept with the Excel cell it came from."""
 
 from __future__ import annotations
 
+import errno
 import re
 import struct
 import zipfile
@@ -97,6 +98,10 @@ def check_dimensions(path: Path, fmt: str, campaign: Campaign, file: str) -> Non
         heads = _sheet_heads(path)
     except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, struct.error) as e:
         raise Rejected(make("E_CORRUPT", file, detail=f"{type(e).__name__}: {str(e)[:80]}")) from None
+    except OSError as e:  # a part's offset before the file's start: the seek is refused (EINVAL)
+        if e.errno != errno.EINVAL:
+            raise
+        raise Rejected(make("E_CORRUPT", file, detail="压缩包中部件的位置无效")) from None
     for head in heads:
         m = _DIMENSION.search(head)
         if not m or not m.group(3):

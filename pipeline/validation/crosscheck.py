@@ -51,7 +51,7 @@ def _tallied(tables, key: str, subject: list[str]) -> dict:
     if df is None or df.empty:
         return {}
     n = pd.to_numeric(df["n_ballots"], errors="coerce").fillna(0)
-    return n.groupby([df[c] for c in subject + ["form"]]).max().astype(int).to_dict()
+    return n.groupby([df[c] for c in subject + ["form"]], sort=False).max().astype(int).to_dict()  # any value typed
 
 
 def _keys_text(keys) -> str:
@@ -185,7 +185,7 @@ def ballot_counts(tables, sheets, campaign: Campaign, file: str) -> list[Finding
                                     column=rs.spec.column("member_id").label, value=m, detail=text))
     if "org_ballots" in tables:
         ob, os_ = tables["org_ballots"], sheets["org_ballots"]
-        counts = ob.groupby("form").size()
+        counts = ob.groupby("form", sort=False).size()  # a date and a number in one column cannot be sorted
         tallied = _tallied(tables, "org_tallies", [])
         for form in campaign.forms["org"]:
             n = int(counts.get(form.name, 0)) + tallied.get(form.name, 0)

@@ -94,3 +94,22 @@ def test_a_date_and_a_number_in_one_form_column_are_refused_at_their_cells(campa
     sub = validate.validate_file(path, path.name, campaign)
     assert "E_INTERNAL" not in [f.code for f in sub.findings]
     assert {(ws.title, f"{letter}2"), (ws.title, f"{letter}3")} <= {(f.sheet, f.cell) for f in sub.errors}
+
+
+def test_a_tally_row_without_its_form_and_a_negative_count_is_refused_at_its_cells(campaign, tmp_path):
+    """Found by bench/fuzz.py: a 得票汇总 row whose 评议方式 was blank and whose 票数 was negative counted as
+    "more votes than ballots", and looking up its form raised KeyError: E_INTERNAL for the whole file."""
+    folder, _ = make_demo(campaign, tmp_path / "in", units=1, members=4, seed=5, tallies=True)
+    path = next(folder.glob("FN01*.xlsx"))
+    layout = campaign.workbooks["unit"]
+    wb = load_workbook(path)
+    ws = wb[layout.worksheet_name("org_tallies")]
+    keys = [c.key for c in layout.worksheet_columns("org_tallies")]
+    form, n = (f"{get_column_letter(keys.index(k) + 1)}2" for k in ("form", "n_ballots"))
+    ws.protection.sheet = False
+    ws[form].value, ws[n].value = None, -5
+    wb.save(path)
+    sub = validate.validate_file(path, path.name, campaign)
+    assert "E_INTERNAL" not in [f.code for f in sub.findings]
+    assert {(ws.title, form), (ws.title, n)} <= {(f.sheet, f.cell) for f in sub.errors}
+    assert "E_TALLY_SUM" not in [f.code for f in sub.findings if f.cell == n]

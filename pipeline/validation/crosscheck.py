@@ -71,15 +71,15 @@ def _tally_rows(df, sd, forms, file: str, where) -> list[Finding]:
         counted += v.where(allowed.eq(True), 0).astype(int)
         wrong[col] = (v != 0) & allowed.eq(False)
     n = pd.to_numeric(df["n_ballots"], errors="coerce")
-    over = n.notna() & (counted > n.fillna(0))
+    over = n.notna() & (n >= 0) & (counted > n.fillna(0))  # a negative 票数 is the schema's E_RANGE
     bad = over.copy()
     for mask in wrong.values():
         bad |= mask
     out = []
     for i in df.index[bad.to_numpy()]:
-        form = forms[df.at[i, "form"]]
         for col, mask in wrong.items():
-            if mask[i]:
+            if mask[i]:  # the row's form is known: its options are what is allowed
+                form = forms[df.at[i, "form"]]
                 out.append(make("E_SCALE_FORM", file, value=df.at[i, col.key], detail=f"{form.name}（可选：{'、'.join(form.scale.labels)}）",
                                 **where(col.key, df.at[i, "_row"])))
         if over[i]:

@@ -4,6 +4,8 @@ counts; both for one subject and form is an error naming both places; the counts
 
 import dataclasses
 
+import re
+
 import pandas as pd
 import pytest
 from conftest import AS_OF, last_data_row, make_demo
@@ -179,6 +181,25 @@ def test_tally_counts_are_checked_at_their_cell(campaign, tallied_file, change, 
     sub, codes = _codes(tallied_file, campaign)
     assert not sub.accepted
     assert (code, "党员评议汇总", target["cell"]) in codes
+    assert {f.file for f in sub.findings} == {tallied_file.name}
+    if change == "too_many":  # whole numbers, as the clerk counts them
+        (found,) = [f for f in sub.findings if f.code == code]
+        assert re.fullmatch(r"各选项得票合计 \d+ 张，票数为 1 张", found.detail), found.detail
+
+
+@pytest.mark.parametrize("column", ["票数", "好"])
+def test_a_word_in_a_tally_count_is_refused_at_its_cell(campaign, tallied_file, column):
+    """A count typed as a word (五) is an error at its cell; the tally checks read it as no number, never
+    stop on it."""
+    target = {}
+
+    def edit(ws, header):
+        target["cell"] = f"{header[column]}2"
+        ws[target["cell"]] = "五"
+    _edit(tallied_file, campaign, "member_tallies", edit)
+    sub, codes = _codes(tallied_file, campaign)
+    assert "E_INTERNAL" not in [code for code, _, _ in codes]
+    assert not sub.accepted and ("党员评议汇总", target["cell"]) in {(sheet, cell) for _, sheet, cell in codes}
 
 
 def test_tally_headers_carry_the_options_and_each_row_allows_only_its_forms(campaign, tmp_path):
@@ -213,7 +234,7 @@ def test_a_tally_without_a_criterion_is_an_error_naming_it(campaign, tallied_fil
     wb.save(tallied_file)
     sub = validate.validate_file(tallied_file, tallied_file.name, campaign)
     (err,) = [f for f in sub.errors if f.code == "E_TALLY_INCOMPLETE"]
-    assert crit in err.message and subject[0] in err.message and subject[1] in err.message
+    assert crit in err.message and err.value == f"{subject[0]}、{subject[1]}"
     assert [f.code for f in sub.errors] == ["E_TALLY_INCOMPLETE"]
 
 

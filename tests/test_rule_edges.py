@@ -177,3 +177,38 @@ def test_members_of_two_units_with_the_same_id_are_never_confused(campaign):
     assert "王二" in low_grade.iloc[0]["detail"] and "张一" not in low_grade.iloc[0]["detail"]
     low_score = out[out["code"] == "C_LOW_SCORE"].set_index("unit_code")
     assert "王二" in low_score.loc["FN02", "detail"] and "张一" in low_score.loc["FN01", "detail"]
+
+
+# ------------------------------------------------------------------ the same rules as the preview's formulas
+
+HOLDS = {"probationary": "P", "not_reviewed": "N", "vetoed": "V"}
+
+
+def test_the_preview_grades_in_the_rules_order_probationary_not_reviewed_veto_then_bands(campaign):
+    """The member grade before the cap as the template's preview computes it (SPEC §6), written out by hand
+    for the shipped campaign: the cases in their order, each band's bound inclusive, the last band what is
+    left."""
+    from pipeline import grading
+    assert grading.pre_grade_formula(campaign.grades["member"], HOLDS, "C") == (
+        'IF(P,"不定等次",IF(N,"未参评",IF(V,"不合格",'
+        'IF(C>=90,"优秀",IF(C>=70,"合格",IF(C>=60,"基本合格","不合格"))))))')
+
+
+def test_the_preview_grades_organisations_without_members_cases(campaign):
+    """Organisations have no 预备党员, no 未参评 and no veto: those cases give a blank, never a grade."""
+    from pipeline import grading
+    assert grading.pre_grade_formula(campaign.grades["org"], HOLDS, "C") == (
+        'IF(P,"",IF(N,"",IF(C>=90,"好",IF(C>=80,"较好",IF(C>=65,"一般","差")))))')
+
+
+def test_the_preview_veto_and_cap_are_the_rules_formulas(campaign):
+    """The veto: some ballots and a top-two share below one half; the cap: floor(N / 3) of the full members
+    with a composite; a member's place: 1 + those of the cap's grade with a higher composite, or an equal
+    one and a lower 党员编号."""
+    from pipeline import grading
+    g = campaign.grades["member"]
+    assert grading.vetoed_formula(g.veto, "T", "S") == "AND(S>0,T/S<0.5)"
+    assert grading.cap_allowed_formula(g.cap, "K", "正式党员", "X") == 'INT(COUNTIFS(K,"正式党员",X,">=0")/3)'
+    place = grading.cap_place_formula(g.cap, {"grade": "G", "composite": "CC", "member_id": "M"},
+                                      {"composite": "c1", "member_id": "m1"})
+    assert place == '1+COUNTIFS(G,"优秀",CC,">"&c1)+COUNTIFS(G,"优秀",CC,c1,M,"<"&m1)'

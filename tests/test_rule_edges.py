@@ -212,3 +212,14 @@ def test_the_preview_veto_and_cap_are_the_rules_formulas(campaign):
     place = grading.cap_place_formula(g.cap, {"grade": "G", "composite": "CC", "member_id": "M"},
                                       {"composite": "c1", "member_id": "m1"})
     assert place == '1+COUNTIFS(G,"优秀",CC,">"&c1)+COUNTIFS(G,"优秀",CC,c1,M,"<"&m1)'
+
+
+def test_grades_before_the_cap_stay_with_their_members_whatever_the_frames_index(campaign):
+    """Scoring grades a filtered frame (one unit, the full members): each grade stays on its member's row."""
+    from pipeline import grading
+    index = [7, 3, 12]
+    composite = pd.Series([95.0, 50.0, 75.0], index=index)
+    holds = {case: pd.Series([False, False, False], index=index) for case in HOLDS}
+    holds["vetoed"] = pd.Series([False, False, True], index=index)
+    out = grading.pre_grades(campaign.grades["member"], holds, composite)
+    assert out.to_dict() == {7: "优秀", 3: "不合格", 12: "不合格"}

@@ -40,38 +40,31 @@ def _folders(parent: Path) -> list[Path]:
         return []
 
 
+def _ask(db: Path, sql: str):
+    """The first value `sql` gives on the ledger opened read-only (it is never changed or created)."""
+    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql).fetchone()[0]
+    finally:
+        conn.close()
+
+
 def holds_submissions(db: Path) -> bool:
     """Whether a ledger holds any received file (one left by a run on an empty inbox holds none: not data)."""
     if not db.is_file():
         return False
     try:
-        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            return conn.execute("SELECT EXISTS (SELECT 1 FROM submissions)").fetchone()[0] == 1
-        finally:
-            conn.close()
+        return _ask(db, "SELECT EXISTS (SELECT 1 FROM submissions)") == 1
     except sqlite3.DatabaseError:  # no such table yet, or unreadable: data of some kind, never overwritten
-        return not _empty_schema(db)
-
-
-def _empty_schema(db: Path) -> bool:
-    try:
-        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
         try:
-            return conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] == 0
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:
-        return False
+            return _ask(db, "SELECT COUNT(*) FROM sqlite_master") != 0
+        except sqlite3.DatabaseError:
+            return True
 
 
 def _sound(db: Path) -> None:
     try:
-        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            ok = conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
-        finally:
-            conn.close()
+        ok = _ask(db, "PRAGMA quick_check") == "ok"
     except sqlite3.DatabaseError as e:
         raise UpgradeError(f"旧版本的台账 {db} 无法读取（{e}），没有迁移任何文件。") from None
     if not ok:

@@ -14,6 +14,9 @@ from pipeline import campaign as campaign_mod
 from pipeline import demo
 
 ROOT = Path(__file__).resolve().parent.parent
+# ../shared beside the repository; looked for upwards, so that a copy of the tests one folder deeper (mutmut's
+# mutants/) finds it too.
+SHARED = next((p / "shared" for p in ROOT.parents if (p / "shared" / "corpus").is_dir()), ROOT.parent / "shared")
 
 # Every process a test starts inherits this mark: at the end of the session none of them (soffice, wine) may
 # still run. A second test run beside this one has another mark, so its processes are not counted here.

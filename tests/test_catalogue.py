@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import make_demo
+from conftest import SHARED, make_demo
 from openpyxl import load_workbook
 
 from pipeline import findings
@@ -80,7 +80,7 @@ def test_more_excellent_than_the_cap_is_w_cap_exceeded(campaign, unit_file):
 
 
 def test_an_ods_returned_copy_notes_n_converted(tmp_path):
-    src = Path(__file__).parents[2] / "shared" / "corpus" / "foreign" / "calamine__date.ods"
+    src = SHARED / "corpus" / "foreign" / "calamine__date.ods"
     out = returned.write(src, "ods", src.name, [], "测试单位", tmp_path / "x.xlsx", dt.datetime(2010, 8, 2), "党办")
     listing = load_workbook(out)[returned.SHEET]
     assert "N_CONVERTED" not in str([c.value for row in listing.iter_rows() for c in row])  # no internal code

@@ -244,12 +244,13 @@ def pool(tmp_path_factory):
     """Files an inbox may hold: the defects demo (accepted, rejected, notes, a duplicate, a .txt, an empty
     file), a foreign spreadsheet, system files."""
     from conftest import ROOT as root
+    from conftest import SHARED
     from pipeline import campaign as c
     campaign = c.load(root / "campaign.toml")
     folder, _ = make_demo(campaign, tmp_path_factory.mktemp("pool") / "inbox", units=3, members=5, seed=7,
                           defects=True)
     files = {p.name: p.read_bytes() for p in folder.iterdir()}
-    foreign = sorted((root.parent / "shared" / "corpus" / "foreign").glob("*.xlsx"))[:2]
+    foreign = sorted((SHARED / "corpus" / "foreign").glob("*.xlsx"))[:2]
     files.update({p.name: p.read_bytes() for p in foreign})
     files.update({"~$锁定文件.xlsx": b"lock", "Thumbs.db": b"\x00" * 10, "空白.xlsx": b""})
     return campaign, files

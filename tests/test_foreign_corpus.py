@@ -6,11 +6,11 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, SHARED
 
 from pipeline.validation import validate
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "foreign"
+CORPUS = SHARED / "corpus" / "foreign"
 FILES = sorted(CORPUS.iterdir()) if CORPUS.is_dir() else []
 REJECTIONS = {"E_NOT_TEMPLATE", "E_UNSUPPORTED_FORMAT", "E_ENCRYPTED", "E_CORRUPT", "E_TOO_MANY_CELLS",
               "E_EMPTY_FILE", "E_TOO_LARGE", "E_WRONG_CAMPAIGN"}

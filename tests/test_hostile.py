@@ -9,14 +9,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import AS_OF, ROOT, make_demo, sheet_part
+from conftest import AS_OF, ROOT, SHARED, make_demo, sheet_part
 from openpyxl import load_workbook
 
 from pipeline import labels
 from pipeline.run import batch
 from pipeline.validation import validate
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "foreign"
+CORPUS = SHARED / "corpus" / "foreign"
 
 
 @pytest.fixture()

@@ -7,7 +7,7 @@ import re
 import zipfile
 
 import pytest
-from conftest import AS_OF, ROOT
+from conftest import AS_OF, SHARED
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -17,7 +17,7 @@ from pipeline.findings import make
 from pipeline.outputs.units import package, returned
 
 WHEN = dt.datetime(2010, 8, 2, 9)
-FOREIGN = ROOT.parent / "shared" / "corpus" / "foreign"
+FOREIGN = SHARED / "corpus" / "foreign"
 
 
 @pytest.fixture(scope="module")

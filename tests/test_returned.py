@@ -5,7 +5,7 @@ with errors in 退回修改/ (须修改后重新报送), files accepted with war
 import datetime as dt
 
 import pytest
-from conftest import AS_OF, ROOT, stored_cells
+from conftest import AS_OF, ROOT, SHARED, stored_cells
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
@@ -99,7 +99,7 @@ def test_findings_list_links_to_every_cell(run):
 
 
 def test_ods_and_xls_come_back_as_xlsx_rebuilt_from_values(campaign, tmp_path):
-    src = ROOT.parent / "shared" / "corpus" / "foreign" / "calamine__date.ods"
+    src = SHARED / "corpus" / "foreign" / "calamine__date.ods"
     out = returned.write(src, "ods", src.name, [], "测试单位", tmp_path / "x.xlsx", dt.datetime(2010, 8, 2), "党办")
     copy = CalamineWorkbook.from_path(str(out))
     original = CalamineWorkbook.from_path(str(src))

@@ -17,9 +17,9 @@ import pytest
 
 from pipeline import cli
 
-from conftest import ROOT
+from conftest import ROOT, SHARED
 
-WINPY = ROOT.parent / "shared" / "wine" / "winpy"
+WINPY = SHARED / "wine" / "winpy"
 AS_OF = "2010-08-02"
 pytestmark = pytest.mark.wine
 

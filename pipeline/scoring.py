@@ -24,7 +24,7 @@ KEY = SUBJECT + ["form", "criterion"]
 def round_half_up(x: float, decimals: int) -> float:
     """Round half away from zero at `decimals` places, as a person does by hand (84.125 -> 84.13)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
-        return float("nan")
+        return math.nan
     q = Decimal(1).scaleb(-decimals)
     return float(Decimal(repr(round(float(x), 9))).quantize(q, rounding=ROUND_HALF_UP))
 
@@ -40,8 +40,8 @@ def _trimmed_mean(points: np.ndarray, weights: np.ndarray, k: int) -> float:
     """The mean of the scored votes (`weights` of each value) without the k highest and k lowest, when
     there are at least 2k + 3 of them."""
     scored = ~np.isnan(points)
-    order = np.argsort(points[scored], kind="stable")
-    values, w = points[scored][order], weights[scored][order].astype(np.int64)
+    order = np.argsort(points[scored])  # equal values are one value: their order changes no sum
+    values, w = points[scored][order], weights[scored][order]
     if k and w.sum() >= 2 * k + 3:
         w = w.copy()
         for idx in (range(len(w)), range(len(w) - 1, -1, -1)):  # from the lowest up, then the highest down
@@ -52,7 +52,7 @@ def _trimmed_mean(points: np.ndarray, weights: np.ndarray, k: int) -> float:
                 left -= take
                 if not left:
                     break
-    return float((values * w).sum() / w.sum()) if w.sum() else float("nan")
+    return float((values * w).sum() / w.sum()) if w.sum() else math.nan
 
 
 def criterion_stats(ballots: pd.DataFrame, campaign: Campaign, group: str, votes: bool = True) -> pd.DataFrame:

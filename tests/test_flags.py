@@ -121,6 +121,15 @@ def test_dropped_only_when_open(campaign):
     cur = pd.DataFrame([{**BASE, "item_id": "ZG03"}])
     out = flags.dropped_items(prev, cur, {"FN01"}, campaign, "R1", "R2")
     assert list(out["code"]) == ["C_DROPPED"] and "ZG01" in out.iloc[0]["detail"]
+    # Written out whole: two units, the later one first in the ledger; an item on a member names the member.
+    prev = pd.DataFrame([{**BASE, "unit_code": "FN02", "subject_id": "FN02-003", "item_id": "ZG05", "problem": "学习少",
+                          "status": "未整改"}, *prev.to_dict("records")])
+    out = flags.dropped_items(prev, cur, {"FN01", "FN02"}, campaign, "第一阶段", "第二阶段")
+    expected = pd.DataFrame([
+        ("FN01", "", "领导班子好", "C_DROPPED", "第一阶段整改台账第 ZG01 项（问题，状态：整改中）未销号，第二阶段台账中没有此项"),
+        ("FN02", "FN02-003", "领导班子好", "C_DROPPED",
+         "第一阶段整改台账第 ZG05 项（学习少，状态：未整改）未销号，第二阶段台账中没有此项")], columns=flags.COVERAGE_COLUMNS)
+    pd.testing.assert_frame_equal(out, expected)
     assert flags.dropped_items(prev, cur, set(), campaign, "R1", "R2").empty, "a unit that has not reported yet"
 
 

@@ -151,6 +151,22 @@ def test_trim_of_two_needs_seven_votes_and_counts_tallied_votes_one_by_one(campa
     assert stats["mean_points"] == (85 + 85 + 70) / 3 and stats["n_ballots"] == 7 and stats["n_top2"] == 4
 
 
+def test_trim_of_tallied_votes_reaches_the_lowest_line_from_the_top(raw_campaign):
+    """Tallied votes come as one line per option: with two lines (3 x 100, 2 x 50) and trim 1, one 100 and
+    one 50 go, (100 + 100 + 50) / 3; with trim 2 and 2 x 100, 5 x 50, the highest two taken from the top
+    line leave 3 x 50, and with 1 x 100, 6 x 50 the second highest comes from the lowest line."""
+    d = copy.deepcopy(raw_campaign)
+
+    def mean(trim, lines):
+        d["scoring"]["trim"] = trim
+        rows = pd.DataFrame([("FN01", "", "群众评议", f"tally-{i}", ORG[0], o, w) for i, (o, w) in enumerate(lines)],
+                            columns=COLS + ["weight"])
+        return scoring.criterion_stats(rows, parse(d), "org")["mean_points"].iloc[0]
+    assert mean(1, [("满意", 3), ("不满意", 2)]) == (100 + 100 + 50) / 3
+    assert mean(2, [("满意", 2), ("不满意", 5)]) == 50.0
+    assert mean(2, [("不满意", 6), ("满意", 1)]) == 50.0
+
+
 def test_weights_and_bands_come_from_the_campaign_file(campaign, raw_campaign, tiny):
     d = copy.deepcopy(raw_campaign)
     d["weights"]["org"] = {"组织点评": 0.6, "群众评议": 0.2, "下级评议上级": 0.2}

@@ -4,7 +4,6 @@ counts; both for one subject and form is an error naming both places; the counts
 
 import dataclasses
 
-import re
 
 import pandas as pd
 import pytest
@@ -155,36 +154,44 @@ def test_ballots_and_a_tally_for_one_form_is_an_error_naming_both_places(campaig
     assert both[0].sheet == "党员评议汇总" and "党员评议" in both[0].message and "C2" in both[0].message
 
 
-@pytest.mark.parametrize("change, code, column", [
-    ("negative", "E_RANGE", "好"), ("too_many", "E_TALLY_SUM", "票数"), ("wrong_option", "E_SCALE_FORM", "满意"),
-    ("two_self_reviews", "E_FORM_COUNT", "票数"), ("uneven", "E_TALLY_BALLOTS", "票数"),
-], ids=["negative", "sum-over-ballots", "option-of-another-form", "two-self-reviews", "uneven-ballots"])
-def test_tally_counts_are_checked_at_their_cell(campaign, tallied_file, change, code, column):
+@pytest.mark.parametrize("change, code", [
+    ("negative", "E_RANGE"), ("too_many", "E_TALLY_SUM"), ("zero_ballots", "E_TALLY_SUM"),
+    ("wrong_option", "E_SCALE_FORM"), ("two_self_reviews", "E_FORM_COUNT"), ("uneven", "E_TALLY_BALLOTS"),
+], ids=["negative", "sum-over-ballots", "votes-on-no-ballot", "option-of-another-form", "two-self-reviews",
+        "uneven-ballots"])
+def test_tally_counts_are_checked_at_their_cell(campaign, tallied_file, change, code):
+    """Each count a tally row cannot hold is refused at its cell, with the value there and what it should be,
+    written out by hand."""
     target = {}
 
     def edit(ws, header):
         rows = list(ws.iter_rows(min_row=2))
         self_row = next(r for r in rows if r[1].value == "自评")
         peer_rows = [r for r in rows if r[1].value == "党员互评" and r[0].value == "FN01-001"]
-        row = peer_rows[0] if change in ("too_many", "uneven") else self_row
-        cell = {"negative": header["好"], "too_many": header["票数"], "wrong_option": header["满意"],
-                "two_self_reviews": header["票数"], "uneven": header["票数"]}[change]
-        value = {"negative": -1, "too_many": 1, "wrong_option": 1, "two_self_reviews": 2,
-                 "uneven": (row[3].value or 0) + 1}[change]
-        if change == "too_many":
-            ws[f"{header['票数']}{row[0].row}"] = 1
+        row = peer_rows[0] if change in ("too_many", "zero_ballots", "uneven") else self_row
+        column = {"negative": "好", "wrong_option": "满意"}.get(change, "票数")
+        before = ws[f"{header['票数']}{row[0].row}"].value
+        value = {"negative": -1, "too_many": 1, "zero_ballots": 0, "wrong_option": 1, "two_self_reviews": 2,
+                 "uneven": before + 1}[change]
+        if change in ("too_many", "zero_ballots"):
             ws[f"{header['好']}{row[0].row}"] = 5
-        else:
-            ws[f"{cell}{row[0].row}"] = value
-        target["cell"] = f"{cell}{row[0].row}"
+        ws[f"{header[column]}{row[0].row}"] = value
+        counted = sum(ws[f"{header[o]}{row[0].row}"].value or 0 for o in ("好", "较好", "一般", "差"))
+        target.update(cell=f"{header[column]}{row[0].row}", column=column, value=value, detail={
+            "too_many": f"各选项得票合计 {counted} 张，票数为 1 张",
+            "zero_ballots": f"各选项得票合计 {counted} 张，票数为 0 张",
+            "wrong_option": "自评（可选：好、较好、一般、差）",
+            "two_self_reviews": "自评票有 2 张，应为 1 张",
+            "uneven": f"FN01-001、党员互评的票数有 {before}、{before + 1} 几种"}.get(change))
     _edit(tallied_file, campaign, "member_tallies", edit)
     sub, codes = _codes(tallied_file, campaign)
     assert not sub.accepted
     assert (code, "党员评议汇总", target["cell"]) in codes
     assert {f.file for f in sub.findings} == {tallied_file.name}
-    if change == "too_many":  # whole numbers, as the clerk counts them
-        (found,) = [f for f in sub.findings if f.code == code]
-        assert re.fullmatch(r"各选项得票合计 \d+ 张，票数为 1 张", found.detail), found.detail
+    (found,) = [f for f in sub.findings if f.code == code and f.cell == target["cell"]]
+    assert (found.column, found.value) == (target["column"], str(target["value"]))
+    if target["detail"] is not None:
+        assert found.detail == target["detail"]
 
 
 @pytest.mark.parametrize("column", ["票数", "好"])

@@ -119,7 +119,7 @@ def coverage(campaign: Campaign, items: pd.DataFrame, org_stats: pd.DataFrame, m
             rows.append((unit, member, criterion, "C_LOW_SCORE",
                          say("COV_LOW_SCORE", who=who, criterion=criterion, score=score, threshold=threshold)))
     low = members[members["suggested_grade"].isin(rule.low_grades)]
-    for r in low.itertuples(index=False):
+    for r in low.itertuples():
         if (r.unit_code, r.member_id) not in on_subject:
             rows.append((r.unit_code, r.member_id, "", "C_LOW_GRADE",
                          say("COV_LOW_GRADE", member=r.member_id, name=r.name, grade=r.suggested_grade)))
@@ -149,7 +149,7 @@ def dropped_items(previous: pd.DataFrame, current: pd.DataFrame, reporting_units
     seen = set(zip(current["unit_code"], current["item_id"]))
     gone = prev[[(u, i) not in seen for u, i in zip(prev["unit_code"], prev["item_id"])]]
     rows = []
-    for r in gone.itertuples(index=False):
+    for r in gone.itertuples():
         subject = r.subject_id if r.subject_id != r.unit_code else ""
         rows.append({"unit_code": r.unit_code, "member_id": subject, "criterion": r.criterion, "code": "C_DROPPED",
                      "detail": say("COV_DROPPED", previous=prev_round, item=r.item_id, problem=r.problem,

@@ -223,3 +223,32 @@ def test_grades_before_the_cap_stay_with_their_members_whatever_the_frames_index
     holds["vetoed"] = pd.Series([False, False, True], index=index)
     out = grading.pre_grades(campaign.grades["member"], holds, composite)
     assert out.to_dict() == {7: "优秀", 3: "不合格", 12: "不合格"}
+
+
+# ------------------------------------------------------------------ dates of another round, dates out of order
+
+def test_a_street_review_dated_in_another_round_is_refused_at_its_date(campaign, tmp_path):
+    """E_ROUND_DATES at the 点评日期 of a 组织点评 row dated in 第二阶段 on a 第一阶段 review, naming both
+    rounds; the other rows, dated in 第一阶段, are not."""
+    folder, _ = make_demo(campaign, tmp_path / "in", units=2, members=3, seed=5)
+    (street,) = [p for p in folder.iterdir() if validate.validate_file(p, p.name, campaign).kind == "street"]
+    layout = campaign.workbooks["street"]
+    keys = [c.key for c in layout.worksheet_columns("street_reviews")]
+    wb = load_workbook(street)
+    ws = wb[layout.worksheet_name("street_reviews")]
+    column = keys.index("reviewed_on") + 1
+    ws.cell(3, column).value = dt.datetime(2012, 1, 10)
+    wb.save(tmp_path / "late.xlsx")
+    sub = validate.validate_file(tmp_path / "late.xlsx", "late.xlsx", campaign)
+    (f,) = [f for f in sub.findings if f.code == "E_ROUND_DATES"]
+    assert (f.sheet, f.cell, f.column, f.value) == ("组织点评", f"{chr(64 + column)}3", "点评日期", "2012-01-10")
+    assert f.detail == "评议阶段为“R1”（第一阶段（2010-05-20 至 2011-07-31）），而点评日期 2012-01-10 在第二阶段（2011-08-01 至 2012-07-31）内"
+
+
+def test_a_rectification_closed_before_it_was_raised_names_both_dates(campaign, unit_book, tmp_path):
+    sub = _edit(campaign, unit_book, tmp_path / "early.xlsx", "rectifications",
+                {"raised_on": dt.date(2010, 7, 1), "closed_on": dt.date(2010, 6, 30), "deadline": dt.date(2010, 6, 1)})
+    keys = [c.key for c in campaign.workbooks["unit"].worksheet_columns("rectifications")]
+    found = [(f.cell, f.column, f.value, f.detail) for f in sub.findings if f.code == "E_DATE_ORDER"]
+    assert found == [(f"{chr(65 + keys.index('closed_on'))}2", "完成日期", "2010-06-30", "提出日期（2010-07-01）"),
+                     (f"{chr(65 + keys.index('deadline'))}2", "整改时限", "2010-06-01", "提出日期（2010-07-01）")]

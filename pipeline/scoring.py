@@ -64,7 +64,7 @@ def criterion_stats(ballots: pd.DataFrame, campaign: Campaign, group: str, votes
     df["scored"] = df["points"].notna() * df["weight"]
     df["top2_scored"] = (df["top2"] == True) * df["scored"]  # noqa: E712 (NaN for an unknown option)
     df["weighted"] = df["points"] * df["weight"]
-    g = df.groupby(KEY, sort=True, observed=True)
+    g = df.groupby(KEY)
     out = pd.DataFrame({
         "n_ballots": g["weight"].sum(),
         "n_scored": g["scored"].sum(),
@@ -78,8 +78,7 @@ def criterion_stats(ballots: pd.DataFrame, campaign: Campaign, group: str, votes
     out["top2_rate"] = out["n_top2"] / out["n_scored"].where(out["n_scored"] > 0)
     if not votes:
         return out.reset_index()
-    votes = df.pivot_table(index=KEY, columns="option", values="weight", aggfunc="sum", fill_value=0,
-                           observed=True)
+    votes = df.pivot_table(index=KEY, columns="option", values="weight", aggfunc="sum", fill_value=0)
     labels = list(dict.fromkeys(table["option"]))
     votes = votes.reindex(columns=[o for o in labels if o in votes.columns])
     out = out.join(votes.add_prefix("votes_"))
@@ -98,15 +97,13 @@ def in_campaign_order(stats: pd.DataFrame, campaign: Campaign, group: str) -> pd
         return np.fromiter((order.get(v, len(order)) for v in stats[column].to_numpy(dtype=object)), np.int64, len(stats))
     keys = [rank("criterion", crits)] if "criterion" in stats else []
     keys += [rank("form", forms)] + [pd.factorize(stats[k], sort=True)[0] for k in ("member_id", "unit_code")]
-    if not len(stats):
-        return stats.reset_index(drop=True)
     order = np.lexsort(keys)  # the last key sorts first; lexsort is stable
     return stats.take(order).reset_index(drop=True)
 
 
 def form_scores(stats: pd.DataFrame) -> pd.DataFrame:
     """Per subject and form: the mean of its criterion means (criteria without a scored vote left out)."""
-    g = stats.groupby(SUBJECT + ["form"], sort=True, observed=True)
+    g = stats.groupby(SUBJECT + ["form"])
     return pd.DataFrame({"score": g["mean_points"].mean(), "n_ballots": g["n_ballots"].max()}).reset_index()
 
 
@@ -116,7 +113,7 @@ def composites(scores: pd.DataFrame, campaign: Campaign, group: str) -> pd.DataF
     df = scores.dropna(subset=["score"]).copy()
     df["w"] = df["form"].map(weights)
     df["ws"] = df["w"] * df["score"]
-    g = df.groupby(SUBJECT, sort=True, observed=True)
+    g = df.groupby(SUBJECT)
     out = (g["ws"].sum() / g["w"].sum()).rename("raw").reset_index()
     out["composite"] = [round_half_up(x, campaign.decimals) for x in out["raw"]]
     return out.drop(columns="raw")
@@ -134,7 +131,7 @@ def band_grades(values: pd.Series, grading: Grading) -> pd.Series:
 def pooled_top2(stats: pd.DataFrame, form: str) -> pd.DataFrame:
     """Per subject: top-2 votes over scored votes of `form`, pooled over all criteria."""
     df = stats[stats["form"] == form]
-    g = df.groupby(SUBJECT, sort=True, observed=True)
+    g = df.groupby(SUBJECT)
     out = (g["n_top2"].sum() / g["n_scored"].sum().where(g["n_scored"].sum() > 0)).rename("pooled_top2")
     return out.reset_index()
 

@@ -117,6 +117,20 @@ def last_data_row(ws) -> int:
     return max((r for (r, _), c in ws._cells.items() if c.value is not None), default=1)  # the stored cells only
 
 
+def drop_rows(ws, rows) -> None:
+    """Delete these rows of an openpyxl sheet as a unit deletes them in Excel, a run of adjacent rows at a
+    time: openpyxl moves every cell below on each call, down to the 20,001st row of a template's form."""
+    runs = []
+    for r in sorted(rows, reverse=True):
+        if runs and runs[-1][0] == r + 1:
+            runs[-1][0] = r
+            runs[-1][1] += 1
+        else:
+            runs.append([r, 1])
+    for first, n in runs:  # from the bottom up: the rows above keep their numbers
+        ws.delete_rows(first, n)
+
+
 def stored_cells(ws) -> list:
     """The cells an openpyxl sheet holds, row by row (never creating the empty ones of a 20,001-row form)."""
     return [ws._cells[k] for k in sorted(ws._cells)]

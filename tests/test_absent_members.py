@@ -4,7 +4,7 @@ in the cap's N; a missing form is scored on the others; no ballots and no reason
 import datetime as dt
 
 import pytest
-from conftest import AS_OF, make_demo
+from conftest import AS_OF, drop_rows, last_data_row, make_demo
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
@@ -57,9 +57,8 @@ def test_the_roster_says_why_and_no_ballot_is_written_for_them(campaign, absent_
 def _drop_ballots(path, campaign, member, form=None):
     wb = load_workbook(path)
     ws = wb[campaign.workbooks["unit"].sheet("member_ballots").name]
-    for r in range(ws.max_row, 1, -1):
-        if ws.cell(r, 2).value == member and (form is None or ws.cell(r, 3).value == form):
-            ws.delete_rows(r)
+    drop_rows(ws, [r for r in range(2, last_data_row(ws) + 1)
+                   if ws.cell(r, 2).value == member and (form is None or ws.cell(r, 3).value == form)])
     wb.save(path)
 
 

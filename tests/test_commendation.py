@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pandas as pd
-from conftest import make_demo
+from conftest import drop_rows, last_data_row, make_demo
 from openpyxl import load_workbook
 
 from pipeline import layout
@@ -85,7 +85,7 @@ def _set_decisions(path, grades: dict, round_code=None, nominations=()):
         wb[layout.INFO_SHEET]["B8"] = dt.date(2012, 6, 1)
     ws = wb["党员名册"]  # 评定等次 and 说明 beside each member
     at = {str(c.value).rstrip("*"): c.column for c in ws[1]}
-    for r in range(2, ws.max_row + 1):
+    for r in range(2, last_data_row(ws) + 1):
         if ws.cell(r, 1).value in grades:
             ws.cell(r, at["评定等次"]).value = grades[ws.cell(r, 1).value]
             ws.cell(r, at["说明"]).value = "支部研究决定"
@@ -100,7 +100,8 @@ def _set_decisions(path, grades: dict, round_code=None, nominations=()):
 def test_special_rule_across_two_rounds_stored_in_the_ledger(campaign, tmp_path):
     inbox, _ = make_demo(campaign, tmp_path / "r1", units=1, members=9, seed=17)
     r1 = next(inbox.glob("FN01*.xlsx"))
-    full = [r[0].value for r in load_workbook(r1)["党员名册"].iter_rows(min_row=2) if r[4].value == "正式党员"]
+    roster = load_workbook(r1)["党员名册"]
+    full = [r[0].value for r in roster.iter_rows(min_row=2, max_row=last_data_row(roster)) if r[4].value == "正式党员"]
     a, b = full[:2]
     _set_decisions(r1, {a: "优秀", b: "合格"})
     batch.run(campaign, inbox, tmp_path / "out", tmp_path / "arch", as_of=dt.date(2010, 8, 2))
@@ -126,9 +127,7 @@ def test_a_member_who_took_no_part_is_never_commended(campaign, tmp_path):
             if r[4].value == "正式党员"]
     away, name = full[0]
     ws = wb["党员评议"]
-    for r in range(ws.max_row, 1, -1):
-        if ws.cell(r, 2).value == away:
-            ws.delete_rows(r)
+    drop_rows(ws, [r for r in range(2, last_data_row(ws) + 1) if ws.cell(r, 2).value == away])
     wb.save(path)
     _set_decisions(path, {away: "优秀"}, nominations=[("优秀共产党员", away)])
     result = batch.run(campaign, inbox, tmp_path / "out", tmp_path / "arch", as_of=dt.date(2010, 8, 2))

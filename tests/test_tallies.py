@@ -7,7 +7,7 @@ import dataclasses
 
 import pandas as pd
 import pytest
-from conftest import AS_OF, last_data_row, make_demo
+from conftest import AS_OF, drop_rows, last_data_row, make_demo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -100,9 +100,8 @@ def test_a_tallied_units_opinions_are_flagged_like_ballots(campaign, tmp_path):
     ledger = campaign.workbooks["unit"].sheet("rectifications")
     items = wb[ledger.name]
     source = [c.key for c in ledger.columns].index("source") + 1
-    for r in range(last_data_row(items), 1, -1):  # no item answers the public's review yet
-        if items.cell(r, source).value == public:
-            items.delete_rows(r)
+    # no item answers the public's review yet
+    drop_rows(items, [r for r in range(2, last_data_row(items) + 1) if items.cell(r, source).value == public])
     wb.save(path)
 
     def flagged(tag):
@@ -165,7 +164,7 @@ def test_tally_counts_are_checked_at_their_cell(campaign, tallied_file, change, 
     target = {}
 
     def edit(ws, header):
-        rows = list(ws.iter_rows(min_row=2))
+        rows = list(ws.iter_rows(min_row=2, max_row=last_data_row(ws)))
         self_row = next(r for r in rows if r[1].value == "自评")
         peer_rows = [r for r in rows if r[1].value == "党员互评" and r[0].value == "FN01-001"]
         row = peer_rows[0] if change in ("too_many", "zero_ballots", "uneven") else self_row

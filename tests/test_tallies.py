@@ -11,6 +11,7 @@ from conftest import AS_OF, drop_rows, last_data_row, make_demo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from pipeline import scoring
 from pipeline.run import batch
@@ -242,6 +243,69 @@ def test_a_tally_without_a_criterion_is_an_error_naming_it(campaign, tallied_fil
     (err,) = [f for f in sub.errors if f.code == "E_TALLY_INCOMPLETE"]
     assert crit in err.message and err.value == f"{subject[0]}、{subject[1]}"
     assert [f.code for f in sub.errors] == ["E_TALLY_INCOMPLETE"]
+
+
+def _tally_rows(campaign, path, key, change):
+    """Edit the data rows of a tally sheet: change(ws, column letter by key, rows) with rows 2.. the last."""
+    layout = campaign.workbooks["unit"]
+    wb = load_workbook(path)
+    ws = wb[layout.worksheet_name(key)]
+    columns = layout.worksheet_columns(key)
+    letter = {c.key: get_column_letter(j) for j, c in enumerate(columns, start=1)}
+    letter.update({c.option: letter[c.key] for c in columns if c.option})  # an option's count by its label
+    change(ws, letter, range(2, last_data_row(ws) + 1))
+    wb.save(path)
+    return validate.validate_file(path, path.name, campaign)
+
+
+def test_an_organisations_tally_without_a_criterion_names_its_form(campaign, tallied_file):
+    """The unit's own tally is grouped by 评议方式 alone: the finding names the form, whole."""
+    crit = campaign.criteria["org"][1].name
+
+    def change(ws, letter, rows):
+        (row,) = [r for r in rows if ws[f"{letter['form']}{r}"].value == "下级评议上级"
+                  and ws[f"{letter['criterion']}{r}"].value == crit]
+        ws.delete_rows(row)
+    sub = _tally_rows(campaign, tallied_file, "org_tallies", change)
+    assert [(f.code, f.sheet, f.value, f.detail) for f in sub.errors] == \
+        [("E_TALLY_INCOMPLETE", "组织评议汇总", "下级评议上级", crit)]
+
+
+def test_an_organisations_tally_with_uneven_ballots_names_the_row_that_differs(campaign, tallied_file):
+    def change(ws, letter, rows):
+        row = [r for r in rows if ws[f"{letter['form']}{r}"].value == "下级评议上级"][2]
+        ws[f"{letter['n_ballots']}{row}"] = 9
+        ws[f"{letter['好']}{row}"] = None  # the counts still within the 9
+        ws[f"{letter['较好']}{row}"] = 9
+        ws[f"{letter['一般']}{row}"] = None
+        target["cell"] = f"{letter['n_ballots']}{row}"
+    target = {}
+    sub = _tally_rows(campaign, tallied_file, "org_tallies", change)
+    assert [(f.code, f.cell, f.value, f.detail) for f in sub.errors] == \
+        [("E_TALLY_BALLOTS", target["cell"], "9", "下级评议上级的票数有 8、9 几种")]
+
+
+def test_a_tally_row_of_an_unknown_form_is_refused_at_its_cell_and_the_others_checked(campaign, tallied_file):
+    """A 评议方式 no campaign form has (a typo) is E_ENUM at its cell; the checks of the other groups still
+    run in step with them (the typo's rows are no group of a known form)."""
+    def change(ws, letter, rows):
+        ws[f"{letter['form']}2"] = "自评价"
+        ws[f"{letter['n_ballots']}9"] = 4  # and a known group with uneven ballots after it
+    sub = _tally_rows(campaign, tallied_file, "member_tallies", change)
+    assert [(f.code, f.cell) for f in sub.errors] == [("E_ENUM", "B2"), ("E_TALLY_INCOMPLETE", "C3"),
+                                                      ("E_TALLY_BALLOTS", "D9")]
+
+
+def test_a_tally_group_without_one_known_criterion_misses_them_all(campaign, tallied_file):
+    """Every row of FN01-001's 自评 names a criterion the campaign does not have: each is E_ENUM, and the
+    group lacks all five (E_TALLY_INCOMPLETE), not none."""
+    def change(ws, letter, rows):
+        for i, r in enumerate(r for r in rows if ws[f"{letter['member_id']}{r}"].value == "FN01-001"
+                              and ws[f"{letter['form']}{r}"].value == "自评"):
+            ws[f"{letter['criterion']}{r}"] = f"带头{i}"
+    sub = _tally_rows(campaign, tallied_file, "member_tallies", change)
+    assert [f.code for f in sub.errors] == ["E_ENUM"] * 5 + ["E_TALLY_INCOMPLETE"]
+    assert sub.errors[-1].detail == "、".join(c.name for c in campaign.criteria["member"])
 
 
 @settings(max_examples=60, deadline=None)

@@ -98,7 +98,7 @@ def _tally_groups(df, forms, criteria: list[str], by: list[str], file: str, wher
     counts = ns.groupby([df[c] for c in by], sort=False)
     n_criteria = df[df["criterion"].isin(criteria)].groupby(by, sort=False)["criterion"].nunique()
     incomplete = n_criteria.reindex(at).fillna(0).to_numpy() < len(criteria)
-    differ = counts.nunique().reindex(at).fillna(0).to_numpy() > 1
+    differ = counts.nunique().reindex(at).to_numpy() > 1  # NaN (no count) compares False
     limit = firsts["form"].map({name: f.max_ballots for name, f in forms.items()}).astype(float).to_numpy()
     too_many = counts.max().reindex(at).to_numpy() > limit  # NaN (no limit, no count) compares False
     indices = df.groupby(by, sort=False).indices

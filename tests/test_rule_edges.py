@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from conftest import AS_OF, make_demo
 from pipeline import scoring
@@ -252,3 +253,43 @@ def test_a_rectification_closed_before_it_was_raised_names_both_dates(campaign, 
     found = [(f.cell, f.column, f.value, f.detail) for f in sub.findings if f.code == "E_DATE_ORDER"]
     assert found == [(f"{chr(65 + keys.index('closed_on'))}2", "完成日期", "2010-06-30", "提出日期（2010-07-01）"),
                      (f"{chr(65 + keys.index('deadline'))}2", "整改时限", "2010-06-01", "提出日期（2010-07-01）")]
+
+
+# ------------------------------------------------------------------ found by the fuzz campaign (bench/fuzz.py)
+
+@pytest.mark.parametrize("tallies", [False, True], ids=["ballots", "tallies"])
+def test_a_date_and_a_number_in_one_form_column_are_refused_at_their_cells(campaign, tmp_path, tallies):
+    """Found by bench/fuzz.py: a date in one 评议方式 cell and a number in another could not be sorted
+    together, and the whole file was an unexpected failure (E_INTERNAL) instead of two cells."""
+    folder, _ = make_demo(campaign, tmp_path / "in", units=1, members=4, seed=5, tallies=tallies)
+    path = next(folder.glob("FN01*.xlsx"))
+    layout = campaign.workbooks["unit"]
+    key = "org_tallies" if tallies else "org_ballots"
+    wb = load_workbook(path)
+    ws = wb[layout.worksheet_name(key)]
+    letter = get_column_letter([c.key for c in layout.worksheet_columns(key)].index("form") + 1)
+    ws.protection.sheet = False
+    ws[f"{letter}2"].value, ws[f"{letter}3"].value = dt.date(2010, 7, 1), 1e308
+    wb.save(path)
+    sub = validate.validate_file(path, path.name, campaign)
+    assert "E_INTERNAL" not in [f.code for f in sub.findings]
+    assert {(ws.title, f"{letter}2"), (ws.title, f"{letter}3")} <= {(f.sheet, f.cell) for f in sub.errors}
+
+
+def test_a_tally_row_without_its_form_and_a_negative_count_is_refused_at_its_cells(campaign, tmp_path):
+    """Found by bench/fuzz.py: a 得票汇总 row whose 评议方式 was blank and whose 票数 was negative counted as
+    "more votes than ballots", and looking up its form raised KeyError: E_INTERNAL for the whole file."""
+    folder, _ = make_demo(campaign, tmp_path / "in", units=1, members=4, seed=5, tallies=True)
+    path = next(folder.glob("FN01*.xlsx"))
+    layout = campaign.workbooks["unit"]
+    wb = load_workbook(path)
+    ws = wb[layout.worksheet_name("org_tallies")]
+    keys = [c.key for c in layout.worksheet_columns("org_tallies")]
+    form, n = (f"{get_column_letter(keys.index(k) + 1)}2" for k in ("form", "n_ballots"))
+    ws.protection.sheet = False
+    ws[form].value, ws[n].value = None, -5
+    wb.save(path)
+    sub = validate.validate_file(path, path.name, campaign)
+    assert "E_INTERNAL" not in [f.code for f in sub.findings]
+    assert {(ws.title, form), (ws.title, n)} <= {(f.sheet, f.cell) for f in sub.errors}
+    assert "E_TALLY_SUM" not in [f.code for f in sub.findings if f.cell == n]

@@ -71,7 +71,7 @@ def check(campaign: Campaign, rnd: Round, nominations: pd.DataFrame, org_results
     orgs = {r["unit_code"]: r for r in org_results.to_dict("records")}
     used: dict[tuple, int] = {}
     rows = []
-    for n in nominations.sort_values(["unit_code", "row_no"], kind="stable").to_dict("records"):
+    for n in nominations.sort_values(["unit_code", "row_no"]).to_dict("records"):  # one row per key
         unit, kind, subject = n["unit_code"], n["nomination_kind"], n["subject_id"]
         member = people.get((unit, subject))
         if kind == cm.org_kind:

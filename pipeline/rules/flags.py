@@ -47,7 +47,7 @@ def rectifications(items: pd.DataFrame, as_of: dt.date, campaign: Campaign) -> p
     """Every item with its flags (a tuple of codes per item), in unit and ledger order."""
     out = items.copy()
     out["flags"] = [tuple(item_flags(r, as_of, campaign)) for r in out.to_dict("records")]
-    return out.sort_values(["unit_code", "row_no"], kind="stable", ignore_index=True)
+    return out.sort_values(["unit_code", "row_no"], ignore_index=True)  # one row per key
 
 
 ITEM_CODES = ("R_NO_MEASURE", "R_NO_OWNER", "R_NO_DEADLINE", "R_OVERDUE", "R_DUE_SOON", "R_FALSE_CLOSE")
@@ -79,7 +79,7 @@ def criterion_scores(stats: pd.DataFrame, campaign: Campaign, group: str) -> pd.
     codes, forms = pd.factorize(df["form"])  # a few forms over every member's criteria: look each up once
     df = df.assign(w=np.array([weights.get(f, math.nan) for f in forms] + [math.nan])[codes])
     df["ws"] = df["w"] * df["mean_points"]
-    g = df.groupby(["unit_code", "member_id", "criterion"], sort=True)
+    g = df.groupby(["unit_code", "member_id", "criterion"])
     return (g["ws"].sum() / g["w"].sum()).rename("score").reset_index()
 
 
@@ -137,7 +137,7 @@ def coverage(campaign: Campaign, items: pd.DataFrame, org_stats: pd.DataFrame, m
             public = "/".join(forms)
             rows.append((unit, "", "", "C_OPINION_UNANSWERED", say("COV_OPINION", unit=unit, forms=public, n=len(part))))
     out = pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
-    return out.sort_values(["unit_code", "code", "member_id", "criterion"], kind="stable", ignore_index=True)
+    return out.sort_values(["unit_code", "code", "member_id", "criterion"], ignore_index=True)  # one row per key
 
 
 def dropped_items(previous: pd.DataFrame, current: pd.DataFrame, reporting_units: set[str],

@@ -35,7 +35,7 @@ def _missing_forms(campaign: Campaign, group: str, subjects: pd.DataFrame, form_
     subjects = subjects[["unit_code", "member_id"]].reset_index(drop=True)
     if group == "member":  # members without any ballot are not reviewed, not missing forms
         scored = form_table[["unit_code", "member_id"]].drop_duplicates()
-        subjects = subjects.merge(scored, on=["unit_code", "member_id"], how="inner", sort=False)
+        subjects = subjects.merge(scored, on=["unit_code", "member_id"])
     forms = campaign.forms[group]
     grid = subjects.assign(_s=range(len(subjects))).merge(
         pd.DataFrame({"form": [f.name for f in forms], "_f": range(len(forms))}), how="cross")
@@ -105,7 +105,7 @@ def score_round(campaign: Campaign, files: dict[str, str], org_long: pd.DataFram
     comp = scoring.composites(member_forms, campaign, "member")
     members = scoring.member_grades(comp, member_stats, roster, campaign, full_kind)
     decided = decisions.drop_duplicates(["unit_code", "member_id"])[["unit_code", "member_id", "decided_grade"]]
-    members = members.merge(decided, on=["unit_code", "member_id"], how="left", sort=False)
+    members = members.merge(decided, on=["unit_code", "member_id"], how="left")
     members["decided_grade"] = members["decided_grade"].astype(object).where(members["decided_grade"].notna(), None)
     members = members.sort_values(["unit_code", "member_id"], ignore_index=True)
 

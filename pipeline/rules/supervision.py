@@ -63,7 +63,7 @@ def activity_reports(activities: pd.DataFrame, yes: str) -> pd.DataFrame:
         return pd.DataFrame(columns=REPORT_COLUMNS)
     df = activities.assign(month=[_day(d).strftime("%Y-%m") for d in activities["held_on"]],
                            is_reported=activities["reported"] == yes)
-    g = df.groupby(["unit_code", "month"], sort=True)
+    g = df.groupby(["unit_code", "month"])
     out = pd.DataFrame({"activities": g.size(), "reported": g["is_reported"].sum().astype(int)}).reset_index()
     return out[REPORT_COLUMNS]
 

@@ -15,6 +15,7 @@ import os
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from test_golden import AS_OF, GOLDEN, demo_outputs
 
@@ -126,6 +127,22 @@ def test_the_second_round_reads_the_first_from_the_ledger(golden_archive, campai
         (before,) = [m for m in r1["member_results.csv"]
                      if (m["unit_code"], m["member_id"]) == (r["unit_code"], r["subject_id"])]
         assert f"{first}{before['decided_grade']}" in r["reasons"]
+
+
+def test_the_previous_round_is_the_first_rounds_results_as_the_ledger_holds_them(report, golden_archive, campaign):
+    """R2's previous round is R1 with exactly R1's results and its items as recorded; R1 has none."""
+    ledger = Ledger(golden_archive, campaign, read_only=True)
+    try:
+        prev = round_results.previous(campaign, ledger, "R2")
+        assert round_results.previous(campaign, ledger, "R1") is None
+    finally:
+        ledger.conn.close()
+    assert prev.round == "R1"
+    pd.testing.assert_frame_equal(prev.org_results, report.scores.org_results)
+    pd.testing.assert_frame_equal(prev.member_results, report.scores.member_results)
+    items = report.rectifications.drop(columns="flags")
+    assert sorted(map(tuple, prev.rectifications[items.columns].astype(str).to_numpy())) == \
+        sorted(map(tuple, items.astype(str).to_numpy())) and len(items)
 
 
 def test_the_report_names_its_round_files_and_the_street_review(report, golden_archive, campaign):

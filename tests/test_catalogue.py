@@ -137,3 +137,86 @@ def test_messages_say_the_truth_of_the_cell(campaign, unit_file):
     (grade,) = [f for f in sub.errors if f.code == "E_GRADE_MISSING"]
     assert grade.value == "" and roster.cell(member, at["党员编号"]).value in grade.message
     assert not [f for f in sub.findings if f.sheet == "活动记录" and f.cell == "C2"]
+
+
+# ------------------------------------------------------------------ each cross-check's finding, written out whole
+
+def _blank_rows(ws, rows):
+    for r in rows:
+        for j in range(1, ws.max_column + 1):
+            ws.cell(r, j).value = None
+
+
+def _scale(ws):
+    ws["D2"] = "满意"  # P00001, FN01-001's 自评: a label of the public's scale
+
+
+def _two_self_reviews(ws):
+    ws["C3"] = "自评"  # P00002 was FN01-001's 党员互评
+
+
+def _few_peer_reviews(ws):
+    _blank_rows(ws, [24])  # P00023, one of FN01-003's three 党员互评 (P00023 to P00025, rows 24 to 26)
+
+
+def _few_upward_reviews(ws):
+    _blank_rows(ws, range(22, 26))  # four of the six 下级评议上级 (Z00094 to Z00099, rows 21 to 26)
+
+
+def _not_reviewed(ws):
+    _blank_rows(ws, range(65, 76))  # every ballot on FN01-007 (P00064 to P00074)
+
+
+def _absent_but_voted(ws):
+    ws["H3"] = "因病"  # FN01-002: 未参评原因, yet 11 ballots and 合格
+
+
+def _grade_missing(ws):
+    ws["I4"] = None  # FN01-003: 评定等次
+
+
+def _wrong_subject(ws):
+    ws["B2"] = "FN01-001"  # 先进基层党组织 for a member
+
+
+def _unexplained_excellent(ws):
+    ws["I6"] = "优秀"  # FN01-005, suggested 合格: a third 优秀 of 7 full members
+
+
+CROSS_CHECKS = {
+    "scale-of-another-form": ("党员评议", _scale, [
+        ("E_SCALE_FORM", "党员评议", "D2", "带头学习提高", "满意", "自评（可选：好、较好、一般、差）")]),
+    "two-self-reviews": ("党员评议", _two_self_reviews, [
+        ("E_FORM_COUNT", "党员评议", "C3", "评议方式", "自评", "党员 FN01-001 的自评票有 2 张，应为 1 张")]),
+    "few-peer-reviews": ("党员评议", _few_peer_reviews, [
+        ("W_FEW_BALLOTS", "党员名册", "A4", "党员编号", "FN01-003", "党员 FN01-003 的党员互评票仅 2 张（至少 3 张）")]),
+    "few-upward-reviews": ("组织评议", _few_upward_reviews, [
+        ("W_FEW_BALLOTS", "组织评议", "", "", "", "本单位下级评议上级票仅 2 张（至少 3 张）")]),
+    "not-reviewed": ("党员评议", _not_reviewed, [
+        ("W_NOT_REVIEWED", "党员名册", "A8", "党员编号", "FN01-007", ""),
+        ("W_GRADE_UNEXPLAINED", "党员名册", "I8", "评定等次", "合格", "未参评")]),
+    "absent-but-voted": ("党员名册", _absent_but_voted, [
+        ("E_ABSENT_VOTED", "党员名册", "H3", "未参评原因", "因病", "FN01-002（见 党员评议 B13）"),
+        ("E_ABSENT_GRADE", "党员名册", "I3", "评定等次", "合格", "未参评")]),
+    "grade-missing": ("党员名册", _grade_missing, [
+        ("E_GRADE_MISSING", "党员名册", "I4", "评定等次", "", "FN01-003|“党员名册”该党员行的“评定等次”列")]),
+    "nomination-subject": ("先进推荐", _wrong_subject, [
+        ("E_NOMINATION_SUBJECT", "先进推荐", "B2", "对象编号", "FN01-001", "“先进基层党组织”的对象编号应为本单位编码")]),
+    "unexplained-excellent": ("党员名册", _unexplained_excellent, [
+        ("W_GRADE_UNEXPLAINED", "党员名册", "I6", "评定等次", "优秀", "合格"),
+        ("W_CAP_EXCEEDED", "党员名册", "", "", "", "评定为优秀的有 3 名，超过正式党员 7 名的 1/3（至多 2 名）")]),
+}
+
+
+@pytest.mark.parametrize("case", CROSS_CHECKS)
+def test_each_cross_check_finding_is_written_out_whole(campaign, unit_file, case):
+    """One edit of the seeded demo file, the unit's every error and warning as it reads them: code, sheet,
+    cell, column, the cell's value and the detail, worked out by hand from the file."""
+    sheet, edit, expected = CROSS_CHECKS[case]
+    wb = load_workbook(unit_file)
+    edit(wb[sheet])
+    wb.save(unit_file)
+    sub = validate.validate_file(unit_file, unit_file.name, campaign)
+    found = [(f.code, f.sheet, f.cell, f.column, f.value, f.detail) for f in sub.findings if f.code[0] in "EW"]
+    assert found == expected
+    assert {f.file for f in sub.findings} == {unit_file.name}

@@ -255,7 +255,9 @@ def _tally_rows(campaign, path, key, change):
     letter.update({c.option: letter[c.key] for c in columns if c.option})  # an option's count by its label
     change(ws, letter, range(2, last_data_row(ws) + 1))
     wb.save(path)
-    return validate.validate_file(path, path.name, campaign)
+    sub = validate.validate_file(path, path.name, campaign)
+    assert {f.file for f in sub.findings} <= {path.name}, "every finding names its file"
+    return sub
 
 
 def test_an_organisations_tally_without_a_criterion_names_its_form(campaign, tallied_file):

@@ -54,12 +54,12 @@ class RoundReport:
         """This report without the per-member, per-criterion table, which no workbook shows: what a
         second process needs to write them, at a fraction of the size."""
         return dataclasses.replace(self, scores=dataclasses.replace(self.scores,
-                                                                    member_stats=self.scores.member_stats.iloc[0:0]))
+                                                                    member_stats=self.scores.member_stats.head(0)))
 
     def release_member_stats(self) -> None:
         """The per-member, per-criterion table is the round's largest; once exported to
         member_scores.csv nothing else needs it, and the workbooks are written without it."""
-        self.scores.member_stats = self.scores.member_stats.iloc[0:0]
+        self.scores.member_stats = self.scores.member_stats.head(0)
 
 
 @dataclass

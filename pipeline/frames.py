@@ -3,6 +3,8 @@ in to_dict and itertuples, which costs seconds on the round's large tables."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 
@@ -20,3 +22,9 @@ def records(frame: pd.DataFrame) -> list[dict]:
     """What frame.to_dict("records") gives."""
     cols = list(frame.columns)
     return [dict(zip(cols, row)) for row in zip(*(values(frame, c) for c in cols))]
+
+
+def day(value) -> dt.date:
+    """A stored date as a date, by the first ten characters of its text: a date, a date and time, or a text
+    as the ledger keeps it (2010-07-01, perhaps with a time after it)."""
+    return dt.date.fromisoformat(str(value)[:10])

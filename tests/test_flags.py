@@ -37,6 +37,13 @@ def test_overdue_and_its_twin_deadline_equal_to_as_of(campaign):
     assert codes(campaign, deadline="2010-08-01", status="复号") == ["R_OVERDUE"], "a reopened item is open"
 
 
+def test_a_deadline_read_as_a_date_a_text_or_a_text_with_a_time_is_one_day(campaign):
+    import datetime as dt
+    for deadline in (dt.date(2010, 8, 1), dt.datetime(2010, 8, 1, 9, 30), "2010-08-01", "2010-08-01 00:00:00"):
+        assert codes(campaign, deadline=deadline) == ["R_OVERDUE"], deadline
+    assert codes(campaign, deadline="2010-08-02 23:59:59") == ["R_DUE_SOON"]
+
+
 def test_due_soon_within_the_configured_days(campaign):
     assert campaign.rectification.due_soon_days == 14
     assert codes(campaign, deadline="2010-08-16") == ["R_DUE_SOON"]

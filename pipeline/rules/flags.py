@@ -10,6 +10,7 @@ import pandas as pd
 
 from pipeline.campaign import Campaign
 from pipeline.findings import say
+from pipeline import frames
 from pipeline.frames import values
 
 COVERAGE_COLUMNS = ["unit_code", "member_id", "criterion", "code", "detail"]
@@ -22,7 +23,7 @@ def _blank(v) -> bool:
 def _day(v) -> dt.date | None:
     if _blank(v):
         return None
-    return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10])
+    return frames.day(v)
 
 
 def item_flags(item: dict, as_of: dt.date, campaign: Campaign) -> list[str]:

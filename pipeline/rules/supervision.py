@@ -11,6 +11,7 @@ import pandas as pd
 
 from pipeline.campaign import Campaign, Round
 from pipeline.findings import say
+from pipeline import frames
 from pipeline.labels import SUBMITTED
 
 SUBMISSION_COLUMNS = ["unit_code", "unit_name", "unit_kind", "state", "filled_on", "overdue"]
@@ -36,15 +37,11 @@ def submissions(campaign: Campaign, rnd: Round, as_of: dt.date, states: dict[str
     return pd.DataFrame(rows, columns=SUBMISSION_COLUMNS + ["status"])
 
 
-def _day(v) -> dt.date:
-    return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10])
-
-
 def missing_activities(rnd: Round, as_of: dt.date, activities: pd.DataFrame, units: list[str]) -> pd.DataFrame:
     """A required activity (制定实施方案, 动员大会...) not held by its due date, once that date has passed."""
     first: dict[tuple, dt.date] = {}  # (unit, activity type) -> the first day it was held: one pass
     for unit, kind, day in zip(activities["unit_code"], activities["activity_type"], activities["held_on"]):
-        day = _day(day)
+        day = frames.day(day)
         if day < first.get((unit, kind), dt.date.max):
             first[(unit, kind)] = day
     rows = []
@@ -61,7 +58,7 @@ def activity_reports(activities: pd.DataFrame, yes: str) -> pd.DataFrame:
     """信息上报 per unit and month: activities held, and how many were reported."""
     if activities.empty:
         return pd.DataFrame(columns=REPORT_COLUMNS)
-    df = activities.assign(month=[_day(d).strftime("%Y-%m") for d in activities["held_on"]],
+    df = activities.assign(month=[frames.day(d).strftime("%Y-%m") for d in activities["held_on"]],
                            is_reported=activities["reported"] == yes)
     g = df.groupby(["unit_code", "month"])
     out = pd.DataFrame({"activities": g.size(), "reported": g["is_reported"].sum().astype(int)}).reset_index()

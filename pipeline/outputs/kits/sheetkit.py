@@ -16,7 +16,7 @@ from typing import Callable
 
 import xlsxwriter
 
-from pipeline import fsio
+from pipeline import frames, fsio
 from pipeline.outputs.kits import xlsxwriter_internals as internals
 from pipeline.outputs.kits.xlsxwriter_internals import NUMERIC
 from pipeline.outputs.kits.xlsx import clean_text
@@ -295,7 +295,7 @@ class Sheet:
                 elif col.kind in NUMERIC and isinstance(value, (int, float)):
                     ws.write_number(i, col0 + j, float(value) if col.kind != "int" else int(value), f)
                 elif col.kind == "date" and isinstance(value, (dt.date, str)) and value:
-                    day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+                    day = frames.day(value)
                     ws.write_datetime(i, col0 + j, day, f)
                 else:
                     text = str(value)

@@ -11,6 +11,7 @@ import math
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
+from pipeline import frames
 from pipeline.outputs.kits.xlsx import clean_text
 
 NUMERIC = ("score", "score2", "rate", "int", "delta")
@@ -59,7 +60,7 @@ def _cell_xml(ws, ref: str, s: int, value, kind: str) -> str:
     if kind in NUMERIC and isinstance(value, (int, float)):
         return _number_xml(ref, s, float(value) if kind != "int" else int(value))
     if kind == "date" and isinstance(value, (dt.date, str)) and value:
-        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+        day = frames.day(value)
         return _number_xml(ref, s, ws._convert_date_time(day))
     text = str(value)
     if not text.isprintable() or len(text) > 32767:

@@ -183,3 +183,12 @@ def test_the_special_rule_names_every_round_below_the_floor(campaign):
                         history=history)
     assert _verdicts(checked) == [("A", "不符合", "有阶段低于合格（第一阶段不合格）"),
                                   ("B", "不符合", "各阶段评定等次均未达到优秀；有阶段低于合格（第一阶段基本合格、第二阶段不合格）")]
+
+
+def test_the_special_rule_for_a_member_with_no_decision_in_any_round(campaign):
+    """A member the ledger holds no decided grade for (a 预备党员 this round, say) is never 优秀 in any round:
+    不符合 for that, not a failure; the worker's kind does not look at the rounds."""
+    members = [("FN01", "D", "丁", "是", None)]
+    checked, _ = _check(campaign, "R2", [("FN01", "优秀共产党员", "D"), ("FN01", "优秀党务工作者", "D")], members)
+    assert _verdicts(checked) == [("D", "不符合", "各阶段评定等次均未达到优秀"),
+                                  ("D", "不符合", "评定等次为空，须为优秀")]

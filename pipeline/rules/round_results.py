@@ -71,12 +71,11 @@ class Previous:
     rectifications: pd.DataFrame  # the ledger rows of its items (status as recorded then)
 
 
-def _opinions(campaign: Campaign, org_wide: pd.DataFrame, member_wide: pd.DataFrame) -> pd.DataFrame:
-    """Opinions written on ballots of the public's forms (role "public")."""
+def _opinions(campaign: Campaign, rows: pd.DataFrame) -> pd.DataFrame:
+    """The opinions written on `rows` (ballots or tally rows) of the public's forms (role "public")."""
     public = {f.name for g in campaign.forms.values() for f in g if f.role == "public"}
-    parts = [df[df["form"].isin(public) & df["opinion"].notna() & (df["opinion"].astype(str).str.strip() != "")]
-             [["unit_code", "form", "opinion"]] for df in (org_wide, member_wide) if len(df)]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["unit_code", "form", "opinion"])
+    df = rows.reindex(columns=["unit_code", "form", "opinion"])  # a sheet nobody used has no columns
+    return df[df["form"].isin(public) & df["opinion"].notna() & (df["opinion"].astype(str).str.strip() != "")]
 
 
 def _history(campaign: Campaign, ledger: Ledger) -> pd.DataFrame:
@@ -154,17 +153,16 @@ def build(campaign: Campaign, ledger: Ledger, round_code: str, as_of: dt.date,
     scored, read = _scored(campaign, ledger, units, street, known_stats)
     org_wide, reviews, roster = read["org_wide"], read["reviews"], read["roster"]
     # Opinions written on ballots, and those a tallied unit recorded beside its tallies: alike.
-    opinion_parts = [_opinions(campaign, pd.DataFrame(), ledger.rows(sheet, ids, ["form", "opinion"], filled="opinion"))
-                     for sheet in ("member_ballots", "member_tallies", "org_tallies")] if ids else []
+    opinions = pd.concat([_opinions(campaign, org_wide)] + [
+        _opinions(campaign, ledger.rows(sheet, ids, ["form", "opinion"], filled="opinion"))
+        for sheet in ("member_ballots", "member_tallies", "org_tallies")], ignore_index=True)
 
     items = ledger.rows("rectifications", ids)
     rect = flags.rectifications(items, as_of, campaign)
     members = scored.member_results.merge(roster[["unit_code", "member_id", "name", "is_worker"]],
                                           on=["unit_code", "member_id"], how="left")
     coverage = pd.concat([flags.coverage(campaign, items, scored.org_stats, scored.member_stats, members,
-                                         reviews[reviews["unit_code"].isin(files)],
-                                         pd.concat([_opinions(campaign, org_wide, pd.DataFrame())] + opinion_parts,
-                                                   ignore_index=True)),
+                                         reviews[reviews["unit_code"].isin(files)], opinions),
                           _dropped(campaign, ledger, round_code)], ignore_index=True)
 
     counts = flags.unit_counts(campaign, [u.code for u in campaign.units], rect, coverage)

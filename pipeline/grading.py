@@ -74,7 +74,7 @@ def over_cap(cap: Cap, members: pd.DataFrame) -> pd.Index:
 def pre_grade_formula(g: Grading, holds: dict[str, str], composite: str) -> str:
     """The grade before the cap as nested IFs, the cases in their order (the last band is what is left)."""
     steps = cases(g)
-    expr = f'"{steps[-1].grade or ""}"'
+    expr = f'"{steps[-1].grade}"'  # the last band: the loader requires its grade
     for c in reversed(steps[:-1]):
         test = f"{composite}>={c.min:g}" if c.when == BAND else holds[c.when]
         expr = f'IF({test},"{c.grade or ""}",{expr})'

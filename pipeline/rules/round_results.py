@@ -85,8 +85,8 @@ def _history(campaign: Campaign, ledger: Ledger) -> pd.DataFrame:
         if ids:
             d = ledger.rows("decisions", ids)[["unit_code", "member_id", "decided_grade"]]
             parts.append(d.assign(round=rnd.code))
-    return pd.concat(parts, ignore_index=True) if parts else \
-        pd.DataFrame(columns=["unit_code", "member_id", "decided_grade", "round"])
+    return pd.concat(parts) if parts else \
+        pd.DataFrame(columns=["unit_code", "member_id", "decided_grade", "round"])  # read column by column
 
 
 def _dropped(campaign: Campaign, ledger: Ledger, round_code: str) -> pd.DataFrame:

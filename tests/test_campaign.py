@@ -163,3 +163,7 @@ def test_publication_grades_and_days_are_checked(raw_campaign, campaign):
     assert err.key == "publication.days"
     err = _refused(raw_campaign, lambda d: d.pop("publication"))
     assert err.key == "publication", "no silent default for what is posted in public"
+
+
+def test_the_round_before_is_in_the_campaigns_order(campaign):
+    assert campaign.round_before("R2") is campaign.round("R1") and campaign.round_before("R1") is None

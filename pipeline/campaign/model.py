@@ -347,6 +347,11 @@ class Campaign:
     def round(self, code: str) -> Round:
         return next(r for r in self.rounds if r.code == code)
 
+    def round_before(self, code: str) -> Round | None:
+        """The round before `code` in the campaign's order; None for the first."""
+        i = [r.code for r in self.rounds].index(code)
+        return self.rounds[i - 1] if i else None
+
     def unit(self, code: str) -> Unit:
         return next(u for u in self.units if u.code == code)
 

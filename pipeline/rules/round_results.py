@@ -90,15 +90,13 @@ def _history(campaign: Campaign, ledger: Ledger) -> pd.DataFrame:
 
 
 def _dropped(campaign: Campaign, ledger: Ledger, round_code: str) -> pd.DataFrame:
-    codes = [r.code for r in campaign.rounds]
-    i = codes.index(round_code)
-    prev = [s.id for s in ledger.accepted(codes[i - 1], "unit")] if i else []
+    before = campaign.round_before(round_code)
+    prev = [s.id for s in ledger.accepted(before.code, "unit")] if before else []
     cur = ledger.accepted(round_code, "unit")
     if not prev or not cur:
         return pd.DataFrame(columns=flags.COVERAGE_COLUMNS)
     return flags.dropped_items(ledger.rows("rectifications", prev), ledger.rows("rectifications", [s.id for s in cur]),
-                               {s.unit_code for s in cur}, campaign, campaign.round(codes[i - 1]).name,
-                               campaign.round(round_code).name)
+                               {s.unit_code for s in cur}, campaign, before.name, campaign.round(round_code).name)
 
 
 def _scored(campaign: Campaign, ledger: Ledger, units: list, street: list,
@@ -131,13 +129,12 @@ def _scored(campaign: Campaign, ledger: Ledger, units: list, street: list,
 
 def previous(campaign: Campaign, ledger: Ledger, round_code: str) -> Previous | None:
     """The round before `round_code` as the ledger holds it (as this run sees it), or None when it has none."""
-    codes = [r.code for r in campaign.rounds]
-    i = codes.index(round_code)
-    units = ledger.accepted(codes[i - 1], "unit") if i else []
+    before = campaign.round_before(round_code)
+    units = ledger.accepted(before.code, "unit") if before else []
     if not units:
         return None
-    scored, _ = _scored(campaign, ledger, units, ledger.accepted(codes[i - 1], "street"))
-    return Previous(codes[i - 1], scored.org_results, scored.member_results,
+    scored, _ = _scored(campaign, ledger, units, ledger.accepted(before.code, "street"))
+    return Previous(before.code, scored.org_results, scored.member_results,
                     ledger.rows("rectifications", [s.id for s in units]))
 
 

@@ -91,10 +91,10 @@ def _history(campaign: Campaign, ledger: Ledger) -> pd.DataFrame:
 
 def _dropped(campaign: Campaign, ledger: Ledger, round_code: str) -> pd.DataFrame:
     before = campaign.round_before(round_code)
-    prev = [s.id for s in ledger.accepted(before.code, "unit")] if before else []
-    cur = ledger.accepted(round_code, "unit")
-    if not prev or not cur:
+    if before is None:
         return pd.DataFrame(columns=flags.COVERAGE_COLUMNS)
+    prev = [s.id for s in ledger.accepted(before.code, "unit")]
+    cur = ledger.accepted(round_code, "unit")
     return flags.dropped_items(ledger.rows("rectifications", prev), ledger.rows("rectifications", [s.id for s in cur]),
                                {s.unit_code for s in cur}, campaign, before.name, campaign.round(round_code).name)
 

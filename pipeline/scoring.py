@@ -242,7 +242,7 @@ def unit_member_stats(campaign: Campaign, unit_code: str, ballots: pd.DataFrame,
     """criterion_stats (without votes per option) of one unit's members, from its wide member ballots
     and tallies, in campaign order: what the round uses for that unit's members."""
     long = pd.concat([long_ballots(ballots, campaign, "member", unit_code),
-                      tally_ballots(tallies, campaign, "member", unit_code)], ignore_index=True)
+                      tally_ballots(tallies, campaign, "member", unit_code)])  # merged: no index read
     return in_campaign_order(criterion_stats(long, campaign, "member", votes=False), campaign, "member")
 
 

@@ -110,7 +110,7 @@ def _scored(campaign: Campaign, ledger: Ledger, units: list, street: list,
     reviews = ledger.rows("street_reviews", [s.id for s in street]).assign(form=street_form)
     org_long = pd.concat([scoring.long_ballots(org_wide, campaign, "org"),
                           scoring.long_ballots(reviews, campaign, "org"),
-                          scoring.tally_ballots(ledger.rows("org_tallies", ids), campaign, "org")], ignore_index=True)
+                          scoring.tally_ballots(ledger.rows("org_tallies", ids), campaign, "org")])
     units_of = {s.id: s.unit_code for s in units}
     known = known_stats or {}
 
@@ -152,7 +152,7 @@ def build(campaign: Campaign, ledger: Ledger, round_code: str, as_of: dt.date,
     # Opinions written on ballots, and those a tallied unit recorded beside its tallies: alike.
     opinions = pd.concat([_opinions(campaign, org_wide)] + [
         _opinions(campaign, ledger.rows(sheet, ids, ["form", "opinion"], filled="opinion"))
-        for sheet in ("member_ballots", "member_tallies", "org_tallies")], ignore_index=True)
+        for sheet in ("member_ballots", "member_tallies", "org_tallies")])  # grouped: no index read
 
     items = ledger.rows("rectifications", ids)
     rect = flags.rectifications(items, as_of, campaign)

@@ -43,6 +43,16 @@ def test_an_unknown_round_is_e_unknown_round_at_its_cell(campaign, unit_file):
     assert codes == [("E_UNKNOWN_ROUND", INFO_SHEET, f"B{row}")]
 
 
+def test_a_blank_filled_on_date_is_e_required_at_its_cell_and_nothing_else(campaign, unit_file):
+    """No 填报日期: required, at its cell; the round check of that date has no date to look at."""
+    row = INFO_FIRST_ROW + [f.key for f in campaign.workbooks["unit"].info].index("filled_on")
+    wb = load_workbook(unit_file)
+    wb[INFO_SHEET].cell(row, 2).value = None
+    wb.save(unit_file)
+    _, codes = _codes(campaign, unit_file)
+    assert codes == [("E_REQUIRED", INFO_SHEET, f"B{row}")]
+
+
 def test_a_tally_row_twice_is_e_tally_duplicate(campaign, tmp_path):
     inbox, _ = make_demo(campaign, tmp_path / "inbox", units=1, members=5, seed=23, tallies=True)
     path = next(inbox.glob("FN01*.xlsx"))
@@ -52,8 +62,10 @@ def test_a_tally_row_twice_is_e_tally_duplicate(campaign, tmp_path):
     for j in range(1, ws.max_column + 1):
         ws.cell(last + 1, j).value = ws.cell(2, j).value
     wb.save(path)
-    _, codes = _codes(campaign, path)
+    sub, codes = _codes(campaign, path)
     assert codes == [("E_TALLY_DUPLICATE", ws.title, f"C{last + 1}")]
+    (dup,) = sub.findings
+    assert (dup.column, dup.value, dup.detail) == ("对应标准", ws["C2"].value, f"FN01-001、自评、{ws['C2'].value}")
 
 
 @pytest.mark.parametrize("kind, subject", [("先进基层党组织", "FN01-001"), ("优秀共产党员", "FN01")])
@@ -148,7 +160,7 @@ def _blank_rows(ws, rows):
 
 
 def _scale(ws):
-    ws["D2"] = "满意"  # P00001, FN01-001's 自评: a label of the public's scale
+    ws["E2"] = ws["D2"] = "满意"  # P00001, FN01-001's 自评: a label of the public's scale, twice
 
 
 def _two_self_reviews(ws):
@@ -157,6 +169,10 @@ def _two_self_reviews(ws):
 
 def _few_peer_reviews(ws):
     _blank_rows(ws, [24])  # P00023, one of FN01-003's three 党员互评 (P00023 to P00025, rows 24 to 26)
+
+
+def _one_peer_review(ws):
+    _blank_rows(ws, [24, 25])  # two of FN01-003's three 党员互评
 
 
 def _few_upward_reviews(ws):
@@ -185,11 +201,14 @@ def _unexplained_excellent(ws):
 
 CROSS_CHECKS = {
     "scale-of-another-form": ("党员评议", _scale, [
-        ("E_SCALE_FORM", "党员评议", "D2", "带头学习提高", "满意", "自评（可选：好、较好、一般、差）")]),
+        ("E_SCALE_FORM", "党员评议", "D2", "带头学习提高", "满意", "自评（可选：好、较好、一般、差）"),
+        ("E_SCALE_FORM", "党员评议", "E2", "带头争创佳绩", "满意", "自评（可选：好、较好、一般、差）")]),
     "two-self-reviews": ("党员评议", _two_self_reviews, [
         ("E_FORM_COUNT", "党员评议", "C3", "评议方式", "自评", "党员 FN01-001 的自评票有 2 张，应为 1 张")]),
     "few-peer-reviews": ("党员评议", _few_peer_reviews, [
         ("W_FEW_BALLOTS", "党员名册", "A4", "党员编号", "FN01-003", "党员 FN01-003 的党员互评票仅 2 张（至少 3 张）")]),
+    "one-peer-review": ("党员评议", _one_peer_review, [
+        ("W_FEW_BALLOTS", "党员名册", "A4", "党员编号", "FN01-003", "党员 FN01-003 的党员互评票仅 1 张（至少 3 张）")]),
     "few-upward-reviews": ("组织评议", _few_upward_reviews, [
         ("W_FEW_BALLOTS", "组织评议", "", "", "", "本单位下级评议上级票仅 2 张（至少 3 张）")]),
     "not-reviewed": ("党员评议", _not_reviewed, [

@@ -255,3 +255,15 @@ def test_per_unit_counts_have_one_home_and_are_worked_by_hand(campaign):
                                            "R_NO_DEADLINE": 0, "R_OVERDUE": 1, "R_DUE_SOON": 0, "R_FALSE_CLOSE": 1,
                                            "unaddressed": 2}
     assert counts.loc["FN03"].sum() == 0, "a unit without items has a row of zeros"
+
+
+def test_unit_counts_add_up_each_units_items_closed_and_flags(campaign):
+    """Per unit, counted by hand: FN01 two items closed of three (the last one read open), one overdue;
+    FN02 nothing, and one coverage flag; a unit that did not report is counted too, all zero."""
+    rect = pd.DataFrame([("FN01", "已销号", ()), ("FN01", "已销号", ("R_NO_OWNER",)), ("FN01", "整改中", ("R_OVERDUE",)),
+                         ("FN09", "整改中", ("R_OVERDUE",))], columns=["unit_code", "status", "flags"])
+    coverage = pd.DataFrame([("FN02", "C_LOW_GRADE")], columns=["unit_code", "code"])
+    out = flags.unit_counts(campaign, ["FN01", "FN02", "FN03"], rect, coverage).set_index("unit_code")
+    assert out.loc["FN01", ["items", "closed", "R_NO_OWNER", "R_OVERDUE", "unaddressed"]].tolist() == [3, 2, 1, 1, 0]
+    assert out.loc["FN02", ["items", "closed", "unaddressed"]].tolist() == [0, 0, 1]
+    assert out.loc["FN03"].sum() == 0 and list(out.index) == ["FN01", "FN02", "FN03"]

@@ -58,6 +58,11 @@ def test_a_composite_exactly_on_a_band_bound_takes_that_band(campaign, composite
     assert g["A"] == grade
 
 
+def test_no_composite_no_band_grade(campaign):
+    out = scoring.band_grades(pd.Series([90.0, float("nan"), None]), campaign.grades["org"])
+    assert out.iloc[0] == "好" and out.iloc[1:].isna().all()
+
+
 def test_organisation_bands_are_inclusive_too(campaign):
     org = campaign.grades["org"]
     assert [org.grade_for(v) for v in (90.0, 89.99, 80.0, 65.0, 64.99)] == ["好", "较好", "较好", "一般", "差"]

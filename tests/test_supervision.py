@@ -35,6 +35,16 @@ def test_required_activities_by_their_due_date(campaign):
     assert list(early["activity_type"]) == ["制定实施方案"], "动员大会 is not due yet"
 
 
+def test_a_required_activity_due_earlier_but_listed_later_is_still_checked(campaign):
+    """The campaign file may list the required activities in any order: one not due yet is skipped, not the
+    end of the list."""
+    import dataclasses
+    rnd = campaign.round("R1")
+    rnd = dataclasses.replace(rnd, required_activities=tuple(reversed(rnd.required_activities)))
+    out = supervision.missing_activities(rnd, dt.date(2010, 6, 20), _acts([]), ["FN01"])
+    assert list(out.itertuples(index=False, name=None)) == [("FN01", "制定实施方案", "2010-06-15")]
+
+
 def test_activity_reports_per_unit_and_month(campaign):
     acts = _acts([("FN01", "2010-06-01", "讲党课", "是"), ("FN01", "2010-06-20", "座谈会", "否"),
                   ("FN01", "2010-07-02", "讲党课", "是")])

@@ -152,6 +152,29 @@ def test_ballots_and_a_tally_for_one_form_is_an_error_naming_both_places(campaig
     both = [f for f in sub.findings if f.code == "E_TALLY_AND_BALLOTS"]
     assert not sub.accepted and len(both) == 1
     assert both[0].sheet == "党员评议汇总" and "党员评议" in both[0].message and "C2" in both[0].message
+    assert (both[0].value, both[0].detail) == ("自评", "“党员评议”表 C2 起已录有这些自评票")
+
+
+def test_an_organisations_ballots_and_tally_for_one_form_is_an_error_too(campaign, tallied_file):
+    def add_ballot(ws, letter, rows):
+        ballots = ws.parent[campaign.workbooks["unit"].sheet("org_ballots").name]
+        for j, v in enumerate(["Z99999", "群众评议"] + ["满意"] * 5, start=1):
+            ballots.cell(2, j).value = v
+    sub = _tally_rows(campaign, tallied_file, "org_tallies", add_ballot)
+    assert [(f.code, f.sheet, f.cell, f.value, f.detail) for f in sub.errors] == \
+        [("E_TALLY_AND_BALLOTS", "组织评议汇总", "A2", "群众评议", "“组织评议”表 B2 起已录有这些群众评议票")]
+
+
+def test_a_tally_of_fewer_ballots_than_the_minimum_is_a_warning_like_ballots(campaign, tallied_file):
+    """FN01-001's 党员互评 tallied as 2 ballots (at least 3): W_FEW_BALLOTS at the member, as 2 ballot rows give."""
+    def change(ws, letter, rows):
+        for r in rows:
+            if ws[f"{letter['member_id']}{r}"].value == "FN01-001" and ws[f"{letter['form']}{r}"].value == "党员互评":
+                ws[f"{letter['n_ballots']}{r}"], ws[f"{letter['好']}{r}"], ws[f"{letter['较好']}{r}"] = 2, 1, 1
+    sub = _tally_rows(campaign, tallied_file, "member_tallies", change)
+    assert sub.accepted
+    assert [(f.code, f.sheet, f.cell, f.value, f.detail) for f in sub.findings if f.code[0] in "EW"] == \
+        [("W_FEW_BALLOTS", "党员名册", "A2", "FN01-001", "党员 FN01-001 的党员互评票仅 2 张（至少 3 张）")]
 
 
 @pytest.mark.parametrize("change, code", [

@@ -138,7 +138,7 @@ def coverage(campaign: Campaign, items: pd.DataFrame, org_stats: pd.DataFrame, m
             public = "/".join(forms)
             rows.append((unit, "", "", "C_OPINION_UNANSWERED", say("COV_OPINION", unit=unit, forms=public, n=len(part))))
     out = pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
-    return out.sort_values(["unit_code", "code", "member_id", "criterion"], ignore_index=True)  # one row per key
+    return out.sort_values(["unit_code", "code", "member_id", "criterion"])  # one row per key
 
 
 def dropped_items(previous: pd.DataFrame, current: pd.DataFrame, reporting_units: set[str],

@@ -32,7 +32,7 @@ def _missing_forms(campaign: Campaign, group: str, subjects: pd.DataFrame, form_
     """W_FORM_MISSING for every subject with no ballot of a configured form; a member with no ballot at
     all is not reviewed (未参评, W_NOT_REVIEWED at validation), not missing four forms. `form_table`:
     one row per subject and form with a ballot (form_scores)."""
-    subjects = subjects[["unit_code", "member_id"]].reset_index(drop=True)
+    subjects = subjects[["unit_code", "member_id"]]
     if group == "member":  # members without any ballot are not reviewed, not missing forms
         scored = form_table[["unit_code", "member_id"]].drop_duplicates()
         subjects = subjects.merge(scored, on=["unit_code", "member_id"])
@@ -48,7 +48,7 @@ def _missing_forms(campaign: Campaign, group: str, subjects: pd.DataFrame, form_
         if not member and not campaign.expects(unit, by_name[form]):
             continue  # a 党支部 without lower-level organisations has no upward review
         detail = say("FORM_OF_MEMBER", member=member, form=form) if member else say("FORM_OF_UNIT", unit=unit, form=form)
-        out.append(make("W_FORM_MISSING", files.get(unit, ""), sheet=sheet if member else "",
+        out.append(make("W_FORM_MISSING", files.get(unit, ""), sheet=sheet,
                         value=member or unit, detail=detail))
     return out
 
@@ -78,9 +78,9 @@ def combine_member_stats(campaign: Campaign, stats: list[pd.DataFrame]) -> pd.Da
                                        campaign, "member")
     units = [s["unit_code"].unique() for s in stats]
     if any(len(u) != 1 for u in units):
-        return scoring.in_campaign_order(pd.concat(stats, ignore_index=True), campaign, "member")
-    return pd.concat([s for _, s in sorted(zip((u[0] for u in units), stats), key=lambda p: p[0])],
-                     ignore_index=True)
+        return scoring.in_campaign_order(pd.concat(stats), campaign, "member")
+    by_unit = {u[0]: s for u, s in zip(units, stats)}
+    return pd.concat([by_unit[u] for u in sorted(by_unit)], ignore_index=True)
 
 
 def score_round(campaign: Campaign, files: dict[str, str], org_long: pd.DataFrame, member_stats: pd.DataFrame,

@@ -81,7 +81,7 @@ def spot_checks(campaign: Campaign, rnd: Round, as_of: dt.date, units: list[str]
         pool = sorted(u.code for u in campaign.units if u.kind == kind and u.code in units)
         for code in sorted(rng.sample(pool, min(per_kind, len(pool)))):
             rows.append((say("SPOT_UNIT"), code, campaign.unit_name(code), "", say("SPOT_UNIT_WHY", kind=kind)))
-    items = closed_items.sort_values(["unit_code", "item_id"], ignore_index=True)
+    items = closed_items.sort_values(["unit_code", "item_id"])  # read by position
     n = min(campaign.supervision.spot_check_closed_items, len(items))
     for i in sorted(rng.sample(range(len(items)), n)):
         r = items.iloc[i]

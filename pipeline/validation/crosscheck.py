@@ -28,9 +28,7 @@ def rating_scales(tables, sheets, campaign: Campaign, file: str) -> list[Finding
         right = {(f.name, label) for f in forms.values() for label in f.scale.labels}
         found = []
         form_values = df["form"].tolist()
-        for j, col in enumerate(sd.spec.rating_columns):
-            if col.key not in df:
-                continue
+        for j, col in enumerate(sd.spec.rating_columns):  # all there: a sheet that lost a column is not checked
             wrong = {(name, label) for name in forms for label in col.enum if (name, label) not in right}
             labels = df[col.key].tolist()
             if wrong.isdisjoint(zip(form_values, labels)):  # the usual case: every label on its own form's scale
@@ -63,9 +61,7 @@ def _tally_rows(df, sd, forms, file: str, where) -> list[Finding]:
     checked column by column over the whole sheet, the rows with a problem then named in order."""
     counted = pd.Series(0, index=df.index)
     wrong = {}
-    for col in sd.spec.option_columns:
-        if col.key not in df:
-            continue
+    for col in sd.spec.option_columns:  # all there: a sheet that lost a column is not cross-checked
         v = pd.to_numeric(df[col.key], errors="coerce").fillna(0)
         allowed = df["form"].map({name: col.option in form.scale.labels for name, form in forms.items()})
         counted += v.where(allowed.eq(True), 0).astype(int)
@@ -145,7 +141,7 @@ def tallies(tables, sheets, campaign: Campaign, file: str) -> list[Finding]:
         if ballots is not None and len(ballots):
             bs = sheets[ballots_key]
             first = ballots.drop_duplicates(subset=subject + ["form"])[subject + ["form", "_row"]]
-            both = df.drop_duplicates(subset=subject + ["form"]).merge(first, on=subject + ["form"], how="inner",
+            both = df.drop_duplicates(subset=subject + ["form"]).merge(first, on=subject + ["form"],
                                                                         suffixes=("", "_ballot"))
             for form, row, ballot_row in zip(both["form"], both["_row"], both["_row_ballot"]):
                 out.append(make("E_TALLY_AND_BALLOTS", file, value=form, **where("form", row),

@@ -247,6 +247,7 @@ def test_a_street_review_dated_in_another_round_is_refused_at_its_date(campaign,
     wb.save(tmp_path / "late.xlsx")
     sub = validate.validate_file(tmp_path / "late.xlsx", "late.xlsx", campaign)
     (f,) = [f for f in sub.findings if f.code == "E_ROUND_DATES"]
+    assert f.file == "late.xlsx"
     assert (f.sheet, f.cell, f.column, f.value) == ("组织点评", f"{chr(64 + column)}3", "点评日期", "2012-01-10")
     assert f.detail == "评议阶段为“R1”（第一阶段（2010-05-20 至 2011-07-31）），而点评日期 2012-01-10 在第二阶段（2011-08-01 至 2012-07-31）内"
 

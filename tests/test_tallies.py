@@ -355,3 +355,17 @@ def test_a_tally_costs_memory_per_row_not_per_vote(campaign):
     assert (stats["n_ballots"], stats["n_scored"], stats["n_top2"]) == (100000, 99999, 90000)
     assert stats["mean_points"] == pytest.approx((60000 * 100 + 30000 * 85 + 9999 * 50) / 99999)
     assert stats["votes_好"] == 60000 and stats["share_好"] == pytest.approx(0.6)
+
+
+@pytest.mark.parametrize("n, warned", [(2, True), (3, False)])
+def test_an_organisations_tally_below_the_minimum_warns_and_at_it_does_not(campaign, tallied_file, n, warned):
+    """下级评议上级 needs 3 ballots: a tally of 2 warns (W_FEW_BALLOTS, the unit's own review), of 3 not."""
+    def change(ws, letter, rows):
+        for r in rows:
+            if ws[f"{letter['form']}{r}"].value == "下级评议上级":
+                for option in ("好", "较好", "一般", "差"):
+                    ws[f"{letter[option]}{r}"] = None
+                ws[f"{letter['n_ballots']}{r}"], ws[f"{letter['好']}{r}"] = n, n
+    sub = _tally_rows(campaign, tallied_file, "org_tallies", change)
+    found = [(f.code, f.sheet, f.detail) for f in sub.findings if f.code[0] in "EW"]
+    assert found == ([("W_FEW_BALLOTS", "组织评议", f"本单位下级评议上级票仅 {n} 张（至少 3 张）")] if warned else [])

@@ -211,8 +211,7 @@ def not_reviewed(tables, sheets, campaign: Campaign, file: str) -> list[Finding]
     out = [make("W_NOT_REVIEWED", file, sheet=rs.name, cell=_at(rs, "member_id", r["_row"]),
                 column=rs.spec.column("member_id").label, value=r["member_id"])
            for _, r in silent.iterrows()]
-    where = dict(sheet=rs.name, column=rs.spec.column("absence_reason").label) if "absence_reason" in rs.letters \
-        else dict(sheet=rs.name)
+    where = dict(sheet=rs.name, column=rs.spec.column("absence_reason").label)  # a reason: the column is there
     for _, r in roster[absent & roster["member_id"].isin(first_vote.keys())].iterrows():
         out.append(make("E_ABSENT_VOTED", file, cell=_at(rs, "absence_reason", r["_row"]), value=r["absence_reason"],
                         detail=f"{r['member_id']}（见 {first_vote[r['member_id']]}）", **where))

@@ -5,7 +5,7 @@ this 2-core machine), so a whole run takes 3 to 4 hours. This script works in a 
 made the mutants (and perhaps tested some of them, whole functions at a time):
 
     python bench/mutants_sample.py draw --n 800 --seed 35   # draws from the untested mutants of each module
-    python bench/mutants_sample.py run                      # mutmut run on the drawn ones (MUTANT_CHILDREN)
+    python bench/mutants_sample.py run                      # mutmut run on those not killed yet (MUTANT_CHILDREN)
     python bench/mutants_sample.py report                   # the estimate, module by module
 
 What was tested before the draw counts as it is (killed or survived); the untested rest of a module is estimated
@@ -64,9 +64,16 @@ def draw(n: int, seed: int) -> None:
 
 
 def run() -> None:
-    names = [x for names in json.loads(DRAW.read_text(encoding="utf-8"))["sample"].values() for x in names]
+    """mutmut run on the drawn mutants, and on those tested before the draw, that are not killed yet (all of
+    them the first time; after tests were added or the code changed, the survivors and the untested)."""
+    kept = json.loads(DRAW.read_text(encoding="utf-8"))
+    now = statuses()
+    drawn = [x for names in kept["sample"].values() for x in names] + sorted(kept["before"])
+    names = [x for x in drawn if x in now and now[x] not in KILLED]
+    print(f"{len(names)} of the {len(drawn)} drawn or tested before are not killed yet: testing them")
     children = os.environ.get("MUTANT_CHILDREN", "2")
-    subprocess.run(MUTMUT + ["run", "--max-children", children] + names, check=False)
+    if names:
+        subprocess.run(MUTMUT + ["run", "--max-children", children] + names, check=False)
 
 
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:

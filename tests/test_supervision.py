@@ -20,6 +20,20 @@ def test_submission_states_and_lateness(campaign):
     assert len(after) == len(campaign.units)
 
 
+def test_a_units_state_is_its_accepted_file_else_its_first_rejected_one():
+    from types import SimpleNamespace as S
+    subs = [S(round="R1", kind="unit", unit_code="FN01", status="rejected", filled_on="2010-07-01"),
+            S(round="R1", kind="unit", unit_code="FN01", status="accepted", filled_on="2010-07-05"),
+            S(round="R1", kind="unit", unit_code="FN01", status="rejected", filled_on="2010-07-09"),
+            S(round="R1", kind="unit", unit_code="FN02", status="rejected", filled_on="2010-07-02"),
+            S(round="R1", kind="unit", unit_code="FN02", status="rejected", filled_on=None),
+            S(round="R1", kind="unit", unit_code="FN03", status="duplicate", filled_on="2010-07-02"),
+            S(round="R2", kind="unit", unit_code="FN04", status="accepted", filled_on="2011-09-01"),
+            S(round="R1", kind="street", unit_code="", status="accepted", filled_on="2010-06-30")]
+    assert supervision.unit_states(subs, "R1") == {"FN01": ("accepted", dt.date(2010, 7, 5)),
+                                                   "FN02": ("rejected", dt.date(2010, 7, 2))}
+
+
 def _acts(rows):
     return pd.DataFrame(rows, columns=["unit_code", "held_on", "activity_type", "reported"])
 

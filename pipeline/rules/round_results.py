@@ -167,13 +167,7 @@ def build(campaign: Campaign, ledger: Ledger, round_code: str, as_of: dt.date,
     nominations, eligible = commendation.check(campaign, rnd, ledger.rows("nominations", ids), scored.org_results,
                                                members, _history(campaign, ledger), overdue)
 
-    states: dict[str, tuple] = {}
-    for s in ledger.all_submissions():
-        if s.round != round_code or s.kind != "unit" or s.status not in ("accepted", "rejected"):
-            continue
-        filled = dt.date.fromisoformat(s.filled_on) if s.filled_on else None
-        if s.status == "accepted" or s.unit_code not in states:
-            states[s.unit_code] = (s.status, filled)
+    states = supervision.unit_states(ledger.all_submissions(), round_code)
     activities = ledger.rows("activities", ids)
     closed = items[items["status"] == campaign.rectification.closed_status]
     return RoundReport(

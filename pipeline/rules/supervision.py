@@ -20,6 +20,18 @@ REPORT_COLUMNS = ["unit_code", "month", "activities", "reported"]
 SPOT_CHECK_COLUMNS = ["target", "unit_code", "unit_name", "item_id", "detail"]
 
 
+def unit_states(submissions, round_code: str) -> dict[str, tuple[str, dt.date | None]]:
+    """Each unit's 报送 state in a round from the ledger's submissions: its accepted file when it has one, else
+    its first rejected one, as (status, 填报日期)."""
+    states: dict[str, tuple] = {}
+    for s in submissions:
+        if s.round != round_code or s.kind != "unit" or s.status not in ("accepted", "rejected"):
+            continue
+        if s.status == "accepted" or s.unit_code not in states:
+            states[s.unit_code] = (s.status, dt.date.fromisoformat(s.filled_on) if s.filled_on else None)
+    return states
+
+
 def submissions(campaign: Campaign, rnd: Round, as_of: dt.date, states: dict[str, tuple[str, dt.date | None]]
                 ) -> pd.DataFrame:
     """One row per unit: 已报 / 退回修改 / 未报 (`state`, and its key in `status`), with 逾期报送 (填报日期

@@ -192,3 +192,13 @@ def test_the_special_rule_for_a_member_with_no_decision_in_any_round(campaign):
     checked, _ = _check(campaign, "R2", [("FN01", "优秀共产党员", "D"), ("FN01", "优秀党务工作者", "D")], members)
     assert _verdicts(checked) == [("D", "不符合", "各阶段评定等次均未达到优秀"),
                                   ("D", "不符合", "评定等次为空，须为优秀")]
+
+
+def test_a_kind_the_campaign_gives_no_quota_has_no_place(campaign):
+    """A nomination kind left out of quota_per_unit has 0 places: every nomination of it is over the quota."""
+    import dataclasses
+    quota = {k: n for k, n in campaign.commendation.quota_per_unit.items() if k != "优秀党务工作者"}
+    local = dataclasses.replace(campaign, commendation=dataclasses.replace(campaign.commendation, quota_per_unit=quota))
+    members = [("FN01", "A", "甲", "是", "优秀")]
+    checked, _ = _check(local, "R1", [("FN01", "优秀党务工作者", "A")], members)
+    assert _verdicts(checked) == [("A", "不符合", "超出名额（每单位优秀党务工作者至多 0 名）")]

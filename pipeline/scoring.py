@@ -74,8 +74,8 @@ def criterion_stats(ballots: pd.DataFrame, campaign: Campaign, group: str, votes
         out["mean_points"] = g[["points", "weight"]].apply(
             lambda s: _trimmed_mean(s["points"].to_numpy(dtype=float), s["weight"].to_numpy(), campaign.trim))
     else:
-        out["mean_points"] = g["weighted"].sum() / out["n_scored"].where(out["n_scored"] > 0)
-    out["top2_rate"] = out["n_top2"] / out["n_scored"].where(out["n_scored"] > 0)
+        out["mean_points"] = g["weighted"].sum() / out["n_scored"]  # 0 / 0: no scored vote, no mean (NaN)
+    out["top2_rate"] = out["n_top2"] / out["n_scored"]
     if not votes:
         return out.reset_index()
     votes = df.pivot_table(index=KEY, columns="option", values="weight", aggfunc="sum", fill_value=0)
@@ -132,7 +132,7 @@ def pooled_top2(stats: pd.DataFrame, form: str) -> pd.DataFrame:
     """Per subject: top-2 votes over scored votes of `form`, pooled over all criteria."""
     df = stats[stats["form"] == form]
     g = df.groupby(SUBJECT)
-    out = (g["n_top2"].sum() / g["n_scored"].sum().where(g["n_scored"].sum() > 0)).rename("pooled_top2")
+    out = (g["n_top2"].sum() / g["n_scored"].sum()).rename("pooled_top2")  # 0 / 0: no rate (NaN)
     return out.reset_index()
 
 
@@ -166,10 +166,8 @@ def member_grades(comp: pd.DataFrame, stats: pd.DataFrame, roster: pd.DataFrame,
             df.loc[over, "grade_note"] = say("G_CAP", full=full_kind, n_full=len(idx), grade=g.cap.grade,
                                              allowed=grading.cap_allowed(g.cap, len(idx)),
                                              denominator=g.cap.denominator, demote_to=g.cap.demote_to)
-    df = df.drop(columns=["absence_reason"], errors="ignore")
-    df["rank_in_unit"] = pd.Series(pd.NA, index=df.index, dtype="Int64")
-    ranked = full & df["composite"].notna()
-    df.loc[ranked, "rank_in_unit"] = df[ranked].groupby("unit_code")["composite"].transform(competition_rank)
+    # ranked among the unit's reviewed full members; the others have no rank
+    df["rank_in_unit"] = df["composite"].where(full).groupby(df["unit_code"]).transform(competition_rank).astype("Int64")
     return df
 
 
@@ -205,8 +203,8 @@ def long_ballots(wide: pd.DataFrame, campaign: Campaign, group: str, unit_code: 
         part["criterion"] = c.name
         part["option"] = base[c.code]
         parts.append(part)
-    out = pd.concat(parts, ignore_index=True)
-    return out[out["option"].notna()].reset_index(drop=True)
+    out = pd.concat(parts)  # merged next: no index read
+    return out[out["option"].notna()]
 
 
 def tally_ballots(tallies: pd.DataFrame, campaign: Campaign, group: str, unit_code: str | None = None) -> pd.DataFrame:
@@ -224,14 +222,14 @@ def tally_ballots(tallies: pd.DataFrame, campaign: Campaign, group: str, unit_co
         base["member_id"] = ""
     options = campaign.tally_options(group)
     counts = base.reindex(columns=[key for key, _ in options]).apply(pd.to_numeric, errors="coerce").fillna(0)
-    counts = counts.clip(lower=0).astype(int)
+    counts = counts.clip(lower=0)
     blank = (pd.to_numeric(base["n_ballots"], errors="coerce").fillna(0).astype(int) - counts.sum(axis=1)).clip(lower=0)
     weights = [counts[key].to_numpy() for key, _ in options] + [blank.to_numpy()]
     labels = [label for _, label in options] + [None]
     which = [np.flatnonzero(w > 0) for w in weights]
     row = np.concatenate(which)
     out = base.loc[row, ["unit_code", "member_id", "form", "criterion"]].reset_index(drop=True)
-    out["option"] = np.concatenate([np.full(len(i), label, dtype=object) for i, label in zip(which, labels)])
+    out["option"] = np.concatenate([np.full(len(i), label) for i, label in zip(which, labels)])
     out["weight"] = np.concatenate([w[i] for i, w in zip(which, weights)]).astype(np.int64)
     out["ballot_id"] = [f"tally-{r + 1}" for r in row]  # the tally row it comes from
     return out[columns]

@@ -63,6 +63,18 @@ def test_no_composite_no_band_grade(campaign):
     assert out.iloc[0] == "好" and out.iloc[1:].isna().all()
 
 
+def test_a_campaign_without_a_veto_grades_by_the_bands_alone(campaign):
+    """No veto configured: nobody is vetoed and no note speaks of one, whatever the votes."""
+    import dataclasses
+    member = dataclasses.replace(campaign.grades["member"], veto=None)
+    local = dataclasses.replace(campaign, grades={**campaign.grades, "member": member})
+    comp = pd.DataFrame({"unit_code": "FN01", "member_id": ["A", "B", "C"], "composite": [95.0, 70.0, 62.0]})
+    roster = pd.DataFrame({"unit_code": "FN01", "member_id": ["A", "B", "C"], "member_kind": FULL})
+    out = scoring.member_grades(comp, _vetoed("A"), roster, local, FULL).set_index("member_id")
+    assert list(out["suggested_grade"]) == ["优秀", "合格", "基本合格"] and list(out["grade_note"]) == ["", "", ""]
+    assert list(out["rank_in_unit"]) == [1, 2, 3]
+
+
 def test_organisation_bands_are_inclusive_too(campaign):
     org = campaign.grades["org"]
     assert [org.grade_for(v) for v in (90.0, 89.99, 80.0, 65.0, 64.99)] == ["好", "较好", "较好", "一般", "差"]

@@ -109,6 +109,19 @@ def test_members_who_took_no_part_are_not_in_the_caps_n(campaign):
     assert g.loc["Y", "grade_note"] == "未参评：因病"
 
 
+def test_votes_and_shares_per_option_counted_by_hand(campaign):
+    """Votes per option and their shares of the ballots: an option one unit chose and another did not is 0 votes
+    for the other, not missing (an option nobody chose has no column)."""
+    rows = pd.DataFrame(ballots("FN01", "", "群众评议", ["满意", "满意", "不了解", "基本满意"], ORG[:1]) +
+                        ballots("FN02", "", "群众评议", ["满意"], ORG[:1]), columns=COLS)
+    out = scoring.criterion_stats(rows, campaign, "org").set_index("unit_code")
+    assert out.loc["FN01", ["votes_满意", "votes_基本满意", "votes_不了解"]].tolist() == [2, 1, 1]
+    assert "votes_比较满意" not in out
+    assert out.loc["FN02", ["votes_满意", "votes_基本满意", "votes_不了解"]].tolist() == [1, 0, 0]
+    assert out.loc["FN01", "share_满意"] == 0.5 and out.loc["FN02", "share_基本满意"] == 0
+    assert out.loc["FN01", "n_ballots"] == 4 and out.loc["FN01", "n_scored"] == 3 and out.loc["FN01", "top2_rate"] == 2 / 3
+
+
 def test_round_half_up():
     assert scoring.round_half_up(84.125, 2) == 84.13
     assert scoring.round_half_up(84.135, 2) == 84.14

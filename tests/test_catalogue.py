@@ -195,6 +195,10 @@ def _wrong_subject(ws):
     ws["B2"] = "FN01-001"  # 先进基层党组织 for a member
 
 
+def _unit_as_member(ws):
+    ws["B3"] = "FN01"  # 优秀共产党员 for the unit itself
+
+
 def _unexplained_excellent(ws):
     ws["I6"] = "优秀"  # FN01-005, suggested 合格: a third 优秀 of 7 full members
 
@@ -221,6 +225,8 @@ CROSS_CHECKS = {
         ("E_GRADE_MISSING", "党员名册", "I4", "评定等次", "", "FN01-003|“党员名册”该党员行的“评定等次”列")]),
     "nomination-subject": ("先进推荐", _wrong_subject, [
         ("E_NOMINATION_SUBJECT", "先进推荐", "B2", "对象编号", "FN01-001", "“先进基层党组织”的对象编号应为本单位编码")]),
+    "unit-as-member": ("先进推荐", _unit_as_member, [
+        ("E_NOMINATION_SUBJECT", "先进推荐", "B3", "对象编号", "FN01", "“优秀共产党员”的对象编号应为本单位党员编号")]),
     "unexplained-excellent": ("党员名册", _unexplained_excellent, [
         ("W_GRADE_UNEXPLAINED", "党员名册", "I6", "评定等次", "优秀", "合格"),
         ("W_CAP_EXCEEDED", "党员名册", "", "", "", "评定为优秀的有 3 名，超过正式党员 7 名的 1/3（至多 2 名）")]),

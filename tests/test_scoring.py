@@ -366,6 +366,15 @@ def test_a_missing_form_names_its_file_sheet_and_subject(tiny, campaign):
                      ("FN01.xlsx", campaign.workbooks["unit"].sheet("roster").name, "D", "党员 D 的群众评议")]
 
 
+def test_missing_forms_are_listed_subject_by_subject_in_form_order(campaign):
+    """Each subject's missing forms together, in the campaign's form order, the subjects in the roster's order."""
+    subjects = pd.DataFrame({"unit_code": "FN01", "member_id": ["B", "A"]})
+    have = pd.DataFrame([("FN01", "B", "党员互评"), ("FN01", "B", "群众评议"), ("FN01", "A", "党员互评"),
+                         ("FN01", "A", "群众评议"), ("FN01", "A", "组织点评")], columns=["unit_code", "member_id", "form"])
+    found = scores._missing_forms(campaign, "member", subjects, have, {"FN01": "FN01.xlsx"}, "党员名册")
+    assert [f.detail for f in found] == ["党员 B 的自评", "党员 B 的组织点评", "党员 A 的自评"]
+
+
 def test_a_branch_without_lower_organisations_misses_no_upward_review_and_the_next_unit_is_still_checked(campaign):
     """FN06 (lower_orgs = false) has no 下级评议上级: nothing missing for it; FN07, after it, lacks 群众评议
     and 下级评议上级 and both are named, in form order."""

@@ -91,7 +91,7 @@ def report() -> None:
     for m in sorted({module(x) for x in now}):
         names = [x for x in now if module(x) == m]
         before = [x for x in names if x in kept["before"]]
-        sample = kept["sample"].get(m, [])
+        sample = [x for x in kept["sample"].get(m, []) if x in now]  # a function changed since: fewer mutants
         k_before = sum(now[x] in KILLED for x in before)  # retested since the draw: its new result
         tested = [x for x in sample if now[x] != "untested"]
         k_sample = sum(now[x] in KILLED for x in tested)

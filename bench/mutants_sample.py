@@ -10,7 +10,7 @@ made the mutants (and perhaps tested some of them, whole functions at a time):
 
 What was tested before the draw counts as it is (killed or survived); the untested rest of a module is estimated
 from its share of the sample (drawn in proportion to each module's untested mutants), with a 95% Wilson
-interval. The draw is kept in mutants/sample.json. A mutant retested later (after a test was added) counts with
+interval a module; the interval of the whole adds the modules' variances (stratified sampling). The draw is kept in mutants/sample.json. A mutant retested later (after a test was added) counts with
 its new result; tests are only ever added, so a killed mutant stays killed.
 """
 
@@ -95,17 +95,19 @@ def report() -> None:
         k_before = sum(now[x] in KILLED for x in before)  # retested since the draw: its new result
         tested = [x for x in sample if now[x] != "untested"]
         k_sample = sum(now[x] in KILLED for x in tested)
-        rest = kept["untested"].get(m, 0)
+        rest = len(names) - len(before)  # the module's mutants now (a changed function has other ones) less those
         lo, hi = wilson(k_sample, len(tested))
         est = (k_before + rest * (k_sample / len(tested) if tested else 0), k_before + rest * lo, k_before + rest * hi)
         rows.append((m, len(names), len(before), k_before, rest, len(tested), k_sample, *[e / len(names) for e in est]))
-        totals.update(n=len(names), est=est[0], lo=est[1], hi=est[2])
+        p = (k_sample + 2) / (len(tested) + 4)  # Agresti-Coull: a sample with no survivor still has a variance
+        totals.update(n=len(names), est=est[0], var=rest * rest * p * (1 - p) / max(len(tested), 1))
     print("| module | mutants | tested whole | killed | untested | sampled | killed | score | 95% interval |")
     print("|---|---|---|---|---|---|---|---|---|")
     for m, n, b, kb, rest, s, ks, score, lo, hi in rows:
         print(f"| {m} | {n} | {b} | {kb} | {rest} | {s} | {ks} | {score:.1%} | {lo:.1%} to {hi:.1%} |")
-    n = totals["n"]
-    print(f"| **all** | **{n}** | | | | | | **{totals['est'] / n:.1%}** | {totals['lo'] / n:.1%} to {totals['hi'] / n:.1%} |")
+    n, half = totals["n"], 1.96 * math.sqrt(totals["var"])  # the strata's variances add up
+    print(f"| **all** | **{n}** | | | | | | **{totals['est'] / n:.1%}** | "
+          f"{(totals['est'] - half) / n:.1%} to {min(totals['est'] + half, n) / n:.1%} |")
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ this 2-core machine), so a whole run takes 3 to 4 hours. This script works in a 
 made the mutants (and perhaps tested some of them, whole functions at a time):
 
     python bench/mutants_sample.py draw --n 800 --seed 35   # draws from the untested mutants of each module
-    python bench/mutants_sample.py run                      # mutmut run on those not killed yet (MUTANT_CHILDREN)
+    python bench/mutants_sample.py run [--retest]           # mutmut run on those not killed yet (MUTANT_CHILDREN)
     python bench/mutants_sample.py report                   # the estimate, module by module
 
 What was tested before the draw counts as it is (killed or survived); the untested rest of a module is estimated
@@ -63,14 +63,14 @@ def draw(n: int, seed: int) -> None:
     print(f"drew {sum(map(len, sample.values()))} of {total} untested mutants (seed {seed}) into {DRAW}")
 
 
-def run() -> None:
-    """mutmut run on the drawn mutants, and on those tested before the draw, that are not killed yet (all of
-    them the first time; after tests were added or the code changed, the survivors and the untested)."""
+def run(retest: bool) -> None:
+    """mutmut run on the drawn mutants not killed yet (all of them the first time); with `retest` (after tests
+    were added or the code changed) also on those tested before the draw that are not killed."""
     kept = json.loads(DRAW.read_text(encoding="utf-8"))
     now = statuses()
-    drawn = [x for names in kept["sample"].values() for x in names] + sorted(kept["before"])
+    drawn = [x for names in kept["sample"].values() for x in names] + (sorted(kept["before"]) if retest else [])
     names = [x for x in drawn if x in now and now[x] not in KILLED]
-    print(f"{len(names)} of the {len(drawn)} drawn or tested before are not killed yet: testing them")
+    print(f"{len(names)} of {len(drawn)} are not killed yet: testing them")
     children = os.environ.get("MUTANT_CHILDREN", "2")
     if names:
         subprocess.run(MUTMUT + ["run", "--max-children", children] + names, check=False)
@@ -115,8 +115,9 @@ def main() -> None:
     ap.add_argument("step", choices=["draw", "run", "report"])
     ap.add_argument("--n", type=int, default=800)
     ap.add_argument("--seed", type=int, default=35)
+    ap.add_argument("--retest", action="store_true", help="run: also the survivors tested before the draw")
     a = ap.parse_args()
-    {"draw": lambda: draw(a.n, a.seed), "run": run, "report": report}[a.step]()
+    {"draw": lambda: draw(a.n, a.seed), "run": lambda: run(a.retest), "report": report}[a.step]()
 
 
 if __name__ == "__main__":

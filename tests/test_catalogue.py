@@ -65,7 +65,17 @@ def test_a_tally_row_twice_is_e_tally_duplicate(campaign, tmp_path):
     sub, codes = _codes(campaign, path)
     assert codes == [("E_TALLY_DUPLICATE", ws.title, f"C{last + 1}")]
     (dup,) = sub.findings
-    assert (dup.column, dup.value, dup.detail) == ("对应标准", ws["C2"].value, f"FN01-001、自评、{ws['C2'].value}")
+    assert (dup.file, dup.column, dup.value, dup.detail) == \
+        (path.name, "对应标准", ws["C2"].value, f"FN01-001、自评、{ws['C2'].value}")
+
+
+def test_a_nomination_of_an_unknown_subject_is_only_its_reference_error(campaign, unit_file):
+    """A 对象编号 that is neither the unit nor one of its members: the unknown reference, not also the wrong kind."""
+    wb = load_workbook(unit_file)
+    wb["先进推荐"]["B2"].value = "FN01-099"  # 先进基层党组织 for nobody the file knows
+    wb.save(unit_file)
+    _, codes = _codes(campaign, unit_file)
+    assert [c for c in codes if c[2] == "B2"] and "E_NOMINATION_SUBJECT" not in [c[0] for c in codes]
 
 
 @pytest.mark.parametrize("kind, subject", [("先进基层党组织", "FN01-001"), ("优秀共产党员", "FN01")])

@@ -268,9 +268,10 @@ def test_a_rectification_closed_before_it_was_raised_names_both_dates(campaign, 
     sub = _edit(campaign, unit_book, tmp_path / "early.xlsx", "rectifications",
                 {"raised_on": dt.date(2010, 7, 1), "closed_on": dt.date(2010, 6, 30), "deadline": dt.date(2010, 6, 1)})
     keys = [c.key for c in campaign.workbooks["unit"].worksheet_columns("rectifications")]
-    found = [(f.cell, f.column, f.value, f.detail) for f in sub.findings if f.code == "E_DATE_ORDER"]
-    assert found == [(f"{chr(65 + keys.index('closed_on'))}2", "完成日期", "2010-06-30", "提出日期（2010-07-01）"),
-                     (f"{chr(65 + keys.index('deadline'))}2", "整改时限", "2010-06-01", "提出日期（2010-07-01）")]
+    found = [(f.sheet, f.cell, f.column, f.value, f.detail) for f in sub.findings if f.code == "E_DATE_ORDER"]
+    sheet = campaign.workbooks["unit"].sheet("rectifications").name
+    assert found == [(sheet, f"{chr(65 + keys.index('closed_on'))}2", "完成日期", "2010-06-30", "提出日期（2010-07-01）"),
+                     (sheet, f"{chr(65 + keys.index('deadline'))}2", "整改时限", "2010-06-01", "提出日期（2010-07-01）")]
 
 
 # ------------------------------------------------------------------ found by the fuzz campaign (bench/fuzz.py)

@@ -127,6 +127,7 @@ def test_round_half_up():
     assert scoring.round_half_up(84.135, 2) == 84.14
     assert scoring.round_half_up(72.142857, 2) == 72.14
     assert scoring.round_half_up(89.995, 2) == 90.0
+    assert math.isnan(scoring.round_half_up(float("nan"), 2)) and math.isnan(scoring.round_half_up(None, 2))
 
 
 def test_competition_ranking_shares_ties():
